@@ -1,0 +1,1 @@
+//! Bulk build from sorted ranges, packing nodes full.

@@ -1,0 +1,5 @@
+//! placeholder
+pub struct Cursor;
+pub struct CursorMut;
+pub struct Prealloc;
+pub enum Status {}

@@ -1,0 +1,363 @@
+//! Node layout and the node arena. This is the only module that knows how nodes are stored.
+//!
+//! # Layout
+//!
+//! A node covers an inclusive key range `[min, max]` that it does not store: the limits are
+//! *implied* by the parent (the root covers `0..=u64::MAX`). A node holds `len` slots; slot `i`
+//! covers `pivots[i-1]+1 ..= pivots[i]`, slot 0 starts at `min` and the last used slot ends at
+//! `max`:
+//!
+//! ```text
+//!   min                                                           max
+//!    |  slot 0  |  slot 1  |  slot 2  |   ...   |  slot len-1      |
+//!             pivot 0    pivot 1    pivot 2   pivot len-2   (implied: max)
+//!   pivots[len-1 ..] = u64::MAX (sentinel)      slots[len ..] = empty
+//! ```
+//!
+//! * [`Leaf`]: 16 slots of `Option<T>` (`None` is the kernel's NULL) and 15 pivots.
+//! * [`Internal`]: 16 child links and 15 pivots (the kernel's `maple_range_64`).
+//!
+//! The last used slot's upper bound is never stored: every pivot from `len - 1` on holds the
+//! sentinel `u64::MAX`. That makes the slot search for a key branch-free (count the pivots
+//! below the key) and lets a full node use all 16 slots, as in the kernel.
+//!
+//! # Why an arena
+//!
+//! Nodes live in two vectors (leaves and internal nodes) and refer to each other by `u32`
+//! index, so the crate needs no `unsafe`, child links take 4 bytes, a structural clone is a
+//! vector copy, and "preallocation" is simply making sure the free list holds enough nodes
+//! before a write starts: a write that has reserved its nodes cannot fail. There are no
+//! parent links; cursors and the write path carry the path from the root instead (31 levels at
+//! most), so splits never rewrite the parent links of moved children. A node's level tells
+//! which vector its index points into: children of level-1 internal nodes are leaves.
+//!
+//! # Invariants this module relies on
+//!
+//! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and sits on its
+//!   vector's free list (linked through `pivots[0]`).
+//! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are `None`;
+//!   internal children from `len` on are [`NO_NODE`].
+//!
+//! Everything else (ordering, occupancy, NULL rules) belongs to the tree layer, see
+//! [`crate::validate`].
+
+use crate::error::Error;
+use alloc::vec::Vec;
+
+/// Slots in a leaf or internal node (the kernel's `MAPLE_RANGE64_SLOTS`).
+pub(crate) const SLOTS: usize = 16;
+/// Stored pivots in a node: one fewer than slots, the last bound is implied.
+pub(crate) const PIVOTS: usize = SLOTS - 1;
+/// Minimum number of used slots in a node that is neither the root nor on the right spine
+/// (the kernel's `mt_min_slots` of 6 is a zero-based end, so 7 slots).
+pub(crate) const MIN_SLOTS: usize = SLOTS / 2 - 1;
+/// The deepest tree the cursors can describe (the kernel's `MAPLE_HEIGHT_MAX`).
+pub(crate) const MAX_HEIGHT: usize = 31;
+/// The child link of an unused internal slot.
+pub(crate) const NO_NODE: NodeId = u32::MAX;
+
+/// Index of a node in its arena vector.
+pub(crate) type NodeId = u32;
+
+/// A leaf: user entries, `None` being NULL.
+#[derive(Clone)]
+pub(crate) struct Leaf<T> {
+    pub(crate) pivots: [u64; PIVOTS],
+    pub(crate) slots: [Option<T>; SLOTS],
+    pub(crate) len: u8,
+}
+
+/// An internal node: links to children one level down.
+#[derive(Clone)]
+pub(crate) struct Internal {
+    pub(crate) pivots: [u64; PIVOTS],
+    pub(crate) children: [NodeId; SLOTS],
+    pub(crate) len: u8,
+}
+
+/// Offset of the slot holding `index` among a node's pivots: the number of stored pivots
+/// below `index` (the sentinels never are).
+#[inline]
+pub(crate) fn slot_of(pivots: &[u64; PIVOTS], index: u64) -> usize {
+    pivots.iter().map(|&p| usize::from(p < index)).sum()
+}
+
+/// The inclusive range of slot `offset` in a node covering `[min, max]`.
+#[inline]
+pub(crate) fn slot_range(pivots: &[u64; PIVOTS], len: usize, offset: usize, min: u64, max: u64) -> (u64, u64) {
+    let first = if offset == 0 { min } else { pivots[offset - 1] + 1 };
+    let last = if offset + 1 >= len { max } else { pivots[offset] };
+    (first, last)
+}
+
+impl<T> Leaf<T> {
+    fn empty() -> Self {
+        Leaf { pivots: [u64::MAX; PIVOTS], slots: core::array::from_fn(|_| None), len: 0 }
+    }
+
+    /// Number of used slots.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+}
+
+impl Internal {
+    fn empty() -> Self {
+        Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], len: 0 }
+    }
+
+    /// Number of used slots.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+}
+
+/// Where the free list of one vector starts, and how long it is.
+#[derive(Clone, Copy, Debug)]
+struct FreeList {
+    head: NodeId,
+    count: usize,
+}
+
+impl FreeList {
+    const EMPTY: FreeList = FreeList { head: NO_NODE, count: 0 };
+}
+
+/// Nodes a write may take from the free lists, set before the write starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NodeBudget {
+    pub(crate) leaves: usize,
+    pub(crate) internals: usize,
+}
+
+/// Owner of every node of one tree.
+#[derive(Clone)]
+pub(crate) struct Arena<T> {
+    leaves: Vec<Leaf<T>>,
+    internals: Vec<Internal>,
+    free_leaves: FreeList,
+    free_internals: FreeList,
+    /// Net nodes the running write may still take (debug bookkeeping of the reservation).
+    budget: NodeBudget,
+    #[cfg(feature = "failure-injection")]
+    fail_at: Option<u64>,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Arena<T> {
+    pub(crate) const fn new() -> Self {
+        Arena {
+            leaves: Vec::new(),
+            internals: Vec::new(),
+            free_leaves: FreeList::EMPTY,
+            free_internals: FreeList::EMPTY,
+            budget: NodeBudget { leaves: 0, internals: 0 },
+            #[cfg(feature = "failure-injection")]
+            fail_at: None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn leaf(&self, id: NodeId) -> &Leaf<T> {
+        &self.leaves[id as usize]
+    }
+
+    #[inline]
+    pub(crate) fn leaf_mut(&mut self, id: NodeId) -> &mut Leaf<T> {
+        &mut self.leaves[id as usize]
+    }
+
+    #[inline]
+    pub(crate) fn internal(&self, id: NodeId) -> &Internal {
+        &self.internals[id as usize]
+    }
+
+    #[inline]
+    pub(crate) fn internal_mut(&mut self, id: NodeId) -> &mut Internal {
+        &mut self.internals[id as usize]
+    }
+
+    /// Nodes allocated from the system (live and free), as (leaves, internals).
+    pub(crate) fn allocated(&self) -> (usize, usize) {
+        (self.leaves.len(), self.internals.len())
+    }
+
+    /// Nodes on the free lists, as (leaves, internals).
+    pub(crate) fn free_counts(&self) -> (usize, usize) {
+        (self.free_leaves.count, self.free_internals.count)
+    }
+
+    /// Whether a node index is on a free list (a dead node).
+    pub(crate) fn is_free_leaf(&self, id: NodeId) -> bool {
+        self.leaves.get(id as usize).map_or(true, |l| l.len == 0)
+    }
+
+    /// Whether an internal node index is on a free list (a dead node).
+    pub(crate) fn is_free_internal(&self, id: NodeId) -> bool {
+        self.internals.get(id as usize).map_or(true, |n| n.len == 0)
+    }
+
+    /// Bytes held by the arena's vectors.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.leaves.capacity() * core::mem::size_of::<Leaf<T>>()
+            + self.internals.capacity() * core::mem::size_of::<Internal>()
+    }
+
+    /// Drops every node.
+    pub(crate) fn clear(&mut self) {
+        self.leaves = Vec::new();
+        self.internals = Vec::new();
+        self.free_leaves = FreeList::EMPTY;
+        self.free_internals = FreeList::EMPTY;
+        self.budget = NodeBudget::default();
+    }
+
+    /// Makes the N-th next node allocation fail (`Some(0)` is the very next one).
+    #[cfg(feature = "failure-injection")]
+    pub(crate) fn fail_nth_alloc(&mut self, n: Option<u64>) {
+        self.fail_at = n;
+    }
+
+    /// One allocation from the system is about to happen: the failure-injection hook.
+    fn allocation_allowed(&mut self) -> bool {
+        #[cfg(feature = "failure-injection")]
+        if let Some(n) = self.fail_at {
+            if n == 0 {
+                self.fail_at = None;
+                return false;
+            }
+            self.fail_at = Some(n - 1);
+        }
+        true
+    }
+
+    /// Makes sure the free lists hold at least `need` nodes, allocating the difference one
+    /// node at a time, and sets the running write's budget to `need`. On failure the free
+    /// lists keep what was allocated so far, and no live node is touched.
+    pub(crate) fn reserve(&mut self, need: NodeBudget) -> Result<(), Error> {
+        while self.free_leaves.count < need.leaves {
+            if !self.allocation_allowed() || self.leaves.try_reserve(1).is_err() {
+                return Err(Error::NoMemory);
+            }
+            let id = self.leaves.len() as NodeId;
+            self.leaves.push(Leaf::empty());
+            self.push_free_leaf(id);
+        }
+        while self.free_internals.count < need.internals {
+            if !self.allocation_allowed() || self.internals.try_reserve(1).is_err() {
+                return Err(Error::NoMemory);
+            }
+            let id = self.internals.len() as NodeId;
+            self.internals.push(Internal::empty());
+            self.push_free_internal(id);
+        }
+        self.budget = need;
+        Ok(())
+    }
+
+    fn push_free_leaf(&mut self, id: NodeId) {
+        let leaf = &mut self.leaves[id as usize];
+        debug_assert!(leaf.len == 0 && leaf.slots.iter().all(Option::is_none));
+        leaf.pivots[0] = u64::from(self.free_leaves.head);
+        self.free_leaves = FreeList { head: id, count: self.free_leaves.count + 1 };
+    }
+
+    fn push_free_internal(&mut self, id: NodeId) {
+        let node = &mut self.internals[id as usize];
+        debug_assert!(node.len == 0);
+        node.pivots[0] = u64::from(self.free_internals.head);
+        self.free_internals = FreeList { head: id, count: self.free_internals.count + 1 };
+    }
+
+    /// Takes a blank leaf from the free list. The write must have reserved it.
+    pub(crate) fn alloc_leaf(&mut self) -> NodeId {
+        debug_assert!(self.budget.leaves > 0, "a write used more leaves than it reserved");
+        self.budget.leaves = self.budget.leaves.saturating_sub(1);
+        let id = self.free_leaves.head;
+        if id == NO_NODE {
+            // Only reachable if the reservation was too small (a bug caught by the debug
+            // assertion above); fall back to an infallible allocation.
+            self.leaves.push(Leaf::empty());
+            return (self.leaves.len() - 1) as NodeId;
+        }
+        let leaf = &mut self.leaves[id as usize];
+        self.free_leaves = FreeList { head: leaf.pivots[0] as NodeId, count: self.free_leaves.count - 1 };
+        leaf.pivots[0] = u64::MAX;
+        id
+    }
+
+    /// Takes a blank internal node from the free list. The write must have reserved it.
+    pub(crate) fn alloc_internal(&mut self) -> NodeId {
+        debug_assert!(self.budget.internals > 0, "a write used more internal nodes than it reserved");
+        self.budget.internals = self.budget.internals.saturating_sub(1);
+        let id = self.free_internals.head;
+        if id == NO_NODE {
+            self.internals.push(Internal::empty());
+            return (self.internals.len() - 1) as NodeId;
+        }
+        let node = &mut self.internals[id as usize];
+        self.free_internals = FreeList { head: node.pivots[0] as NodeId, count: self.free_internals.count - 1 };
+        node.pivots[0] = u64::MAX;
+        id
+    }
+
+    /// Returns a leaf to the free list, dropping its entries; returns how many entries (non-NULL
+    /// slots) it dropped.
+    pub(crate) fn free_leaf(&mut self, id: NodeId) -> usize {
+        let leaf = &mut self.leaves[id as usize];
+        let dropped = leaf.slots.iter().filter(|s| s.is_some()).count();
+        *leaf = Leaf::empty();
+        self.budget.leaves += 1;
+        self.push_free_leaf(id);
+        dropped
+    }
+
+    /// Returns an internal node to the free list.
+    pub(crate) fn free_internal(&mut self, id: NodeId) {
+        self.internals[id as usize] = Internal::empty();
+        self.budget.internals += 1;
+        self.push_free_internal(id);
+    }
+
+    /// Frees a whole subtree whose root sits `levels_below` levels above the leaves
+    /// (0: `id` is a leaf); returns how many entries it dropped.
+    pub(crate) fn free_subtree(&mut self, id: NodeId, levels_below: usize) -> usize {
+        if levels_below == 0 {
+            return self.free_leaf(id);
+        }
+        let node = self.internal(id);
+        let (len, children) = (node.len(), node.children);
+        let dropped = children[..len].iter().map(|&child| self.free_subtree(child, levels_below - 1)).sum();
+        self.free_internal(id);
+        dropped
+    }
+
+    /// Fallible deep copy of the arena (same node numbering).
+    pub(crate) fn try_clone(&self) -> Result<Self, Error>
+    where
+        T: Clone,
+    {
+        let mut leaves = Vec::new();
+        leaves.try_reserve_exact(self.leaves.len()).map_err(|_| Error::NoMemory)?;
+        leaves.extend(self.leaves.iter().cloned());
+        let mut internals = Vec::new();
+        internals.try_reserve_exact(self.internals.len()).map_err(|_| Error::NoMemory)?;
+        internals.extend_from_slice(&self.internals);
+        Ok(Arena {
+            leaves,
+            internals,
+            free_leaves: self.free_leaves,
+            free_internals: self.free_internals,
+            budget: NodeBudget::default(),
+            #[cfg(feature = "failure-injection")]
+            fail_at: None,
+        })
+    }
+}

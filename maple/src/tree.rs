@@ -1,0 +1,445 @@
+//! [`MapleTree`]: the safe, self-contained interface (the kernel's `mtree_*` calls).
+//!
+//! # What the tree layer adds to the node layer
+//!
+//! The node layer ([`crate::node`]) only knows slots and pivots. A tree adds, numbered as
+//! [`crate::validate`] checks them:
+//!
+//! * T1: pivots ascend strictly within a node and lie inside the node's implied limits; the
+//!   root covers `0..=u64::MAX`, and every child covers exactly its parent slot's range.
+//! * T2: every leaf is at depth `height`; every internal slot up to `len` links a live node
+//!   of the level below, and every live node is linked exactly once.
+//! * T3: a node that is neither the root nor on the right spine holds at least
+//!   `MIN_SLOTS` (7) slots.
+//! * T4: no two adjacent slots of the leaf level are NULL, across leaves too; no leaf but the
+//!   last ends in NULL; an empty tree has no node.
+//! * T5: `len` equals the number of non-NULL slots.
+//!
+//! NULL (`None`) ranges are explicit: the tree is a total map from `0..=u64::MAX`, and absent
+//! keys read as NULL. Equal neighbouring values are never merged: two stores of the same
+//! value make two ranges.
+
+use crate::error::Error;
+use crate::iter::{IntoIter, Iter, Range};
+use crate::node::{slot_of, slot_range, Arena, NO_NODE};
+use crate::path::Path;
+use crate::write::{self, Plan};
+use core::fmt;
+use core::ops::{Bound, RangeBounds, RangeInclusive};
+
+/// A map from non-overlapping inclusive ranges of `u64` keys to values, laid out as the Linux
+/// kernel's maple tree: a B-tree of 16-slot nodes whose leaves store ranges, with NULL ranges
+/// explicit and merged, and every store able to split or overwrite what it covers.
+///
+/// ```
+/// use maple_tree::MapleTree;
+///
+/// let mut tree = MapleTree::new();
+/// tree.store_range(10, 20, "a")?;
+/// tree.store_range(13, 15, "b")?; // splits "a" in two
+/// assert_eq!(tree.load(12), Some(&"a"));
+/// assert_eq!(tree.load(14), Some(&"b"));
+/// assert_eq!(tree.load(16), Some(&"a"));
+/// let ranges: Vec<_> = tree.iter().map(|(r, v)| (r, *v)).collect();
+/// assert_eq!(ranges, [(10..=12, "a"), (13..=15, "b"), (16..=20, "a")]);
+///
+/// assert_eq!(tree.erase(11)?, Some("a")); // erases the whole range 10..=12
+/// assert_eq!(tree.load(10), None);
+/// assert_eq!(tree.len(), 2);
+/// # Ok::<(), maple_tree::Error>(())
+/// ```
+pub struct MapleTree<T> {
+    pub(crate) arena: Arena<T>,
+    /// The root node, or [`NO_NODE`] for an empty tree.
+    pub(crate) root: u32,
+    /// Levels of nodes: 0 for an empty tree, 1 for a single leaf.
+    pub(crate) height: u8,
+    /// Stored (non-NULL) ranges.
+    pub(crate) len: usize,
+}
+
+impl<T> MapleTree<T> {
+    /// An empty tree. Allocates nothing.
+    #[doc(alias = "mt_init")]
+    pub const fn new() -> Self {
+        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0 }
+    }
+
+    /// The value stored at `index`, if any.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(0x1000, 0x1fff, 1)?;
+    /// assert_eq!(tree.load(0x1800), Some(&1));
+    /// assert_eq!(tree.load(0x2000), None);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mtree_load")]
+    #[inline]
+    pub fn load(&self, index: u64) -> Option<&T> {
+        self.load_range(index).map(|(_, v)| v)
+    }
+
+    /// The entry holding `index` with its whole range, if any.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(10, 19, 'x')?;
+    /// assert_eq!(tree.load_range(15), Some((10..=19, &'x')));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn load_range(&self, index: u64) -> Option<(RangeInclusive<u64>, &T)> {
+        if self.root == NO_NODE {
+            return None;
+        }
+        let (mut node, mut min, mut max) = (self.root, 0, u64::MAX);
+        for _ in 1..self.height {
+            let n = self.arena.internal(node);
+            let off = slot_of(&n.pivots, index);
+            (min, max) = slot_range(&n.pivots, n.len(), off, min, max);
+            node = n.children[off];
+        }
+        let leaf = self.arena.leaf(node);
+        let off = slot_of(&leaf.pivots, index);
+        let value = leaf.slots[off].as_ref()?;
+        let (first, last) = slot_range(&leaf.pivots, leaf.len(), off, min, max);
+        Some((first..=last, value))
+    }
+
+    /// The first entry overlapping `[start, max]`, with its whole range; `None` if there is
+    /// none or `start > max`.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(10, 19, 'a')?;
+    /// tree.store_range(30, 39, 'b')?;
+    /// assert_eq!(tree.find(20, 100), Some((30..=39, &'b')));
+    /// assert_eq!(tree.find(15, 100), Some((10..=19, &'a')));
+    /// assert_eq!(tree.find(20, 29), None);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mt_find")]
+    pub fn find(&self, start: u64, max: u64) -> Option<(RangeInclusive<u64>, &T)> {
+        self.range(start..=max).next()
+    }
+
+    /// The last entry overlapping `[min, start]`, with its whole range; `None` if there is
+    /// none or `min > start`.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(10, 19, 'a')?;
+    /// tree.store_range(30, 39, 'b')?;
+    /// assert_eq!(tree.find_rev(29, 0), Some((10..=19, &'a')));
+    /// assert_eq!(tree.find_rev(29, 20), None);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn find_rev(&self, start: u64, min: u64) -> Option<(RangeInclusive<u64>, &T)> {
+        self.range(min..=start).next_back()
+    }
+
+    /// All entries in key order, each with its range.
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter::new(self)
+    }
+
+    /// The entries overlapping `range`, in key order; each item carries the entry's whole
+    /// range, which may reach outside `range`. An empty `range` yields nothing.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// for i in 0..10u64 {
+    ///     tree.store_range(i * 10, i * 10 + 4, i)?;
+    /// }
+    /// let hits: Vec<_> = tree.range(22..=41).map(|(r, v)| (r, *v)).collect();
+    /// assert_eq!(hits, [(30..=34, 3), (40..=44, 4)]);
+    /// let last_two: Vec<_> = tree.range(..).rev().take(2).map(|(_, v)| *v).collect();
+    /// assert_eq!(last_two, [9, 8]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn range<R: RangeBounds<u64>>(&self, range: R) -> Range<'_, T> {
+        match bounds(&range) {
+            Some((first, last)) => Range::new(self, first, last),
+            None => Range::new(self, 1, 0),
+        }
+    }
+
+    /// Number of stored (non-NULL) ranges.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no key holds a value.
+    #[doc(alias = "mtree_empty")]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Removes every entry and frees every node.
+    #[doc(alias = "mtree_destroy")]
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.root = NO_NODE;
+        self.height = 0;
+        self.len = 0;
+    }
+
+    /// Levels of nodes: 0 for an empty tree, 1 when a single leaf holds everything.
+    #[doc(alias = "mt_height")]
+    pub fn height(&self) -> usize {
+        usize::from(self.height)
+    }
+
+    /// Bytes of node memory the tree holds, free nodes included.
+    pub fn memory_bytes(&self) -> usize {
+        self.arena.memory_bytes()
+    }
+
+    /// Frees every node (for a store that replaces the whole tree).
+    pub(crate) fn free_all(&mut self) {
+        if self.root != NO_NODE {
+            self.arena.free_subtree(self.root, usize::from(self.height) - 1);
+        }
+        self.root = NO_NODE;
+        self.height = 0;
+        self.len = 0;
+    }
+
+    /// Restores the root invariants after a write: a root with one child hands over to it,
+    /// and a root leaf holding one NULL range is an empty tree.
+    pub(crate) fn fix_root(&mut self) {
+        while self.height > 1 && self.arena.internal(self.root).len() == 1 {
+            let child = self.arena.internal(self.root).children[0];
+            self.arena.free_internal(self.root);
+            self.root = child;
+            self.height -= 1;
+        }
+        if self.height == 1 {
+            let leaf = self.arena.leaf(self.root);
+            if leaf.len() == 1 && leaf.slots[0].is_none() {
+                self.arena.free_leaf(self.root);
+                self.root = NO_NODE;
+                self.height = 0;
+            }
+        }
+    }
+
+    /// Testing only: makes the `n`-th next node allocation fail (`Some(0)` is the very next
+    /// one); `None` turns failure injection off.
+    #[cfg(feature = "failure-injection")]
+    pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
+        self.arena.fail_nth_alloc(n);
+    }
+
+    /// Nodes allocated from the system, live or free, as `(leaves, internal nodes)`.
+    pub fn allocated_nodes(&self) -> (usize, usize) {
+        self.arena.allocated()
+    }
+}
+
+/// The inclusive key range of a `RangeBounds`, or `None` if it is empty.
+pub(crate) fn bounds<R: RangeBounds<u64>>(range: &R) -> Option<(u64, u64)> {
+    let first = match range.start_bound() {
+        Bound::Included(&a) => a,
+        Bound::Excluded(&a) => a.checked_add(1)?,
+        Bound::Unbounded => 0,
+    };
+    let last = match range.end_bound() {
+        Bound::Included(&b) => b,
+        Bound::Excluded(&b) => b.checked_sub(1)?,
+        Bound::Unbounded => u64::MAX,
+    };
+    (first <= last).then_some((first, last))
+}
+
+impl<T: Clone> MapleTree<T> {
+    /// Plans, reserves for and performs a store; the kernel's `mas_store_gfp`.
+    pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
+        if first > last {
+            return Err(Error::Invalid);
+        }
+        let plan = write::classify(self, first, last, entry.is_none());
+        self.write_planned(&plan, entry)
+    }
+
+    /// Reserves the nodes of a classified store and performs it.
+    pub(crate) fn write_planned(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        self.arena.reserve(plan.need)?;
+        Ok(write::execute(self, plan, entry))
+    }
+
+    /// Stores `value` over `first..=last`, overwriting whatever was there: a range partly
+    /// covered keeps its uncovered part (cloned when the store splits it in two), ranges
+    /// wholly covered are dropped.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `first > last`; [`Error::NoMemory`] if a node could not be
+    /// allocated. The tree is unchanged on error.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(0, 99, 'a')?;
+    /// tree.store_range(50, 149, 'b')?;
+    /// assert_eq!(tree.load_range(10), Some((0..=49, &'a')));
+    /// assert_eq!(tree.load_range(100), Some((50..=149, &'b')));
+    /// assert_eq!(tree.store_range(5, 4, 'c'), Err(maple_tree::Error::Invalid));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mtree_store_range")]
+    pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+        self.write(first, last, Some(value)).map(drop)
+    }
+
+    /// Stores `value` at the single key `index`; see [`MapleTree::store_range`].
+    #[doc(alias = "mtree_store")]
+    pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
+        self.store_range(index, index, value)
+    }
+
+    /// Stores `value` over `first..=last` only if no key in it holds a value.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `first > last`; [`Error::Exists`] if any key in the range holds
+    /// a value; [`Error::NoMemory`]. The tree is unchanged on error.
+    ///
+    /// ```
+    /// use maple_tree::{Error, MapleTree};
+    /// let mut tree = MapleTree::new();
+    /// tree.insert_range(10, 19, 1)?;
+    /// assert_eq!(tree.insert_range(19, 25, 2), Err(Error::Exists));
+    /// tree.insert_range(20, 25, 2)?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[doc(alias = "mtree_insert_range")]
+    pub fn insert_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+        if first > last {
+            return Err(Error::Invalid);
+        }
+        if self.root != NO_NODE {
+            let path = Path::walk(&self.arena, self.root, self.height(), first);
+            let lv = path.leaf();
+            let (_, end) = path.leaf_slot_range(&self.arena);
+            if self.arena.leaf(lv.node).slots[lv.offset()].is_some() || end < last {
+                return Err(Error::Exists);
+            }
+        }
+        self.store_range(first, last, value)
+    }
+
+    /// Stores `value` at `index` only if it holds nothing; see [`MapleTree::insert_range`].
+    #[doc(alias = "mtree_insert")]
+    pub fn insert(&mut self, index: u64, value: T) -> Result<(), Error> {
+        self.insert_range(index, index, value)
+    }
+
+    /// Removes the values of `first..=last`, trimming or splitting ranges that reach outside
+    /// it (a NULL store). The NULL range left merges with NULL neighbours.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `first > last`; [`Error::NoMemory`]. The tree is unchanged on
+    /// error.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(0, 99, 'a')?;
+    /// tree.remove_range(40, 59)?;
+    /// let ranges: Vec<_> = tree.iter().map(|(r, _)| r).collect();
+    /// assert_eq!(ranges, [0..=39, 60..=99]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
+        self.write(first, last, None).map(drop)
+    }
+
+    /// Removes the **whole** range holding `index` and returns its value; `Ok(None)` (and no
+    /// change) if `index` holds nothing.
+    ///
+    /// # Errors
+    /// [`Error::NoMemory`] if merging the freed range with its NULL neighbours needs a node
+    /// that cannot be allocated; the tree is unchanged then.
+    #[doc(alias = "mtree_erase")]
+    pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
+        match self.load_range(index) {
+            None => Ok(None),
+            Some((range, _)) => self.write(*range.start(), *range.end(), None),
+        }
+    }
+
+    /// A structural copy of the tree (node for node, no re-insertion), or
+    /// [`Error::NoMemory`]. [`Clone::clone`] does the same and aborts on allocation failure.
+    #[doc(alias = "__mt_dup")]
+    pub fn try_clone(&self) -> Result<Self, Error> {
+        Ok(MapleTree { arena: self.arena.try_clone()?, root: self.root, height: self.height, len: self.len })
+    }
+}
+
+impl<T> Default for MapleTree<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Clone> Clone for MapleTree<T> {
+    /// A structural copy, like the kernel's `__mt_dup`: nodes are copied, not re-inserted.
+    fn clone(&self) -> Self {
+        MapleTree { arena: self.arena.clone(), root: self.root, height: self.height, len: self.len }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for MapleTree<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for MapleTree<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl<T: Eq> Eq for MapleTree<T> {}
+
+impl<T: Clone> Extend<(RangeInclusive<u64>, T)> for MapleTree<T> {
+    /// Stores each range in turn, later ones overwriting earlier ones. Empty ranges
+    /// (`start > end`) store nothing.
+    ///
+    /// # Panics
+    /// On allocation failure, like the standard collections; use
+    /// [`MapleTree::store_range`] to handle it.
+    fn extend<I: IntoIterator<Item = (RangeInclusive<u64>, T)>>(&mut self, iter: I) {
+        for (range, value) in iter {
+            if !range.is_empty() {
+                self.store_range(*range.start(), *range.end(), value).expect("out of memory");
+            }
+        }
+    }
+}
+
+impl<T: Clone> FromIterator<(RangeInclusive<u64>, T)> for MapleTree<T> {
+    /// Stores each range in turn; see [`Extend`]. For sorted, non-overlapping input,
+    /// [`MapleTree::from_sorted`] builds a denser tree faster.
+    fn from_iter<I: IntoIterator<Item = (RangeInclusive<u64>, T)>>(iter: I) -> Self {
+        let mut tree = MapleTree::new();
+        tree.extend(iter);
+        tree
+    }
+}
+
+impl<'a, T> IntoIterator for &'a MapleTree<T> {
+    type Item = (RangeInclusive<u64>, &'a T);
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> IntoIterator for MapleTree<T> {
+    type Item = (RangeInclusive<u64>, T);
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter::new(self)
+    }
+}

@@ -1,0 +1,244 @@
+//! The write path: classify a store once, budget its nodes, then dispatch by store kind.
+//!
+//! Every store of `entry` over `[first, last]` (NULL being `None`) goes through three steps,
+//! as the kernel's `mas_wr_store_type` → `mas_prealloc_calc` → `mas_wr_store_entry`:
+//!
+//! 1. [`classify`] walks the tree without changing it, widens a NULL store over its NULL
+//!    neighbours, and names the [`StoreType`] with the nodes the store may need
+//!    ([`Plan::need`]).
+//! 2. The caller reserves those nodes ([`crate::node::Arena::reserve`]); that is the only step
+//!    that can fail, and it changes no live node.
+//! 3. [`execute`] performs the store and cannot fail.
+//!
+//! The store kinds and their node budgets (`h` is the height):
+//!
+//! | kind | when | nodes |
+//! |---|---|---|
+//! | [`StoreType::StoreRoot`] | empty tree | 1 leaf |
+//! | [`StoreType::NewRoot`] | the write covers `0..=u64::MAX` | 1 leaf |
+//! | [`StoreType::ExactFit`] | the write matches one slot's range | 0 |
+//! | [`StoreType::Append`], [`StoreType::SlotStore`], [`StoreType::NodeStore`] | the leaf's new content fits it | 0 |
+//! | [`StoreType::SplitStore`] | the leaf overflows | 1 leaf + 1 internal per full ancestor (+1 for a new root) |
+//! | [`StoreType::Rebalance`] | the leaf falls below its minimum | 0 (merging frees a node before it takes one) |
+//! | [`StoreType::SpanningStore`] | the write crosses leaves | 1 leaf + `h` internal nodes |
+//!
+//! The in-place kinds rewrite the leaf where it is (`inplace`); the rest go through one
+//! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
+//! per level, pulling in a neighbour where a node would be too thin.
+
+mod inplace;
+mod rebuild;
+
+use crate::node::{slot_of, slot_range, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
+use crate::path::Path;
+use crate::MapleTree;
+
+pub(crate) use rebuild::{write_internal, write_leaf, ChildBuf, LeafBuf};
+
+/// The kind of a store, as decided by [`classify`] (the kernel's `enum store_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(alias = "store_type")]
+pub enum StoreType {
+    /// The tree was empty.
+    StoreRoot,
+    /// The write covers the whole key space.
+    NewRoot,
+    /// The write replaces one slot exactly.
+    ExactFit,
+    /// The write lands in the last slot of a leaf and grows it.
+    Append,
+    /// The write moves pivots but keeps the leaf's slot count.
+    SlotStore,
+    /// Any other write that fits in its leaf.
+    NodeStore,
+    /// The leaf overflows and splits (or pushes into a sibling).
+    SplitStore,
+    /// The leaf falls below the minimum occupancy and merges with a neighbour.
+    Rebalance,
+    /// The write crosses a leaf boundary.
+    SpanningStore,
+}
+
+/// A classified store: everything [`execute`] needs, computed without changing the tree.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    /// The range written, after widening a NULL store over its NULL neighbours.
+    pub(crate) first: u64,
+    pub(crate) last: u64,
+    /// The index the caller asked for (its slot's old entry is returned).
+    pub(crate) index: u64,
+    pub(crate) kind: StoreType,
+    /// Path to the leaf slot holding `first`.
+    pub(crate) left: Path,
+    /// Path to the leaf holding `last` (or the leaf after it when a NULL store reaches its
+    /// leaf's end); equal to `left` unless the store spans leaves.
+    pub(crate) right: Path,
+    /// Nodes the store may take from the free lists.
+    pub(crate) need: NodeBudget,
+}
+
+/// Whether a node with `len` slots at `depth` must merge with a neighbour. The root is
+/// exempt; a node on the right spine (`max == u64::MAX`) only needs two slots.
+#[inline]
+pub(crate) fn deficient(len: usize, depth: usize, max: u64) -> bool {
+    depth > 0 && len < if max == u64::MAX { 2 } else { MIN_SLOTS }
+}
+
+/// Classifies the store of an entry (`is_null`: the entry is NULL) over `[first, last]`.
+/// `first <= last` must hold.
+#[doc(alias = "mas_wr_store_type")]
+pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool) -> Plan {
+    debug_assert!(first <= last);
+    let arena = &tree.arena;
+    let mut plan = Plan {
+        first,
+        last,
+        index: first,
+        kind: StoreType::StoreRoot,
+        left: Path::EMPTY,
+        right: Path::EMPTY,
+        need: NodeBudget::default(),
+    };
+    let new_leaf = NodeBudget { leaves: usize::from(!is_null), internals: 0 };
+    if tree.root == NO_NODE {
+        if is_null {
+            (plan.first, plan.last) = (0, u64::MAX);
+        }
+        plan.need = new_leaf;
+        return plan;
+    }
+    if first == 0 && last == u64::MAX {
+        plan.kind = StoreType::NewRoot;
+        plan.need = new_leaf;
+        return plan;
+    }
+    let height = usize::from(tree.height);
+    plan.left = Path::walk(arena, tree.root, height, first);
+    plan.right = if last <= plan.left.leaf().max {
+        let mut right = plan.left.clone();
+        let leaf = right.leaf_mut();
+        leaf.offset = slot_of(&arena.leaf(leaf.node).pivots, last) as u8;
+        right
+    } else {
+        Path::walk(arena, tree.root, height, last)
+    };
+    if is_null {
+        extend_null(tree, &mut plan);
+        if plan.first == 0 && plan.last == u64::MAX {
+            plan.kind = StoreType::NewRoot;
+            return plan;
+        }
+    }
+    let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
+    if l.node != r.node {
+        plan.kind = StoreType::SpanningStore;
+        plan.need = NodeBudget { leaves: 1, internals: height };
+        return plan;
+    }
+    let pivots = &arena.leaf(l.node).pivots;
+    let (start, _) = slot_range(pivots, l.len(), l.offset(), l.min, l.max);
+    let (_, end) = slot_range(pivots, l.len(), r.offset(), l.min, l.max);
+    let new_len = l.offset() + usize::from(start < plan.first) + 1 + usize::from(plan.last < end) + (l.len() - r.offset() - 1);
+    plan.kind = if l.offset() == r.offset() && start == plan.first && end == plan.last {
+        StoreType::ExactFit
+    } else if new_len > SLOTS {
+        plan.need = split_need(&plan.left);
+        StoreType::SplitStore
+    } else if deficient(new_len, plan.left.leaf_depth(), l.max) {
+        StoreType::Rebalance
+    } else if r.offset() + 1 == l.len() && new_len > l.len() {
+        StoreType::Append
+    } else if new_len == l.len() {
+        StoreType::SlotStore
+    } else {
+        StoreType::NodeStore
+    };
+    plan
+}
+
+/// Widens a NULL store over the NULL slots beside it (the kernel's `mas_wr_extend_null`) and,
+/// when the NULL would end a leaf that is not the last one, takes in the next leaf so that no
+/// leaf but the last ends in NULL.
+fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
+    let arena = &tree.arena;
+    let l = *plan.left.leaf();
+    let leaf = arena.leaf(l.node);
+    let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
+    if leaf.slots[l.offset()].is_none() {
+        plan.first = start;
+    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
+        plan.left.leaf_mut().offset -= 1;
+        plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
+    }
+    let r = *plan.right.leaf();
+    let leaf = arena.leaf(r.node);
+    let (_, end) = slot_range(&leaf.pivots, r.len(), r.offset(), r.min, r.max);
+    if leaf.slots[r.offset()].is_none() {
+        plan.last = end;
+    } else if plan.last == end && r.offset() + 1 < r.len() && leaf.slots[r.offset() + 1].is_none() {
+        plan.right.leaf_mut().offset += 1;
+        plan.last = slot_range(&leaf.pivots, r.len(), r.offset() + 1, r.min, r.max).1;
+    }
+    if plan.last == r.max && r.max != u64::MAX {
+        let depth = plan.right.leaf_depth();
+        plan.right.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
+        let next = *plan.right.leaf();
+        let leaf = arena.leaf(next.node);
+        if leaf.slots[0].is_none() {
+            plan.last = slot_range(&leaf.pivots, next.len(), 0, next.min, next.max).1;
+        }
+    }
+}
+
+/// Nodes a leaf split needs: one leaf, one internal node for each full ancestor from the
+/// leaf's parent up, and a new root when every ancestor is full.
+fn split_need(path: &Path) -> NodeBudget {
+    let leaf_depth = path.leaf_depth();
+    let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
+    NodeBudget { leaves: 1, internals: full + usize::from(full == leaf_depth) }
+}
+
+/// Performs a classified store whose nodes are reserved. Returns the entry that was in the
+/// slot holding `plan.index` (cloned when part of its range survives). Cannot fail.
+pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
+    match plan.kind {
+        StoreType::StoreRoot => {
+            if let Some(value) = entry {
+                let mut buf = LeafBuf::new();
+                if plan.first > 0 {
+                    buf.push((plan.first - 1, None));
+                }
+                buf.push((plan.last, Some(value)));
+                if plan.last < u64::MAX {
+                    buf.push((u64::MAX, None));
+                }
+                let id = tree.arena.alloc_leaf();
+                write_leaf(&mut tree.arena, id, buf);
+                tree.root = id;
+                tree.height = 1;
+                tree.len = 1;
+            }
+            None
+        }
+        StoreType::NewRoot => {
+            let old = inplace::take_at(tree, plan.index);
+            tree.free_all();
+            if let Some(value) = entry {
+                let id = tree.arena.alloc_leaf();
+                let mut buf = LeafBuf::new();
+                buf.push((u64::MAX, Some(value)));
+                write_leaf(&mut tree.arena, id, buf);
+                tree.root = id;
+                tree.height = 1;
+                tree.len = 1;
+            }
+            old
+        }
+        StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
+        _ => {
+            let (buf, old) = inplace::leaf_content(tree, plan, entry);
+            rebuild::commit(tree, plan, buf);
+            old
+        }
+    }
+}

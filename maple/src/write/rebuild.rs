@@ -1,0 +1,353 @@
+//! The rebuild engine: one mechanism for node stores, splits, pushes into a sibling,
+//! rebalancing and spanning stores (in the spirit of the kernel's 2026 "copy node" rewrite).
+//!
+//! The engine works level by level from the leaves up. At each level it holds a *run*: the
+//! nodes from the left path's node to the right path's node, and the new content of that run
+//! as a buffer of `(last index, entry or child)` pairs covering exactly the run's key range.
+//! At each level:
+//!
+//! 1. if the content is too thin for a non-root node ([`deficient`]), a neighbour is pulled
+//!    into the run: the right sibling, else the left sibling, else the right or left cousin
+//!    (a node of the same level under another parent). Its content joins the buffer;
+//! 2. if the run is a single node and the content fits, the node is rewritten in place and
+//!    the engine stops (this is the in-place node store, and the end of most splits);
+//! 3. if the run is a single node that overflows and a sibling has room, the sibling is pulled
+//!    in so that the two can share the content without adding a node (push to a sibling);
+//! 4. otherwise the run's nodes are freed and the content is cut into one to three new nodes,
+//!    never leaving a leaf that is not the last with a NULL in its last slot;
+//! 5. the parent level's content is the left parent's slots before the run, the new nodes,
+//!    and the right parent's slots after the run.
+//!
+//! At the root an overflow adds a level, and a root left with one child hands the root to it
+//! (the height shrinks). Subtrees that a spanning store covers completely are freed before
+//! the engine starts. Every level frees its run before it allocates, which is what bounds the
+//! node budget in [`super`].
+
+use super::{deficient, Plan};
+use crate::node::{slot_range, Arena, NodeId, MAX_HEIGHT, NO_NODE, PIVOTS, SLOTS};
+use crate::path::Path;
+use crate::MapleTree;
+use arrayvec::ArrayVec;
+
+/// The largest content a level can hold: the left node's head, up to three new nodes and the
+/// right node's tail, or a thin node and a pulled neighbour.
+const BUF: usize = 3 * SLOTS;
+
+/// New content of leaves: `(last index of the range, entry)`.
+pub(crate) type LeafBuf<T> = ArrayVec<(u64, Option<T>), BUF>;
+/// New content of internal nodes: `(last index of the child, child)`.
+pub(crate) type ChildBuf = ArrayVec<(u64, NodeId), BUF>;
+
+/// Nodes of one level whose content the engine has taken.
+type Run = ArrayVec<NodeId, 4>;
+
+/// Writes `content` into leaf `id` (whose old entries it drops).
+pub(crate) fn write_leaf<T>(arena: &mut Arena<T>, id: NodeId, content: impl IntoIterator<Item = (u64, Option<T>)>) {
+    let leaf = arena.leaf_mut(id);
+    let mut len = 0;
+    for (i, (last, entry)) in content.into_iter().enumerate() {
+        if i < PIVOTS {
+            leaf.pivots[i] = last;
+        }
+        leaf.slots[i] = entry;
+        len = i + 1;
+    }
+    debug_assert!(len > 0);
+    leaf.pivots[len - 1..].fill(u64::MAX);
+    leaf.slots[len..].iter_mut().for_each(|s| *s = None);
+    leaf.len = len as u8;
+}
+
+/// Writes `content` into internal node `id`.
+pub(crate) fn write_internal<T>(arena: &mut Arena<T>, id: NodeId, content: &[(u64, NodeId)]) {
+    let node = arena.internal_mut(id);
+    let len = content.len();
+    debug_assert!((1..=SLOTS).contains(&len));
+    for (i, &(last, child)) in content.iter().enumerate() {
+        if i < PIVOTS {
+            node.pivots[i] = last;
+        }
+        node.children[i] = child;
+    }
+    node.pivots[len - 1..].fill(u64::MAX);
+    node.children[len..].fill(NO_NODE);
+    node.len = len as u8;
+}
+
+/// How to cut `n` entries into nodes: the sizes of the parts. Parts other than the last are
+/// never on the right spine; the last is when `spine` holds. `null_at(i)` tells whether entry
+/// `i` is NULL (leaves only: a part other than the last may not end in NULL).
+fn cut(n: usize, spine: bool, leaf: bool, null_at: impl Fn(usize) -> bool) -> ArrayVec<usize, 3> {
+    let mut sizes = ArrayVec::new();
+    if n <= SLOTS {
+        sizes.push(n);
+        return sizes;
+    }
+    let two_max = if leaf { 2 * SLOTS - 1 } else { 2 * SLOTS };
+    let ok = |sizes: &[usize]| -> bool {
+        let mut end = 0;
+        for (i, &size) in sizes.iter().enumerate() {
+            let is_last = i + 1 == sizes.len();
+            let min = if is_last && spine { 2 } else { crate::node::MIN_SLOTS };
+            end += size;
+            if size > SLOTS || size < min || (!is_last && leaf && null_at(end - 1)) {
+                return false;
+            }
+        }
+        true
+    };
+    if n <= two_max {
+        // A node on the right spine is where appends land: fill the left part so that
+        // ascending inserts pack nodes nearly full; elsewhere split evenly.
+        let base = if spine { (SLOTS - 1).min(n - 2) } else { n / 2 };
+        for left in [base, base - 1, base + 1] {
+            if ok(&[left, n - left]) {
+                sizes.extend([left, n - left]);
+                return sizes;
+            }
+        }
+    } else {
+        let third = n / 3;
+        for (a, b) in [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)] {
+            let first = third.wrapping_add_signed(a);
+            let second = third.wrapping_add_signed(b);
+            if n > first + second && ok(&[first, second, n - first - second]) {
+                sizes.extend([first, second, n - first - second]);
+                return sizes;
+            }
+        }
+    }
+    unreachable!("no valid cut of {n} entries")
+}
+
+/// State of one rebuild.
+struct Engine<'t, T> {
+    tree: &'t mut MapleTree<T>,
+    left: Path,
+    right: Path,
+    /// Nodes (per level) that a path left behind when it moved to a cousin: their content is
+    /// in the buffers, they only need freeing.
+    orphans: [ArrayVec<NodeId, 2>; MAX_HEIGHT],
+}
+
+/// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
+/// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
+pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: LeafBuf<T>) {
+    let mut engine = Engine {
+        tree,
+        left: plan.left.clone(),
+        right: plan.right.clone(),
+        orphans: core::array::from_fn(|_| ArrayVec::new()),
+    };
+    engine.free_covered();
+    if let Some(up) = engine.leaf_level(buf) {
+        engine.internal_levels(up);
+    }
+    engine.tree.fix_root();
+}
+
+impl<T: Clone> Engine<'_, T> {
+    fn arena(&mut self) -> &mut Arena<T> {
+        &mut self.tree.arena
+    }
+
+    /// Frees the subtrees strictly between the two paths: a spanning store covers them whole.
+    fn free_covered(&mut self) {
+        let leaf_depth = self.left.leaf_depth();
+        let mut dropped = 0;
+        for d in 0..leaf_depth {
+            let (l, r) = (self.left.levels[d], self.right.levels[d]);
+            let below = leaf_depth - d - 1;
+            let covered: ArrayVec<NodeId, { 2 * SLOTS }> = if l.node == r.node {
+                let n = self.tree.arena.internal(l.node);
+                n.children[l.offset() + 1..r.offset().max(l.offset() + 1)].iter().copied().collect()
+            } else {
+                let ln = self.tree.arena.internal(l.node);
+                let rn = self.tree.arena.internal(r.node);
+                ln.children[l.offset() + 1..l.len()].iter().chain(&rn.children[..r.offset()]).copied().collect()
+            };
+            for child in covered {
+                dropped += self.arena().free_subtree(child, below);
+            }
+        }
+        self.tree.len -= dropped;
+    }
+
+    /// The run's nodes at `depth`: the two path nodes and any orphans.
+    fn run_at(&mut self, depth: usize) -> Run {
+        let mut run = Run::new();
+        run.push(self.left.levels[depth].node);
+        if self.right.levels[depth].node != run[0] {
+            run.push(self.right.levels[depth].node);
+        }
+        run.extend(self.orphans[depth].drain(..));
+        run
+    }
+
+    /// Moves a path to a neighbour of the run at `depth` and returns the neighbour and whether
+    /// it lies to the right. `sibling_only` restricts the choice to the same parent, and
+    /// `room` to neighbours with at most that many slots.
+    fn pull_neighbour(&mut self, depth: usize, sibling_only: bool, room: usize) -> Option<(NodeId, bool)> {
+        if depth == 0 {
+            return None;
+        }
+        let arena = &self.tree.arena;
+        let at_leaves = depth == self.left.leaf_depth();
+        let child_len = |id: NodeId| -> usize {
+            if at_leaves {
+                arena.leaf(id).len()
+            } else {
+                arena.internal(id).len()
+            }
+        };
+        let parent_r = self.right.levels[depth - 1];
+        let parent_l = self.left.levels[depth - 1];
+        let right_sib = (parent_r.offset() + 1 < parent_r.len())
+            .then(|| arena.internal(parent_r.node).children[parent_r.offset() + 1]);
+        let left_sib = (parent_l.offset() > 0).then(|| arena.internal(parent_l.node).children[parent_l.offset() - 1]);
+        if let Some(id) = right_sib.filter(|&id| child_len(id) <= room) {
+            self.right.move_next(arena, depth);
+            return Some((id, true));
+        }
+        if let Some(id) = left_sib.filter(|&id| child_len(id) <= room) {
+            self.left.move_prev(arena, depth);
+            return Some((id, false));
+        }
+        if sibling_only {
+            return None;
+        }
+        for to_right in [true, false] {
+            let path = if to_right { &mut self.right } else { &mut self.left };
+            let old = path.clone();
+            let moved = if to_right { path.move_next(arena, depth) } else { path.move_prev(arena, depth) };
+            if let Some(keep) = moved {
+                let other = if to_right { &self.left } else { &self.right };
+                for j in keep + 1..depth {
+                    if old.levels[j].node != other.levels[j].node {
+                        self.orphans[j].push(old.levels[j].node);
+                    }
+                }
+                let path = if to_right { &self.right } else { &self.left };
+                return Some((path.levels[depth].node, to_right));
+            }
+        }
+        None
+    }
+
+    /// The leaf level. Returns the new leaves for the parent level, or `None` when the store
+    /// ended in place.
+    fn leaf_level(&mut self, mut buf: LeafBuf<T>) -> Option<ChildBuf> {
+        let depth = self.left.leaf_depth();
+        let mut run = self.run_at(depth);
+        let spine = self.right.levels[depth].max == u64::MAX;
+        let pulled = if deficient(buf.len(), depth, self.right.levels[depth].max) {
+            self.pull_neighbour(depth, false, SLOTS)
+        } else if run.len() == 1 && buf.len() > SLOTS {
+            self.pull_neighbour(depth, true, (2 * SLOTS - 2).saturating_sub(buf.len()))
+        } else {
+            None
+        };
+        if let Some((id, to_right)) = pulled {
+            let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
+            let leaf = self.arena().leaf_mut(id);
+            let len = leaf.len();
+            let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
+            if to_right {
+                buf.extend(moved);
+            } else {
+                let mut joined: LeafBuf<T> = moved.collect();
+                joined.extend(buf);
+                buf = joined;
+            }
+            run.push(id);
+        }
+        if run.len() == 1 && buf.len() <= SLOTS {
+            write_leaf(self.arena(), run[0], buf);
+            return None;
+        }
+        for &id in &run {
+            self.arena().free_leaf(id);
+        }
+        let spine = spine || self.right.levels[depth].max == u64::MAX;
+        let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
+        let mut up = ChildBuf::new();
+        let mut entries = buf.into_iter();
+        for size in sizes {
+            let id = self.arena().alloc_leaf();
+            let part: ArrayVec<(u64, Option<T>), SLOTS> = entries.by_ref().take(size).collect();
+            let last = part[size - 1].0;
+            write_leaf(self.arena(), id, part);
+            up.push((last, id));
+        }
+        Some(up)
+    }
+
+    /// The internal levels, from the leaves' parents up to the root.
+    fn internal_levels(&mut self, mut up: ChildBuf) {
+        let leaf_depth = self.left.leaf_depth();
+        for depth in (0..leaf_depth).rev() {
+            let (l, r) = (self.left.levels[depth], self.right.levels[depth]);
+            let mut buf = ChildBuf::new();
+            {
+                let ln = self.tree.arena.internal(l.node);
+                for i in 0..l.offset() {
+                    buf.push((slot_range(&ln.pivots, l.len(), i, l.min, l.max).1, ln.children[i]));
+                }
+                buf.extend(up);
+                let rn = self.tree.arena.internal(r.node);
+                for i in r.offset() + 1..r.len() {
+                    buf.push((slot_range(&rn.pivots, r.len(), i, r.min, r.max).1, rn.children[i]));
+                }
+            }
+            let mut run = self.run_at(depth);
+            let pulled = if deficient(buf.len(), depth, r.max) {
+                self.pull_neighbour(depth, false, SLOTS)
+            } else if run.len() == 1 && buf.len() > SLOTS {
+                self.pull_neighbour(depth, true, (2 * SLOTS - 2).saturating_sub(buf.len()))
+            } else {
+                None
+            };
+            if let Some((id, to_right)) = pulled {
+                let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
+                let node = self.tree.arena.internal(id);
+                let moved = (0..node.len()).map(|i| (slot_range(&node.pivots, node.len(), i, lv.min, lv.max).1, node.children[i]));
+                if to_right {
+                    buf.extend(moved);
+                } else {
+                    let mut joined: ChildBuf = moved.collect();
+                    joined.extend(buf);
+                    buf = joined;
+                }
+                run.push(id);
+            }
+            if run.len() == 1 && buf.len() <= SLOTS {
+                write_internal(self.arena(), run[0], &buf);
+                return;
+            }
+            for &id in &run {
+                self.arena().free_internal(id);
+            }
+            let spine = self.right.levels[depth].max == u64::MAX;
+            let sizes = cut(buf.len(), spine, false, |_| false);
+            up = ChildBuf::new();
+            let mut start = 0;
+            for size in sizes {
+                let id = self.arena().alloc_internal();
+                let part = &buf[start..start + size];
+                write_internal(self.arena(), id, part);
+                up.push((part[size - 1].0, id));
+                start += size;
+            }
+        }
+        self.new_root(up);
+    }
+
+    /// The old root's level split: a new root above the parts.
+    fn new_root(&mut self, up: ChildBuf) {
+        let id = self.arena().alloc_internal();
+        write_internal(self.arena(), id, &up);
+        self.tree.root = id;
+        self.tree.height += 1;
+        debug_assert!(usize::from(self.tree.height) <= MAX_HEIGHT);
+    }
+}

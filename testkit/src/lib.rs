@@ -1,0 +1,13 @@
+//! The maple workspace's test kit: oracles, operation generators and interpreters shared by
+//! the integration tests in `tests/`, the benches in `benches/` and the fuzz targets in
+//! `fuzz/`.
+//!
+//! * [`oracle::RangeMap`]: the dumb model of a maple tree, a `BTreeMap` from range start to
+//!   `(last, value)` holding non-NULL ranges only, so NULL runs are merged by construction and
+//!   equal neighbours never are.
+//! * [`ops`]: tree operations, a seeded generator biased towards existing boundaries ±1, 0 and
+//!   `u64::MAX`, and the interpreter that applies each operation to a tree and the oracle,
+//!   then validates the tree and compares the two.
+
+pub mod ops;
+pub mod oracle;

@@ -1,0 +1,87 @@
+//! The range-map oracle.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+/// A map of non-overlapping inclusive ranges, as simple as it can be: start → (last, value).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeMap<V> {
+    map: BTreeMap<u64, (u64, V)>,
+}
+
+impl<V: Clone + PartialEq> RangeMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        RangeMap { map: BTreeMap::new() }
+    }
+
+    /// The entry holding `index`.
+    pub fn get(&self, index: u64) -> Option<(RangeInclusive<u64>, &V)> {
+        let (&start, (last, v)) = self.map.range(..=index).next_back()?;
+        (index <= *last).then(|| (start..=*last, v))
+    }
+
+    /// Removes the values of `first..=last`, keeping the parts of ranges outside it.
+    pub fn remove(&mut self, first: u64, last: u64) {
+        // A range starting before `first` and reaching into the window: keep its head (and
+        // its tail if it also reaches past `last`).
+        if let Some((&start, &(end, ref v))) = self.map.range(..first).next_back() {
+            if end >= first {
+                let v = v.clone();
+                self.map.insert(start, (first - 1, v.clone()));
+                if end > last {
+                    self.map.insert(last + 1, (end, v));
+                }
+            }
+        }
+        let inside: Vec<u64> = self.map.range(first..=last).map(|(&s, _)| s).collect();
+        for start in inside {
+            let (end, v) = self.map.remove(&start).unwrap();
+            if end > last {
+                self.map.insert(last + 1, (end, v));
+            }
+        }
+    }
+
+    /// Stores `value` over `first..=last`.
+    pub fn store(&mut self, first: u64, last: u64, value: V) {
+        self.remove(first, last);
+        self.map.insert(first, (last, value));
+    }
+
+    /// Whether any key of `first..=last` holds a value.
+    pub fn occupied(&self, first: u64, last: u64) -> bool {
+        self.get(first).is_some() || self.map.range(first..=last).next().is_some()
+    }
+
+    /// Removes the whole range holding `index`, returning its value.
+    pub fn erase(&mut self, index: u64) -> Option<V> {
+        let (range, _) = self.get(index)?;
+        self.map.remove(range.start()).map(|(_, v)| v)
+    }
+
+    /// Number of ranges.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (RangeInclusive<u64>, &V)> + '_ {
+        self.map.iter().map(|(&s, (l, v))| (s..=*l, v))
+    }
+
+    /// The boundaries of every range (starts and lasts), for biased key generation.
+    pub fn boundaries(&self) -> impl Iterator<Item = u64> + '_ {
+        self.map.iter().flat_map(|(&s, &(l, _))| [s, l])
+    }
+
+    /// The entry at position `i` in key order.
+    pub fn nth(&self, i: usize) -> Option<(RangeInclusive<u64>, &V)> {
+        self.iter().nth(i)
+    }
+}

@@ -1,0 +1,44 @@
+//! Seeded differential test of the maple tree against the `BTreeMap` oracle: every
+//! operation is applied to both, then the tree is validated and its full forward and reverse
+//! iteration compared with the oracle.
+//!
+//! `MAPLE_SOAK=N` multiplies the number of seeds by N for a longer soak.
+
+use maple_suite::ops::run_seed;
+
+fn soak() -> u64 {
+    std::env::var("MAPLE_SOAK").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+}
+
+fn run(seeds: std::ops::Range<u64>, ops: usize, span: u64) -> usize {
+    let mut total = 0;
+    for seed in seeds.start * soak()..seeds.end * soak() {
+        total += run_seed(seed, ops, span).unwrap_or_else(|e| panic!("{e}"));
+    }
+    println!("{total} operations checked (span {span})");
+    total
+}
+
+/// Dense collisions in a small key space: shallow trees, constant churn.
+#[test]
+fn differential_small_span() {
+    assert!(run(0..40, 2_000, 600) >= 40_000);
+}
+
+/// A wider key space: trees of thousands of ranges, three and four levels deep.
+#[test]
+fn differential_wide_span() {
+    assert!(run(1000..1012, 12_000, 200_000) >= 100_000);
+}
+
+/// Very wide keys: sparse trees whose stores mostly land in gaps.
+#[test]
+fn differential_sparse() {
+    assert!(run(2000..2010, 6_000, 1 << 40) >= 50_000);
+}
+
+/// Long runs: trees of several thousand ranges, grown and erased to nothing in every order.
+#[test]
+fn differential_deep() {
+    assert!(run(3000..3002, 40_000, 1 << 22) >= 80_000);
+}
