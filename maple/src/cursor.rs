@@ -1,5 +1,672 @@
-//! placeholder
-pub struct Cursor;
-pub struct CursorMut;
-pub struct Prealloc;
-pub enum Status {}
+//! The maple state: cursors over a tree with the kernel's `ma_state` semantics.
+//!
+//! A cursor holds a range (`index..=last`), a [`Status`] and, while [`Status::Active`], the
+//! slot it sits on (with the path from the root, so stepping to a neighbouring slot costs
+//! O(1) amortised). Every operation reports the range of the slot it ends on through
+//! [`Cursor::index`] and [`Cursor::last`], **NULL slots included**: a walk into a hole tells
+//! where the hole begins and ends.
+//!
+//! Statuses and what each operation does from them (the kernel's `check_state_handling` is
+//! the specification; `max`/`min` are the operation's limit):
+//!
+//! | status | meaning | `next`/`find` | `prev`/`find_rev` |
+//! |---|---|---|---|
+//! | `Start` | not walked yet | walk to `index` first | walk to `index` first |
+//! | `Active` | on a slot | step from it | step from it |
+//! | `Pause` | position forgotten | `find` resumes at `last + 1` | `find_rev` resumes at `index - 1` |
+//! | `None` | the tree was empty | walk again | walk again |
+//! | `Overflow` | ran past `max` | continue if `max` grew | re-walk: `prev` returns the entry under `index` |
+//! | `Underflow` | ran below `min` | re-walk: `next` returns the entry under `index` | continue if `min` shrank |
+//! | `Error(e)` | a write failed | nothing | nothing |
+//!
+//! `next`/`prev` first check their limit for every status: `last >= max` (resp.
+//! `index <= min`) ends in `Overflow` (resp. `Underflow`) at once. `find` and `find_rev` from
+//! `Active` return `None` without changing status when the limit is already reached.
+
+use crate::error::Error;
+use crate::iter::{step_back, step_forward};
+use crate::node::NO_NODE;
+use crate::path::Path;
+use crate::write::{self, Plan, StoreType};
+use crate::MapleTree;
+use core::fmt;
+
+/// Where a cursor stands (the kernel's `enum maple_status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(alias = "maple_status")]
+pub enum Status {
+    /// Not walked yet: the next operation starts from the root.
+    Start,
+    /// On the slot `index..=last`.
+    Active,
+    /// Paused: the position is forgotten; iteration resumes after (or before) the range.
+    Pause,
+    /// The tree was empty when walked.
+    None,
+    /// An operation went past its upper limit.
+    Overflow,
+    /// An operation went below its lower limit.
+    Underflow,
+    /// A write failed; the tree is unchanged.
+    Error(Error),
+}
+
+/// The state shared by both cursor kinds.
+#[derive(Clone)]
+struct State {
+    index: u64,
+    last: u64,
+    status: Status,
+    /// The slot the cursor is on; meaningful while `status` is `Active`, `Overflow` or
+    /// `Underflow`.
+    path: Path,
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State").field("index", &self.index).field("last", &self.last).field("status", &self.status).finish()
+    }
+}
+
+impl State {
+    fn new(index: u64) -> State {
+        State { index, last: index, status: Status::Start, path: Path::EMPTY }
+    }
+
+    /// Walks to the slot holding `index`. On an empty tree: status `None`, range `0..=MAX`,
+    /// and `false`.
+    fn walk<T>(&mut self, tree: &MapleTree<T>) -> bool {
+        if tree.root == NO_NODE {
+            (self.index, self.last, self.status) = (0, u64::MAX, Status::None);
+            return false;
+        }
+        self.path = Path::walk(&tree.arena, tree.root, tree.height(), self.index);
+        self.status = Status::Active;
+        self.load_range(tree);
+        true
+    }
+
+    fn load_range<T>(&mut self, tree: &MapleTree<T>) {
+        (self.index, self.last) = self.path.leaf_slot_range(&tree.arena);
+    }
+
+    /// Whether the current slot holds a value.
+    fn full<T>(&self, tree: &MapleTree<T>) -> bool {
+        let lv = self.path.leaf();
+        tree.arena.leaf(lv.node).slots[lv.offset()].is_some()
+    }
+
+    fn value<'t, T>(&self, tree: &'t MapleTree<T>) -> Option<&'t T> {
+        let lv = self.path.leaf();
+        tree.arena.leaf(lv.node).slots[lv.offset()].as_ref()
+    }
+
+    /// Steps forward slot by slot from the current one (`mas_next_slot`); with `skip_null`
+    /// a NULL slot is stepped over. `max` limits the start of the slot found.
+    fn next_slot<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        loop {
+            if self.last >= max || !step_forward(&tree.arena, &mut self.path) {
+                self.status = Status::Overflow;
+                return false;
+            }
+            self.load_range(tree);
+            self.status = Status::Active;
+            if self.full(tree) {
+                return true;
+            }
+            if !skip_null {
+                return false;
+            }
+        }
+    }
+
+    /// Mirror of [`State::next_slot`]: `min` limits the end of the slot found.
+    fn prev_slot<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+        loop {
+            if self.index <= min || !step_back(&tree.arena, &mut self.path) {
+                self.status = Status::Underflow;
+                return false;
+            }
+            self.load_range(tree);
+            self.status = Status::Active;
+            if self.full(tree) {
+                return true;
+            }
+            if !skip_null {
+                return false;
+            }
+        }
+    }
+
+    /// `mas_next` / `mas_next_range`.
+    fn next<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        if self.last >= max {
+            self.status = Status::Overflow;
+            return false;
+        }
+        match self.status {
+            Status::Active => {}
+            Status::Start | Status::Pause | Status::None => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
+            Status::Overflow => self.status = Status::Active,
+            Status::Underflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+                if self.full(tree) {
+                    return true;
+                }
+            }
+            Status::Error(_) => return false,
+        }
+        self.next_slot(tree, max, skip_null)
+    }
+
+    /// `mas_prev` / `mas_prev_range`.
+    fn prev<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+        if self.index <= min {
+            self.status = Status::Underflow;
+            return false;
+        }
+        match self.status {
+            Status::Active => {}
+            Status::Start | Status::Pause | Status::None => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
+            Status::Underflow => self.status = Status::Active,
+            Status::Overflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+                if self.full(tree) {
+                    return true;
+                }
+            }
+            Status::Error(_) => return false,
+        }
+        self.prev_slot(tree, min, skip_null)
+    }
+
+    /// `mas_find` / `mas_find_range`.
+    fn find<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        match self.status {
+            Status::Active => {
+                if self.last >= max {
+                    return false;
+                }
+                return self.find_step(tree, max, skip_null);
+            }
+            Status::Start => {}
+            Status::Pause => {
+                if self.last >= max {
+                    return false;
+                }
+                self.index = self.last + 1;
+                self.last = self.index;
+            }
+            Status::None => {
+                if self.last >= max {
+                    return false;
+                }
+                self.index = self.last;
+            }
+            Status::Underflow | Status::Overflow => {
+                let done = if self.status == Status::Underflow { self.index >= max } else { self.last >= max };
+                if done {
+                    if self.status == Status::Underflow {
+                        self.status = Status::Overflow;
+                    }
+                    return false;
+                }
+                return self.find_walked(tree, max, skip_null);
+            }
+            Status::Error(_) => return false,
+        }
+        self.status = Status::Start;
+        if self.index > max {
+            return false;
+        }
+        self.find_walked(tree, max, skip_null)
+    }
+
+    /// Walks to `index`; returns its value if any, else steps on from the NULL slot.
+    fn find_walked<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        if !self.walk(tree) {
+            return false;
+        }
+        if self.full(tree) {
+            return true;
+        }
+        if self.index == max {
+            return false;
+        }
+        self.find_step(tree, max, skip_null)
+    }
+
+    fn find_step<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        let found = self.next_slot(tree, max, skip_null);
+        if skip_null {
+            self.status = Status::Active;
+        }
+        found
+    }
+
+    /// `mas_find_rev` / `mas_find_range_rev`.
+    fn find_rev<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+        match self.status {
+            Status::Active => return self.find_rev_step(tree, min, skip_null),
+            Status::Start => {}
+            Status::Pause => {
+                if self.index <= min {
+                    self.status = Status::Underflow;
+                    return false;
+                }
+                self.index -= 1;
+                self.last = self.index;
+            }
+            Status::None => {
+                if self.index <= min {
+                    return false;
+                }
+                self.last = self.index;
+            }
+            Status::Overflow | Status::Underflow => {
+                if self.index <= min {
+                    self.status = Status::Underflow;
+                    return false;
+                }
+                self.status = Status::Active;
+                return self.find_rev_step(tree, min, skip_null);
+            }
+            Status::Error(_) => return false,
+        }
+        self.status = Status::Start;
+        if self.index < min {
+            return false;
+        }
+        if !self.walk(tree) {
+            (self.index, self.last) = (0, 0);
+            return false;
+        }
+        if self.full(tree) {
+            return true;
+        }
+        self.find_rev_step(tree, min, skip_null)
+    }
+
+    fn find_rev_step<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+        if self.index < min {
+            return false;
+        }
+        self.prev_slot(tree, min, skip_null)
+    }
+
+    /// Where a cursor stands after a successful write of `[plan.first, plan.last]`.
+    fn after_write<T>(&mut self, tree: &MapleTree<T>, plan: &Plan) {
+        if tree.root == NO_NODE {
+            (self.index, self.last, self.status) = (0, u64::MAX, Status::Start);
+            return;
+        }
+        self.index = plan.first;
+        self.walk(tree);
+        debug_assert_eq!((self.index, self.last), (plan.first, plan.last));
+    }
+}
+
+/// A read-only cursor over a [`MapleTree`] (the kernel's `ma_state` for readers), from
+/// [`MapleTree::cursor`].
+///
+/// ```
+/// use maple_tree::{MapleTree, Status};
+///
+/// let mut tree = MapleTree::new();
+/// tree.store_range(0x1000, 0x1500, 'a')?;
+/// tree.store_range(0x2000, 0x2500, 'b')?;
+///
+/// // A walk into a hole returns NULL and reports the hole.
+/// let mut cursor = tree.cursor(0x1600);
+/// assert_eq!(cursor.walk(), None);
+/// assert_eq!((cursor.index(), cursor.last()), (0x1501, 0x1fff));
+///
+/// // find: the entry at or after index, then the ones after it, up to a limit.
+/// cursor.set(0);
+/// assert_eq!(cursor.find(u64::MAX), Some(&'a'));
+/// assert_eq!(cursor.find(u64::MAX), Some(&'b'));
+/// assert_eq!(cursor.find(u64::MAX), None);
+/// assert_eq!((cursor.index(), cursor.last()), (0x2501, u64::MAX));
+///
+/// // After running off the end, prev gives the last entry back.
+/// assert_eq!(cursor.next(u64::MAX), None);
+/// assert_eq!(cursor.status(), Status::Overflow);
+/// assert_eq!(cursor.prev(0), Some(&'b'));
+/// # Ok::<(), maple_tree::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Cursor<'a, T> {
+    tree: &'a MapleTree<T>,
+    state: State,
+}
+
+/// A cursor that can also write (the kernel's `ma_state` for the writer), from
+/// [`MapleTree::cursor_mut`]. Writes go through the cursor and leave it on the range
+/// written; while it lives, nothing else can change the tree.
+///
+/// ```
+/// use maple_tree::MapleTree;
+///
+/// let mut tree = MapleTree::new();
+/// tree.store_range(10, 20, 'a')?;
+/// let mut cursor = tree.cursor_mut(13);
+/// cursor.set_range(13, 15);
+/// assert_eq!(cursor.store(Some('b'))?, Some('a')); // returns the first value overwritten
+/// assert_eq!(cursor.next(u64::MAX), Some(&'a')); // the tail 16..=20
+/// assert_eq!((cursor.index(), cursor.last()), (16, 20));
+/// assert_eq!(cursor.erase()?, Some('a'));
+/// assert_eq!((cursor.index(), cursor.last()), (16, u64::MAX)); // the merged hole
+/// # Ok::<(), maple_tree::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct CursorMut<'a, T> {
+    tree: &'a mut MapleTree<T>,
+    state: State,
+}
+
+/// The read operations, the same for both cursors.
+macro_rules! read_methods {
+    ($value:lifetime) => {
+        /// Walks from the root to the slot holding `index()` and returns its value
+        /// (`mas_walk`). Afterwards `index()..=last()` is that slot's range, NULL or not, and
+        /// the status `Active`; on an empty tree the range is `0..=u64::MAX` and the status
+        /// `None`. Works from every status.
+        #[doc(alias = "mas_walk")]
+        pub fn walk(&mut self) -> Option<&$value T> {
+            self.state.walk(&*self.tree);
+            self.current()
+        }
+
+        /// The first entry whose range starts at most at `max`: on a first call (status
+        /// `Start`, `Pause` or `None`) the entry at or after `index()`, afterwards the entry
+        /// after the current one (`mas_find`). On success `index()..=last()` is the entry's
+        /// whole range (it may reach past `max`). On failure the cursor stays `Active` on the
+        /// range where the search stopped. See the [module docs](crate::cursor) for the other
+        /// statuses.
+        #[doc(alias = "mas_find")]
+        pub fn find(&mut self, max: u64) -> Option<&$value T> {
+            let found = self.state.find(&*self.tree, max, true);
+            self.result(found)
+        }
+
+        /// Like [`find`](Self::find), but after the first call it moves one slot at a time,
+        /// NULL slots included (which return `None` with their range in `index()..=last()`),
+        /// and it may end in `Overflow` (`mas_find_range`).
+        #[doc(alias = "mas_find_range")]
+        pub fn find_range(&mut self, max: u64) -> Option<&$value T> {
+            let found = self.state.find(&*self.tree, max, false);
+            self.result(found)
+        }
+
+        /// The entry at or below `index()` on a first call, the one before the current entry
+        /// afterwards, down to entries ending at `min` (`mas_find_rev`). A pause resumes at
+        /// `index() - 1`.
+        #[doc(alias = "mas_find_rev")]
+        pub fn find_rev(&mut self, min: u64) -> Option<&$value T> {
+            let found = self.state.find_rev(&*self.tree, min, true);
+            self.result(found)
+        }
+
+        /// Like [`find_rev`](Self::find_rev), one slot at a time, NULL slots included
+        /// (`mas_find_range_rev`).
+        #[doc(alias = "mas_find_range_rev")]
+        pub fn find_range_rev(&mut self, min: u64) -> Option<&$value T> {
+            let found = self.state.find_rev(&*self.tree, min, false);
+            self.result(found)
+        }
+
+        /// The next entry after the current range whose start is at most `max` (`mas_next`).
+        /// Returns `None` with status `Overflow` when there is none, or at once when
+        /// `last() >= max`; `index()..=last()` is then the range where it stopped (possibly the
+        /// hole that crossed `max`). From `Start`, `Pause` or `None` it walks to `index()`
+        /// first and skips that slot.
+        #[doc(alias = "mas_next")]
+        pub fn next(&mut self, max: u64) -> Option<&$value T> {
+            let found = self.state.next(&*self.tree, max, true);
+            self.result(found)
+        }
+
+        /// The next slot, NULL or not, if it starts at most at `max` (`mas_next_range`).
+        #[doc(alias = "mas_next_range")]
+        pub fn next_range(&mut self, max: u64) -> Option<&$value T> {
+            let found = self.state.next(&*self.tree, max, false);
+            self.result(found)
+        }
+
+        /// The previous entry before the current range whose end is at least `min`
+        /// (`mas_prev`); `None` with status `Underflow` when there is none, or at once when
+        /// `index() <= min`. The mirror of [`next`](Self::next).
+        #[doc(alias = "mas_prev")]
+        pub fn prev(&mut self, min: u64) -> Option<&$value T> {
+            let found = self.state.prev(&*self.tree, min, true);
+            self.result(found)
+        }
+
+        /// The previous slot, NULL or not, if it ends at least at `min` (`mas_prev_range`).
+        #[doc(alias = "mas_prev_range")]
+        pub fn prev_range(&mut self, min: u64) -> Option<&$value T> {
+            let found = self.state.prev(&*self.tree, min, false);
+            self.result(found)
+        }
+
+        /// Points the cursor at the single key `index`; the next operation walks from the
+        /// root (`mas_set`).
+        #[doc(alias = "mas_set")]
+        pub fn set(&mut self, index: u64) {
+            self.state = State::new(index);
+        }
+
+        /// Points the cursor at `first..=last` (for a store); the next operation walks from
+        /// the root (`mas_set_range`).
+        #[doc(alias = "mas_set_range")]
+        pub fn set_range(&mut self, first: u64, last: u64) {
+            self.state = State::new(first);
+            self.state.last = last;
+        }
+
+        /// Keeps the range but makes the next operation walk from the root (`mas_reset`).
+        #[doc(alias = "mas_reset")]
+        pub fn reset(&mut self) {
+            self.state.status = Status::Start;
+        }
+
+        /// Forgets the position but keeps the range: `find` resumes at `last() + 1`,
+        /// `find_rev` at `index() - 1`, the others walk again (`mas_pause`).
+        #[doc(alias = "mas_pause")]
+        pub fn pause(&mut self) {
+            self.state.status = Status::Pause;
+        }
+
+        /// The first key of the cursor's range.
+        pub fn index(&self) -> u64 {
+            self.state.index
+        }
+
+        /// The last key of the cursor's range.
+        pub fn last(&self) -> u64 {
+            self.state.last
+        }
+
+        /// The cursor's status.
+        pub fn status(&self) -> Status {
+            self.state.status
+        }
+
+        /// The value of the slot the cursor is on, if it is `Active` on a non-NULL slot.
+        pub fn current(&self) -> Option<&$value T> {
+            match self.state.status {
+                Status::Active => self.state.value(&*self.tree),
+                _ => None,
+            }
+        }
+
+        fn result(&self, found: bool) -> Option<&$value T> {
+            if found {
+                self.state.value(&*self.tree)
+            } else {
+                None
+            }
+        }
+    };
+}
+
+impl<'a, T> Cursor<'a, T> {
+    pub(crate) fn new(tree: &'a MapleTree<T>, index: u64) -> Self {
+        Cursor { tree, state: State::new(index) }
+    }
+
+    read_methods!('a);
+}
+
+impl<'a, T> CursorMut<'a, T> {
+    pub(crate) fn new(tree: &'a mut MapleTree<T>, index: u64) -> Self {
+        CursorMut { tree, state: State::new(index) }
+    }
+
+    read_methods!('_);
+}
+
+impl<'a, T: Clone> CursorMut<'a, T> {
+    /// Classifies a write of `entry` over `index()..=last()`, or fails with `Invalid`.
+    fn plan(&mut self, is_null: bool) -> Result<Plan, Error> {
+        if self.state.index > self.state.last {
+            self.state.status = Status::Error(Error::Invalid);
+            return Err(Error::Invalid);
+        }
+        Ok(write::classify(self.tree, self.state.index, self.state.last, is_null))
+    }
+
+    /// Writes `entry` (`None` is NULL) over `index()..=last()` and returns the value that
+    /// held `index()` before (`mas_store_gfp`). Afterwards the cursor is `Active` on the range
+    /// written; a NULL store first widens over the NULL ranges beside it, and the cursor
+    /// reports the merged hole (or `Start` on `0..=u64::MAX` if the tree became empty).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `index() > last()`, [`Error::NoMemory`]; the status becomes
+    /// `Error(e)` and the tree is unchanged.
+    #[doc(alias = "mas_store")]
+    #[doc(alias = "mas_store_gfp")]
+    pub fn store(&mut self, entry: Option<T>) -> Result<Option<T>, Error> {
+        if entry.is_none() && self.tree.root == NO_NODE {
+            self.state.status = Status::None;
+            return Ok(None);
+        }
+        let plan = self.plan(entry.is_none())?;
+        match self.tree.write_planned(&plan, entry) {
+            Ok(old) => {
+                self.state.after_write(self.tree, &plan);
+                Ok(old)
+            }
+            Err(e) => {
+                self.state.status = Status::Error(e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes the **whole** range holding `index()` and returns its value (`mas_erase`);
+    /// walks from the root whatever the status. If `index()` holds nothing, nothing changes
+    /// and the cursor is `Active` on that hole. Afterwards the cursor reports the merged hole.
+    ///
+    /// # Errors
+    /// [`Error::NoMemory`]; the status becomes `Error(NoMemory)` and the tree is unchanged.
+    #[doc(alias = "mas_erase")]
+    pub fn erase(&mut self) -> Result<Option<T>, Error> {
+        if self.tree.root == NO_NODE {
+            self.state.status = Status::None;
+            return Ok(None);
+        }
+        self.state.walk(self.tree);
+        if !self.state.full(self.tree) {
+            return Ok(None);
+        }
+        self.store(None)
+    }
+
+    /// Reserves every node a write of `entry` over `index()..=last()` may need
+    /// (`mas_preallocate`). The returned [`Prealloc`] performs that write and **cannot
+    /// fail**; dropping it instead returns the nodes to the tree's pool.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `index() > last()`, [`Error::NoMemory`]; the status becomes
+    /// `Error(e)` and the tree is unchanged.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// let mut cursor = tree.cursor_mut(0);
+    /// cursor.set_range(0x1000, 0x1fff);
+    /// let reservation = cursor.preallocate(Some("vma"))?;
+    /// // ... changes elsewhere that must not be undone ...
+    /// reservation.store();
+    /// assert_eq!(tree.load(0x1800), Some(&"vma"));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mas_preallocate")]
+    pub fn preallocate(&mut self, entry: Option<T>) -> Result<Prealloc<'_, 'a, T>, Error> {
+        let plan = self.plan(entry.is_none())?;
+        if let Err(e) = self.tree.arena.reserve(plan.need) {
+            self.state.status = Status::Error(e);
+            return Err(e);
+        }
+        Ok(Prealloc { cursor: self, plan, entry })
+    }
+}
+
+/// A write whose nodes are reserved, from [`CursorMut::preallocate`]. [`Prealloc::store`]
+/// performs it and cannot fail; dropping the reservation returns its nodes to the tree's
+/// pool (`mas_destroy`).
+#[derive(Debug)]
+#[must_use = "dropping a reservation without storing discards the write"]
+pub struct Prealloc<'c, 'a, T: Clone> {
+    cursor: &'c mut CursorMut<'a, T>,
+    plan: Plan,
+    entry: Option<T>,
+}
+
+impl<T: Clone> Prealloc<'_, '_, T> {
+    /// The kind of the reserved write.
+    pub fn store_type(&self) -> StoreType {
+        self.plan.kind
+    }
+
+    /// Nodes reserved for the write, as `(leaves, internal nodes)`.
+    pub fn reserved_nodes(&self) -> (usize, usize) {
+        (self.plan.need.leaves, self.plan.need.internals)
+    }
+
+    /// Performs the reserved write and returns the value that held `index()` before
+    /// (`mas_store_prealloc`). Cannot fail. The cursor is left as after
+    /// [`CursorMut::store`].
+    #[doc(alias = "mas_store_prealloc")]
+    pub fn store(self) -> Option<T> {
+        let tree = &mut *self.cursor.tree;
+        let old = write::execute(tree, &self.plan, self.entry);
+        self.cursor.state.after_write(tree, &self.plan);
+        old
+    }
+}
+
+impl<T> MapleTree<T> {
+    /// A read-only cursor at `index`, status `Start`.
+    #[doc(alias = "MA_STATE")]
+    pub fn cursor(&self, index: u64) -> Cursor<'_, T> {
+        Cursor::new(self, index)
+    }
+
+    /// A cursor that can write, at `index`, status `Start`.
+    pub fn cursor_mut(&mut self, index: u64) -> CursorMut<'_, T> {
+        CursorMut::new(self, index)
+    }
+}

@@ -116,16 +116,6 @@ impl Path {
         }
     }
 
-    /// Refreshes `len` of the level at `depth` from the arena (after an in-place change).
-    pub(crate) fn refresh_len<T>(&mut self, arena: &Arena<T>, depth: usize) {
-        let lv = &mut self.levels[depth];
-        lv.len = if depth == usize::from(self.height) - 1 {
-            arena.leaf(lv.node).len
-        } else {
-            arena.internal(lv.node).len
-        };
-    }
-
     /// Moves the path to the next node at level `depth` (its right neighbour, possibly under
     /// another parent); the new node is entered at its first slot. Returns the depth of the
     /// lowest level the path kept (the common ancestor), or `None` (path unchanged) when the

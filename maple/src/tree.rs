@@ -152,7 +152,7 @@ impl<T> MapleTree<T> {
     ///     tree.store_range(i * 10, i * 10 + 4, i)?;
     /// }
     /// let hits: Vec<_> = tree.range(22..=41).map(|(r, v)| (r, *v)).collect();
-    /// assert_eq!(hits, [(30..=34, 3), (40..=44, 4)]);
+    /// assert_eq!(hits, [(20..=24, 2), (30..=34, 3), (40..=44, 4)]);
     /// let last_two: Vec<_> = tree.range(..).rev().take(2).map(|(_, v)| *v).collect();
     /// assert_eq!(last_two, [9, 8]);
     /// # Ok::<(), maple_tree::Error>(())

@@ -7,7 +7,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::fmt::Debug;
 
-/// One operation on a tree of `u64` values.
+/// One operation on a tree of `u64` values (fields named as the arguments of the call).
+#[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// `store_range(first, last, value)`.
