@@ -7,7 +7,10 @@
 use maple_suite::ops::run_seed;
 
 fn soak() -> u64 {
-    std::env::var("MAPLE_SOAK").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+    std::env::var("MAPLE_SOAK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
 }
 
 fn run(seeds: std::ops::Range<u64>, ops: usize, span: u64) -> usize {
@@ -41,4 +44,36 @@ fn differential_sparse() {
 #[test]
 fn differential_deep() {
     assert!(run(3000..3002, 40_000, 1 << 22) >= 80_000);
+}
+
+/// Trees built by `from_sorted` (packed full) then churned: the first writes split and
+/// rebalance full nodes everywhere.
+#[test]
+fn differential_from_bulk() {
+    use maple_suite::ops::{apply, check, Generator, Phase};
+    use maple_suite::oracle::RangeMap;
+    let mut total = 0;
+    for seed in 0..6 * soak() {
+        let n = [1, 15, 16, 17, 300, 5000][seed as usize % 6];
+        let mut oracle = RangeMap::new();
+        for i in 0..n {
+            if i % 7 != 3 {
+                oracle.store(i * 10, i * 10 + 9 - i % 3 * 4, i);
+            }
+        }
+        let mut tree =
+            maple_tree::MapleTree::from_sorted(oracle.iter().map(|(r, v)| (r, *v))).unwrap();
+        check(&tree, &oracle).unwrap();
+        let mut gen = Generator::new(seed, n * 10);
+        for phase in [Phase::Grow, Phase::EraseRandom, Phase::Span] {
+            for _ in 0..2_000 {
+                let op = gen.op(&oracle, phase);
+                apply(&mut tree, &mut oracle, op)
+                    .and_then(|()| check(&tree, &oracle))
+                    .unwrap_or_else(|e| panic!("seed {seed}: {op:?}: {e}"));
+                total += 1;
+            }
+        }
+    }
+    println!("{total} operations checked");
 }
