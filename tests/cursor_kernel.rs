@@ -576,10 +576,7 @@ fn state_handling_error_status() {
     tree.validate().unwrap();
     // the failed stores changed nothing
     let all: Vec<(u64, u64, u64)> = tree.iter().map(|(r, v)| (*r.start(), *r.end(), *v)).collect();
-    assert_eq!(
-        all,
-        vec![(0x1000, 0x1500, 1), (0x2000, 0x2500, 2), (0x3000, 0x3500, 3)]
-    );
+    assert_eq!(all, vec![(0x1000, 0x1500, 1), (0x2000, 0x2500, 2), (0x3000, 0x3500, 3)]);
 }
 
 /// The worked example in the reference notes (§2, `mas_walk` and `mas_find`):
@@ -1138,8 +1135,7 @@ fn check_iteration() {
 
     // The tree now has entries 76, 78 and 92 split in two; everything else is
     // untouched.
-    let ranges: Vec<(u64, u64, u64)> =
-        tree.iter().map(|(r, v)| (*r.start(), *r.end(), *v)).collect();
+    let ranges: Vec<(u64, u64, u64)> = tree.iter().map(|(r, v)| (*r.start(), *r.end(), *v)).collect();
     assert_eq!(ranges.len(), (nr_entries + 1) as usize + 3);
     for (s, e, v) in ranges {
         match v {

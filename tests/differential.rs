@@ -7,10 +7,7 @@
 use maple_suite::ops::run_seed;
 
 fn soak() -> u64 {
-    std::env::var("MAPLE_SOAK")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
+    std::env::var("MAPLE_SOAK").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
 }
 
 fn run(seeds: std::ops::Range<u64>, ops: usize, span: u64) -> usize {
@@ -61,8 +58,7 @@ fn differential_from_bulk() {
                 oracle.store(i * 10, i * 10 + 9 - i % 3 * 4, i);
             }
         }
-        let mut tree =
-            maple_tree::MapleTree::from_sorted(oracle.iter().map(|(r, v)| (r, *v))).unwrap();
+        let mut tree = maple_tree::MapleTree::from_sorted(oracle.iter().map(|(r, v)| (r, *v))).unwrap();
         check(&tree, &oracle).unwrap();
         let mut gen = Generator::new(seed, n * 10);
         for phase in [Phase::Grow, Phase::EraseRandom, Phase::Span] {

@@ -98,9 +98,7 @@ impl<T> MapleTree<T> {
         }
         tree.arena.reserve(NodeBudget { leaves, internals })?;
         let mut children: Vec<(u64, NodeId)> = Vec::new();
-        children
-            .try_reserve_exact(leaves)
-            .map_err(|_| Error::NoMemory)?;
+        children.try_reserve_exact(leaves).map_err(|_| Error::NoMemory)?;
         let sizes: Vec<usize> = pack(entries.len(), |i| entries[i].1.is_none()).collect();
         let mut entries = entries.into_iter();
         for size in sizes {
@@ -114,9 +112,7 @@ impl<T> MapleTree<T> {
         while children.len() > 1 {
             let mut start = 0;
             let mut parents = Vec::new();
-            parents
-                .try_reserve_exact(pack(children.len(), |_| false).count())
-                .map_err(|_| Error::NoMemory)?;
+            parents.try_reserve_exact(pack(children.len(), |_| false).count()).map_err(|_| Error::NoMemory)?;
             for size in pack(children.len(), |_| false) {
                 let id = tree.arena.alloc_internal();
                 let part = &children[start..start + size];

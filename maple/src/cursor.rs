@@ -64,7 +64,11 @@ struct State {
 
 impl fmt::Debug for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("State").field("index", &self.index).field("last", &self.last).field("status", &self.status).finish()
+        f.debug_struct("State")
+            .field("index", &self.index)
+            .field("last", &self.last)
+            .field("status", &self.status)
+            .finish()
     }
 }
 

@@ -38,10 +38,8 @@ pub(crate) struct Path {
 }
 
 impl Path {
-    pub(crate) const EMPTY: Path = Path {
-        levels: [Level { node: 0, offset: 0, len: 0, min: 0, max: 0 }; MAX_HEIGHT],
-        height: 0,
-    };
+    pub(crate) const EMPTY: Path =
+        Path { levels: [Level { node: 0, offset: 0, len: 0, min: 0, max: 0 }; MAX_HEIGHT], height: 0 };
 
     /// Depth of the leaf level.
     #[inline]

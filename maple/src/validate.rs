@@ -98,11 +98,20 @@ impl<T> MapleTree<T> {
     #[doc(alias = "mt_validate")]
     pub fn validate(&self) -> Result<(), Violation> {
         let (leaves, internals) = self.arena.allocated();
-        let mut checker =
-            Checker { tree: self, seen_leaves: vec![false; leaves], seen_internals: vec![false; internals], prev_null: false, entries: 0 };
+        let mut checker = Checker {
+            tree: self,
+            seen_leaves: vec![false; leaves],
+            seen_internals: vec![false; internals],
+            prev_null: false,
+            entries: 0,
+        };
         if self.root == NO_NODE {
             if self.height != 0 || self.len != 0 {
-                return Err(fail("T4", None, format_args!("empty tree with height {} and len {}", self.height, self.len)));
+                return Err(fail(
+                    "T4",
+                    None,
+                    format_args!("empty tree with height {} and len {}", self.height, self.len),
+                ));
             }
         } else {
             if self.height == 0 || usize::from(self.height) > crate::node::MAX_HEIGHT {
@@ -112,20 +121,33 @@ impl<T> MapleTree<T> {
             if self.height == 1 {
                 let leaf = self.arena.leaf(self.root);
                 if leaf.len() == 1 && leaf.slots[0].is_none() {
-                    return Err(fail("T4", None, format_args!("a root leaf holding only NULL instead of an empty tree")));
+                    return Err(fail(
+                        "T4",
+                        None,
+                        format_args!("a root leaf holding only NULL instead of an empty tree"),
+                    ));
                 }
             }
         }
         if checker.entries != self.len {
-            return Err(fail("T5", None, format_args!("len() is {} but {} ranges are stored", self.len, checker.entries)));
+            return Err(fail(
+                "T5",
+                None,
+                format_args!("len() is {} but {} ranges are stored", self.len, checker.entries),
+            ));
         }
-        let live = checker.seen_leaves.iter().filter(|&&s| s).count() + checker.seen_internals.iter().filter(|&&s| s).count();
+        let live =
+            checker.seen_leaves.iter().filter(|&&s| s).count() + checker.seen_internals.iter().filter(|&&s| s).count();
         let (free_leaves, free_internals) = self.arena.free_counts();
         if live + free_leaves + free_internals != leaves + internals {
             return Err(fail(
                 "T2",
                 None,
-                format_args!("{live} reachable + {} free nodes, but {} allocated", free_leaves + free_internals, leaves + internals),
+                format_args!(
+                    "{live} reachable + {} free nodes, but {} allocated",
+                    free_leaves + free_internals,
+                    leaves + internals
+                ),
             ));
         }
         Ok(())
@@ -164,7 +186,11 @@ impl<T> Checker<'_, T> {
         }
         // N2: nothing after the end.
         if let Some(i) = (len - 1..PIVOTS).find(|&i| pivots[i] != u64::MAX) {
-            return Err(fail("N2", Some(at), format_args!("pivot {i} is {:#x} past the data end (len {len})", pivots[i])));
+            return Err(fail(
+                "N2",
+                Some(at),
+                format_args!("pivot {i} is {:#x} past the data end (len {len})", pivots[i]),
+            ));
         }
         let stale = if is_leaf {
             arena.leaf(at.node).slots[len..].iter().position(Option::is_some)
@@ -172,13 +198,21 @@ impl<T> Checker<'_, T> {
             arena.internal(at.node).children[len..].iter().position(|&c| c != NO_NODE)
         };
         if let Some(i) = stale {
-            return Err(fail("N2", Some(at), format_args!("slot {} holds data past the data end (len {len})", len + i)));
+            return Err(fail(
+                "N2",
+                Some(at),
+                format_args!("slot {} holds data past the data end (len {len})", len + i),
+            ));
         }
         // T1: pivots ascend strictly inside the limits.
         let mut start = at.min;
         for (i, &pivot) in pivots[..len - 1].iter().enumerate() {
             if pivot < start || pivot >= at.max {
-                return Err(fail("T1", Some(at), format_args!("pivot {i} = {pivot:#x} outside {start:#x}..{:#x}", at.max)));
+                return Err(fail(
+                    "T1",
+                    Some(at),
+                    format_args!("pivot {i} = {pivot:#x} outside {start:#x}..{:#x}", at.max),
+                ));
             }
             start = pivot + 1;
         }
@@ -207,7 +241,11 @@ impl<T> Checker<'_, T> {
             let null = slot.is_none();
             if null && self.prev_null {
                 let (first, _) = slot_range(&leaf.pivots, len, i, at.min, at.max);
-                return Err(fail("T4", Some(at), format_args!("two adjacent NULL ranges meet at {first:#x} (slot {i})")));
+                return Err(fail(
+                    "T4",
+                    Some(at),
+                    format_args!("two adjacent NULL ranges meet at {first:#x} (slot {i})"),
+                ));
             }
             self.prev_null = null;
             self.entries += usize::from(!null);

@@ -145,7 +145,11 @@ impl Generator {
 pub fn apply(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op) -> Result<(), String> {
     let invalid = |first: u64, last: u64, got: Result<(), Error>| -> Result<bool, String> {
         if first > last {
-            return if got == Err(Error::Invalid) { Ok(true) } else { Err(format!("{op:?}: expected Invalid, got {got:?}")) };
+            return if got == Err(Error::Invalid) {
+                Ok(true)
+            } else {
+                Err(format!("{op:?}: expected Invalid, got {got:?}"))
+            };
         }
         got.map_err(|e| format!("{op:?} failed: {e:?}"))?;
         Ok(false)
@@ -230,7 +234,15 @@ pub fn run_seed(seed: u64, ops: usize, span: u64) -> Result<usize, String> {
     let mut gen = Generator::new(seed, span);
     let mut tree = MapleTree::new();
     let mut oracle = RangeMap::new();
-    let phases = [Phase::Grow, Phase::Span, Phase::EraseRandom, Phase::Grow, Phase::EraseRightToLeft, Phase::Grow, Phase::EraseLeftToRight];
+    let phases = [
+        Phase::Grow,
+        Phase::Span,
+        Phase::EraseRandom,
+        Phase::Grow,
+        Phase::EraseRightToLeft,
+        Phase::Grow,
+        Phase::EraseLeftToRight,
+    ];
     let mut history: Vec<Op> = Vec::new();
     let per_phase = ops / phases.len() + 1;
     let mut done = 0;

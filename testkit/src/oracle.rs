@@ -18,7 +18,7 @@ impl<V: Clone + PartialEq> RangeMap<V> {
     /// The entry holding `index`.
     pub fn get(&self, index: u64) -> Option<(RangeInclusive<u64>, &V)> {
         let (&start, (last, v)) = self.map.range(..=index).next_back()?;
-        (index <= *last).then(|| (start..=*last, v))
+        (index <= *last).then_some((start..=*last, v))
     }
 
     /// Removes the values of `first..=last`, keeping the parts of ranges outside it.

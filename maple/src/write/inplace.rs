@@ -31,7 +31,11 @@ pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
 /// what lies after `last` (keeping the tail of a partly overwritten range). Entries move out
 /// of the leaves; a range cut in two is cloned. Updates the tree's entry count for what the
 /// store drops, and returns the content with the entry that held `plan.index`.
-pub(super) fn leaf_content<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> (LeafBuf<T>, Option<T>) {
+pub(super) fn leaf_content<T: Clone>(
+    tree: &mut MapleTree<T>,
+    plan: &Plan,
+    entry: Option<T>,
+) -> (LeafBuf<T>, Option<T>) {
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     let (first, last) = (plan.first, plan.last);
     let mut buf = LeafBuf::new();

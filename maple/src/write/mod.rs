@@ -99,10 +99,7 @@ pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: b
         right: Path::EMPTY,
         need: NodeBudget::default(),
     };
-    let new_leaf = NodeBudget {
-        leaves: usize::from(!is_null),
-        internals: 0,
-    };
+    let new_leaf = NodeBudget { leaves: usize::from(!is_null), internals: 0 };
     if tree.root == NO_NODE {
         if is_null {
             (plan.first, plan.last) = (0, u64::MAX);
@@ -135,20 +132,14 @@ pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: b
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     if l.node != r.node {
         plan.kind = StoreType::SpanningStore;
-        plan.need = NodeBudget {
-            leaves: 1,
-            internals: height,
-        };
+        plan.need = NodeBudget { leaves: 1, internals: height };
         return plan;
     }
     let pivots = &arena.leaf(l.node).pivots;
     let (start, _) = slot_range(pivots, l.len(), l.offset(), l.min, l.max);
     let (_, end) = slot_range(pivots, l.len(), r.offset(), l.min, l.max);
-    let new_len = l.offset()
-        + usize::from(start < plan.first)
-        + 1
-        + usize::from(plan.last < end)
-        + (l.len() - r.offset() - 1);
+    let new_len =
+        l.offset() + usize::from(start < plan.first) + 1 + usize::from(plan.last < end) + (l.len() - r.offset() - 1);
     plan.kind = if l.offset() == r.offset() && start == plan.first && end == plan.last {
         StoreType::ExactFit
     } else if new_len > SLOTS {
@@ -191,9 +182,7 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     }
     if plan.last == r.max && r.max != u64::MAX {
         let depth = plan.right.leaf_depth();
-        plan.right
-            .move_next(arena, depth)
-            .expect("a leaf below u64::MAX has a successor");
+        plan.right.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
         let next = *plan.right.leaf();
         let leaf = arena.leaf(next.node);
         if leaf.slots[0].is_none() {
@@ -206,23 +195,13 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 /// leaf's parent up, and a new root when every ancestor is full.
 fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
-    let full = (0..leaf_depth)
-        .rev()
-        .take_while(|&d| path.levels[d].len() == SLOTS)
-        .count();
-    NodeBudget {
-        leaves: 1,
-        internals: full + usize::from(full == leaf_depth),
-    }
+    let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
+    NodeBudget { leaves: 1, internals: full + usize::from(full == leaf_depth) }
 }
 
 /// Performs a classified store whose nodes are reserved. Returns the entry that was in the
 /// slot holding `plan.index` (cloned when part of its range survives). Cannot fail.
-pub(crate) fn execute<T: Clone>(
-    tree: &mut MapleTree<T>,
-    plan: &Plan,
-    entry: Option<T>,
-) -> Option<T> {
+pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
     match plan.kind {
         StoreType::StoreRoot => {
             if let Some(value) = entry {

@@ -120,6 +120,18 @@ fn cut(n: usize, spine: bool, leaf: bool, null_at: impl Fn(usize) -> bool) -> Ar
     unreachable!("no valid cut of {n} entries")
 }
 
+/// Adds a pulled neighbour's entries to the content: after it when the neighbour lies to the
+/// right, before it otherwise.
+fn join<E>(buf: &mut ArrayVec<E, BUF>, moved: impl Iterator<Item = E>, to_right: bool) {
+    if to_right {
+        buf.extend(moved);
+    } else {
+        let mut joined: ArrayVec<E, BUF> = moved.collect();
+        joined.extend(buf.drain(..));
+        *buf = joined;
+    }
+}
+
 /// State of one rebuild.
 struct Engine<'t, T> {
     tree: &'t mut MapleTree<T>,
@@ -184,6 +196,18 @@ impl<T: Clone> Engine<'_, T> {
         run
     }
 
+    /// Pulls a neighbour into the run at `depth` when its content (`len` entries) is too thin
+    /// for the node, or when a single node overflows and a sibling has room to share it.
+    fn pull_for(&mut self, depth: usize, len: usize, single: bool) -> Option<(NodeId, bool)> {
+        if deficient(len, depth, self.right.levels[depth].max) {
+            self.pull_neighbour(depth, false, SLOTS)
+        } else if single && len > SLOTS {
+            self.pull_neighbour(depth, true, (2 * SLOTS - 2).saturating_sub(len))
+        } else {
+            None
+        }
+    }
+
     /// Moves a path to a neighbour of the run at `depth` and returns the neighbour and whether
     /// it lies to the right. `sibling_only` restricts the choice to the same parent, and
     /// `room` to neighbours with at most that many slots.
@@ -240,25 +264,12 @@ impl<T: Clone> Engine<'_, T> {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
-        let pulled = if deficient(buf.len(), depth, self.right.levels[depth].max) {
-            self.pull_neighbour(depth, false, SLOTS)
-        } else if run.len() == 1 && buf.len() > SLOTS {
-            self.pull_neighbour(depth, true, (2 * SLOTS - 2).saturating_sub(buf.len()))
-        } else {
-            None
-        };
-        if let Some((id, to_right)) = pulled {
+        if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
             let leaf = self.arena().leaf_mut(id);
             let len = leaf.len();
             let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
-            if to_right {
-                buf.extend(moved);
-            } else {
-                let mut joined: LeafBuf<T> = moved.collect();
-                joined.extend(buf);
-                buf = joined;
-            }
+            join(&mut buf, moved, to_right);
             run.push(id);
         }
         if run.len() == 1 && buf.len() <= SLOTS {
@@ -300,24 +311,12 @@ impl<T: Clone> Engine<'_, T> {
                 }
             }
             let mut run = self.run_at(depth);
-            let pulled = if deficient(buf.len(), depth, r.max) {
-                self.pull_neighbour(depth, false, SLOTS)
-            } else if run.len() == 1 && buf.len() > SLOTS {
-                self.pull_neighbour(depth, true, (2 * SLOTS - 2).saturating_sub(buf.len()))
-            } else {
-                None
-            };
-            if let Some((id, to_right)) = pulled {
+            if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
                 let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
                 let node = self.tree.arena.internal(id);
-                let moved = (0..node.len()).map(|i| (slot_range(&node.pivots, node.len(), i, lv.min, lv.max).1, node.children[i]));
-                if to_right {
-                    buf.extend(moved);
-                } else {
-                    let mut joined: ChildBuf = moved.collect();
-                    joined.extend(buf);
-                    buf = joined;
-                }
+                let moved = (0..node.len())
+                    .map(|i| (slot_range(&node.pivots, node.len(), i, lv.min, lv.max).1, node.children[i]));
+                join(&mut buf, moved, to_right);
                 run.push(id);
             }
             if run.len() == 1 && buf.len() <= SLOTS {
