@@ -243,7 +243,10 @@ impl<T> Arena<T> {
     /// lists keep what was allocated so far, and no live node is touched.
     pub(crate) fn reserve(&mut self, need: NodeBudget) -> Result<(), Error> {
         while self.free_leaves.count < need.leaves {
-            if !self.allocation_allowed() || self.leaves.try_reserve(1).is_err() {
+            if !self.allocation_allowed()
+                || self.leaves.len() >= NO_NODE as usize
+                || self.leaves.try_reserve(1).is_err()
+            {
                 return Err(Error::NoMemory);
             }
             let id = self.leaves.len() as NodeId;
@@ -251,7 +254,10 @@ impl<T> Arena<T> {
             self.push_free_leaf(id);
         }
         while self.free_internals.count < need.internals {
-            if !self.allocation_allowed() || self.internals.try_reserve(1).is_err() {
+            if !self.allocation_allowed()
+                || self.internals.len() >= NO_NODE as usize
+                || self.internals.try_reserve(1).is_err()
+            {
                 return Err(Error::NoMemory);
             }
             let id = self.internals.len() as NodeId;
