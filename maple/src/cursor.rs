@@ -443,6 +443,16 @@ macro_rules! read_methods {
         }
 
         /// The next slot, NULL or not, if it starts at most at `max` (`mas_next_range`).
+        ///
+        /// ```
+        /// let mut tree = maple_tree::MapleTree::new();
+        /// tree.store_range(10, 19, 'a')?;
+        /// let mut cursor = tree.cursor(10);
+        /// assert_eq!(cursor.walk(), Some(&'a'));
+        /// assert_eq!(cursor.next_range(u64::MAX), None); // the hole after 'a'
+        /// assert_eq!((cursor.index(), cursor.last()), (20, u64::MAX));
+        /// # Ok::<(), maple_tree::Error>(())
+        /// ```
         #[doc(alias = "mas_next_range")]
         pub fn next_range(&mut self, max: u64) -> Option<&$value T> {
             let found = self.state.next(&*self.tree, max, false);
@@ -452,6 +462,20 @@ macro_rules! read_methods {
         /// The previous entry before the current range whose end is at least `min`
         /// (`mas_prev`); `None` with status `Underflow` when there is none, or at once when
         /// `index() <= min`. The mirror of [`next`](Self::next).
+        ///
+        /// ```
+        /// use maple_tree::Status;
+        /// let mut tree = maple_tree::MapleTree::new();
+        /// tree.store_range(10, 19, 'a')?;
+        /// tree.store_range(30, 39, 'b')?;
+        /// let mut cursor = tree.cursor(35);
+        /// assert_eq!(cursor.prev(0), Some(&'a')); // skips the slot holding index, and the hole
+        /// assert_eq!(cursor.prev(0), None);
+        /// assert_eq!(cursor.status(), Status::Underflow);
+        /// assert_eq!((cursor.index(), cursor.last()), (0, 9)); // the hole that crossed min
+        /// assert_eq!(cursor.next(u64::MAX), Some(&'a'));
+        /// # Ok::<(), maple_tree::Error>(())
+        /// ```
         #[doc(alias = "mas_prev")]
         pub fn prev(&mut self, min: u64) -> Option<&$value T> {
             let found = self.state.prev(&*self.tree, min, true);
@@ -488,6 +512,17 @@ macro_rules! read_methods {
 
         /// Forgets the position but keeps the range: `find` resumes at `last() + 1`,
         /// `find_rev` at `index() - 1`, the others walk again (`mas_pause`).
+        ///
+        /// ```
+        /// let mut tree = maple_tree::MapleTree::new();
+        /// tree.store_range(10, 19, 'a')?;
+        /// tree.store_range(30, 39, 'b')?;
+        /// let mut cursor = tree.cursor(0);
+        /// assert_eq!(cursor.find(u64::MAX), Some(&'a'));
+        /// cursor.pause(); // e.g. before dropping a lock
+        /// assert_eq!(cursor.find(u64::MAX), Some(&'b')); // resumes at 20
+        /// # Ok::<(), maple_tree::Error>(())
+        /// ```
         #[doc(alias = "mas_pause")]
         pub fn pause(&mut self) {
             self.state.status = Status::Pause;
