@@ -22,6 +22,12 @@ use std::collections::BTreeSet;
 
 const MAX: u64 = u64::MAX;
 
+/// `MAPLE_SOAK=N` multiplies the random test's seeds by N and makes the exhaustive test run
+/// every candidate instead of a sample.
+fn soak() -> u64 {
+    std::env::var("MAPLE_SOAK").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+}
+
 /// Every store kind, in the order of the write-path table.
 const KINDS: [StoreType; 9] = [
     StoreType::StoreRoot,
@@ -531,7 +537,7 @@ fn arming_and_disarming() {
 #[test]
 fn random_operations_with_random_failures() {
     let mut total = (0, 0);
-    for seed in 0..6u64 {
+    for seed in 0..6 * soak() {
         let span = [2_000, 50_000, 1 << 40][seed as usize % 3];
         let mut gen = Generator::new(seed, span);
         let mut oracle = RangeMap::new();

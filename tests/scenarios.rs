@@ -304,14 +304,19 @@ fn spanning_store_window_sweep() {
     let ranges = spaced_ranges(3_000);
     let (tree, oracle) = sequential(&ranges);
     assert!(tree.height() >= 4);
-    for i in (0..ranges.len() - 41).step_by(13) {
+    let base: Vec<(u64, u64, u64)> = oracle.iter().map(|(r, v)| (*r.start(), *r.end(), *v)).collect();
+    for i in (0..ranges.len() - 41).step_by(7) {
         for j in i + 1..=i + 40 {
             let (first, last) = (ranges[i].0 + 1, ranges[j].1);
             let value = if j % 3 == 0 { None } else { Some(7_000_000 + j as u64) };
             let mut t = tree.clone();
-            let mut o = oracle.clone();
-            write(&mut t, &mut o, first, last, value);
-            expect_same(&t, &o, &format!("sweep {first}..={last} {value:?}"));
+            match value {
+                Some(v) => t.store_range(first, last, v).unwrap(),
+                None => t.remove_range(first, last).unwrap(),
+            }
+            let what = format!("sweep {first}..={last} {value:?}");
+            expect_entries(&t, &carve(&base, first, last, value), j % 2 == 0, &what);
+            assert_height_fits(&t, &what);
         }
     }
 }
@@ -489,6 +494,34 @@ fn edges_zero_and_max() {
     assert_eq!(tree.store_range(MAX, 0, 1), Err(Error::Invalid));
     tree.validate().unwrap();
     assert!(tree.is_empty());
+}
+
+/// `check_lower_bound_split`, `check_upper_bound_split`, `check_mid_split`: huge sparse keys
+/// packed against 0, against `u64::MAX`, and a split in the middle of `[0, MAX]`.
+#[test]
+fn huge_sparse_keys() {
+    const STEP: u64 = 1 << 40;
+    let mut tree = MapleTree::new();
+    let mut oracle = RangeMap::new();
+    for i in 0..300u64 {
+        write(&mut tree, &mut oracle, i * STEP, i * STEP + STEP / 2, Some(i));
+        write(&mut tree, &mut oracle, MAX - i * STEP - STEP / 2, MAX - i * STEP, Some(1_000 + i));
+    }
+    expect_same(&tree, &oracle, "sparse keys at both ends");
+    assert_eq!(tree.find(300 * STEP, MAX - 300 * STEP), None);
+    assert_eq!(tree.load_range(MAX), Some((MAX - STEP / 2..=MAX, &1_000)));
+
+    // A single entry over everything, split in the middle, then at the very ends.
+    let mut tree = MapleTree::new();
+    let mut oracle = RangeMap::new();
+    write(&mut tree, &mut oracle, 0, MAX, Some(1));
+    write(&mut tree, &mut oracle, MAX / 2, MAX / 2, Some(2));
+    let got: Vec<_> = tree.iter().map(|(r, v)| (r, *v)).collect();
+    assert_eq!(got, [(0..=MAX / 2 - 1, 1), (MAX / 2..=MAX / 2, 2), (MAX / 2 + 1..=MAX, 1)]);
+    write(&mut tree, &mut oracle, 0, 0, Some(3));
+    write(&mut tree, &mut oracle, MAX, MAX, Some(4));
+    expect_same(&tree, &oracle, "split at the middle and the ends");
+    assert_eq!(tree.len(), 5);
 }
 
 /// The edges on a tall tree: the first and last leaves are where the right spine and the
