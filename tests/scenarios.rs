@@ -74,7 +74,8 @@ fn packed(ranges: &[(u64, u64)]) -> (MapleTree<u64>, RangeMap<u64>) {
     (tree, oracle)
 }
 
-/// The same content stored one range at a time, in ascending order (nodes about half full).
+/// The same content stored one range at a time, in ascending order (nodes as the write path
+/// leaves them, not packed).
 fn sequential(ranges: &[(u64, u64)]) -> (MapleTree<u64>, RangeMap<u64>) {
     let mut tree = MapleTree::new();
     let mut oracle = RangeMap::new();
