@@ -16,6 +16,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
+//!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
+//!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
 //! * [`MapleTree::validate`] checks every structural invariant and names the one that broke.
 //!
 //! ```
@@ -56,9 +59,11 @@ extern crate alloc;
 mod bulk;
 mod cursor;
 mod error;
+mod gap;
 mod iter;
 mod node;
 mod path;
+pub mod search;
 mod tree;
 pub mod validate;
 mod write;

@@ -15,7 +15,11 @@
 //! ```
 //!
 //! * [`Leaf`]: 16 slots of `Option<T>` (`None` is the kernel's NULL) and 15 pivots.
-//! * [`Internal`]: 16 child links and 15 pivots (the kernel's `maple_range_64`).
+//! * [`Internal`]: 16 child links and 15 pivots, plus one *gap* per child: the size of the
+//!   largest NULL range below it. Gaps are kept exact in allocation trees only (see
+//!   [`crate::gap`]); elsewhere they stay 0. The kernel's alloc trees use a separate 10-slot
+//!   node kind (`maple_arange_64`) for this; here every internal node has room for the gaps,
+//!   so allocation trees keep the 16-way fan-out.
 //!
 //! The last used slot's upper bound is never stored: every pivot from `len - 1` on holds the
 //! sentinel `u64::MAX`. That makes the slot search for a key branch-free (count the pivots
@@ -36,7 +40,7 @@
 //! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and sits on its
 //!   vector's free list (linked through `pivots[0]`).
 //! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are `None`;
-//!   internal children from `len` on are [`NO_NODE`].
+//!   internal children from `len` on are [`NO_NODE`] and their gaps 0.
 //!
 //! Everything else (ordering, occupancy, NULL rules) belongs to the tree layer, see
 //! [`crate::validate`].
@@ -72,6 +76,9 @@ pub(crate) struct Leaf<T> {
 pub(crate) struct Internal {
     pub(crate) pivots: [u64; PIVOTS],
     pub(crate) children: [NodeId; SLOTS],
+    /// Per child, the size (in keys) of the largest NULL range below it; exact in allocation
+    /// trees, 0 elsewhere.
+    pub(crate) gaps: [u64; SLOTS],
     pub(crate) len: u8,
 }
 
@@ -100,17 +107,38 @@ impl<T> Leaf<T> {
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
     }
+
+    /// Size of the largest NULL range in a leaf covering `[min, max]`, 0 if it has none
+    /// (the kernel's `mas_leaf_max_gap`). A NULL range of all 2^64 keys counts as `u64::MAX`.
+    #[doc(alias = "mas_leaf_max_gap")]
+    pub(crate) fn max_gap(&self, min: u64, max: u64) -> u64 {
+        let len = self.len();
+        (0..len)
+            .filter(|&i| self.slots[i].is_none())
+            .map(|i| {
+                let (first, last) = slot_range(&self.pivots, len, i, min, max);
+                (last - first).saturating_add(1)
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 impl Internal {
     fn empty() -> Self {
-        Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], len: 0 }
+        Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], gaps: [0; SLOTS], len: 0 }
     }
 
     /// Number of used slots.
     #[inline]
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
+    }
+
+    /// The largest gap recorded for any child (the kernel's `ma_max_gap`).
+    #[inline]
+    pub(crate) fn max_gap(&self) -> u64 {
+        self.gaps[..self.len()].iter().copied().max().unwrap_or(0)
     }
 }
 

@@ -8,6 +8,9 @@
 //! * [`ops`]: tree operations, a seeded generator biased towards existing boundaries ±1, 0 and
 //!   `u64::MAX`, and the interpreter that applies each operation to a tree and the oracle,
 //!   then validates the tree and compares the two.
+//! * [`gaps`]: free-range searches and allocating writes checked against a brute-force scan
+//!   of the oracle's holes, and the differential run on allocation trees.
 
+pub mod gaps;
 pub mod ops;
 pub mod oracle;

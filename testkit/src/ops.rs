@@ -231,8 +231,19 @@ pub fn check<V: Clone + PartialEq + Debug>(tree: &MapleTree<V>, oracle: &RangeMa
 /// Runs `ops` operations from `seed` through the phases in turn, checking after every one.
 /// Returns the number of operations run, or the failing operation's history tail.
 pub fn run_seed(seed: u64, ops: usize, span: u64) -> Result<usize, String> {
+    run_seed_on(MapleTree::new(), seed, ops, span, |_, _, _| Ok(()))
+}
+
+/// [`run_seed`] on a given empty `tree` (e.g. an allocation tree), calling `extra` after
+/// every checked operation for further operations and checks of its own.
+pub fn run_seed_on(
+    mut tree: MapleTree<u64>,
+    seed: u64,
+    ops: usize,
+    span: u64,
+    mut extra: impl FnMut(&mut MapleTree<u64>, &mut RangeMap<u64>, &mut Generator) -> Result<(), String>,
+) -> Result<usize, String> {
     let mut gen = Generator::new(seed, span);
-    let mut tree = MapleTree::new();
     let mut oracle = RangeMap::new();
     let phases = [
         Phase::Grow,
@@ -258,7 +269,9 @@ pub fn run_seed(seed: u64, ops: usize, span: u64) -> Result<usize, String> {
                 }
                 let op = gen.op(&oracle, phase);
                 history.push(op);
-                let result = apply(&mut tree, &mut oracle, op).and_then(|()| check(&tree, &oracle));
+                let result = apply(&mut tree, &mut oracle, op)
+                    .and_then(|()| check(&tree, &oracle))
+                    .and_then(|()| extra(&mut tree, &mut oracle, &mut gen));
                 if let Err(e) = result {
                     let tail = &history[history.len().saturating_sub(12)..];
                     return Err(format!("seed {seed}, op {done} ({phase:?}): {e}\nlast ops: {tail:#?}"));

@@ -13,6 +13,9 @@ pub(super) fn exact_fit<T>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T
     let added = usize::from(entry.is_some());
     let old = core::mem::replace(&mut tree.arena.leaf_mut(lv.node).slots[lv.offset()], entry);
     tree.len = tree.len + added - usize::from(old.is_some());
+    if tree.alloc && (added == 0) != old.is_none() {
+        crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
+    }
     old
 }
 

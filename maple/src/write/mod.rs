@@ -33,7 +33,7 @@ use crate::node::{slot_of, slot_range, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 
-pub(crate) use rebuild::{write_internal, write_leaf, LeafBuf};
+pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
 
 /// The kind of a store, as decided by [`classify`] (the kernel's `enum store_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
