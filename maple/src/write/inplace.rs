@@ -1,7 +1,7 @@
 //! The leaf-level part of a store: the exact-fit slot swap, and the new content of the
 //! leaf (or the two leaves) a store touches.
 
-use super::{LeafBuf, Plan};
+use super::{write_leaf, LeafBuf, Plan};
 use crate::node::{slot_of, slot_range};
 use crate::path::Path;
 use crate::MapleTree;
@@ -19,6 +19,16 @@ pub(super) fn exact_fit<T>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T
     old
 }
 
+/// Writes the content of a store that stays within its leaf (`Append`, `SlotStore`,
+/// `NodeStore`) into that leaf, and refreshes the gaps above it in an allocation tree.
+pub(super) fn rewrite_leaf<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
+    debug_assert!(buf.len() <= crate::node::SLOTS && plan.left.leaf().node == plan.right.leaf().node);
+    write_leaf(&mut tree.arena, plan.left.leaf().node, buf.drain(..));
+    if tree.alloc {
+        crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
+    }
+}
+
 /// Takes the entry at `index` out of the tree (for a store that replaces the whole tree).
 pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
     if tree.height == 0 {
@@ -33,15 +43,16 @@ pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
 /// what lies before `first` (a partly overwritten range keeps its head), the new entry, and
 /// what lies after `last` (keeping the tail of a partly overwritten range). Entries move out
 /// of the leaves; a range cut in two is cloned. Updates the tree's entry count for what the
-/// store drops, and returns the content with the entry that held `plan.index`.
+/// store drops, fills `buf` with the content and returns the entry that held `plan.index`.
 pub(super) fn leaf_content<T: Clone>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
     entry: Option<T>,
-) -> (LeafBuf<T>, Option<T>) {
+    buf: &mut LeafBuf<T>,
+) -> Option<T> {
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     let (first, last) = (plan.first, plan.last);
-    let mut buf = LeafBuf::new();
+    debug_assert!(buf.is_empty());
     let mut dropped;
     let old;
     {
@@ -84,5 +95,5 @@ pub(super) fn leaf_content<T: Clone>(
     }
     let kept = buf.iter().filter(|(_, v)| v.is_some()).count();
     tree.len = tree.len + kept - dropped;
-    (buf, old)
+    old
 }
