@@ -74,3 +74,8 @@ pub use iter::{IntoIter, Iter, Range};
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
