@@ -78,14 +78,19 @@ pub(crate) struct Leaf<T> {
 }
 
 /// An internal node: links to children one level down.
+///
+/// The field order is fixed so that a walk touches three cache lines: `len` and the first
+/// pivots, the other pivots, the child links; the gaps, read only by allocation trees, come
+/// last.
 #[derive(Clone)]
+#[repr(C)]
 pub(crate) struct Internal {
+    pub(crate) len: u8,
     pub(crate) pivots: [u64; PIVOTS],
     pub(crate) children: [NodeId; SLOTS],
     /// Per child, the size (in keys) of the largest NULL range below it; exact in allocation
     /// trees, 0 elsewhere.
     pub(crate) gaps: [u64; SLOTS],
-    pub(crate) len: u8,
 }
 
 /// Offset of the slot holding `index` among a node's pivots: the number of stored pivots
