@@ -250,12 +250,8 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
         }
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
         StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
-            // The leaf's new content fits it and keeps it above its minimum: rewrite it where
-            // it is (what the rebuild engine would do too, without setting the engine up).
-            let mut buf = LeafBuf::new();
-            let old = inplace::leaf_content(tree, plan, entry, &mut buf);
-            inplace::rewrite_leaf(tree, plan, &mut buf);
-            old
+            // The leaf's new content fits it and keeps it above its minimum.
+            inplace::leaf_store(tree, plan, entry)
         }
         _ => {
             // Built and consumed in place: the buffer is large, moving it costs more than
