@@ -180,7 +180,7 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
     if leaf.slots[l.offset()].is_none() {
         plan.first = start;
-    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
+    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() && !crate::planted('E') {
         plan.left.leaf_mut().offset -= 1;
         plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
     }
@@ -209,7 +209,10 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
     let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
-    NodeBudget { leaves: 1, internals: full + usize::from(full == leaf_depth) }
+    NodeBudget {
+        leaves: 1,
+        internals: (full + usize::from(full == leaf_depth)).saturating_sub(crate::planted('H').into()),
+    }
 }
 
 /// Performs a classified store whose nodes are reserved. Returns the entry that was in the
@@ -223,7 +226,7 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
                     buf.push((plan.first - 1, None));
                 }
                 buf.push((plan.last, Some(value)));
-                if plan.last < u64::MAX {
+                if plan.last < u64::MAX || crate::planted('J') {
                     buf.push((u64::MAX, None));
                 }
                 let id = tree.arena.alloc_leaf();
@@ -251,7 +254,12 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
         StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
             // The leaf's new content fits it and keeps it above its minimum.
-            inplace::leaf_store(tree, plan, entry)
+            #[cfg(feature = "planted-bugs")]
+            let stale = crate::plant::stale_tail_before(tree, plan);
+            let old = inplace::leaf_store(tree, plan, entry);
+            #[cfg(feature = "planted-bugs")]
+            crate::plant::stale_tail_after(tree, stale);
+            old
         }
         _ => {
             // Built and consumed in place: the buffer is large, moving it costs more than
