@@ -16,6 +16,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
+//!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
+//!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
 //! * [`MapleTree::validate`] checks every structural invariant and names the one that broke.
 //!
 //! ```
@@ -59,9 +62,11 @@ extern crate alloc;
 mod bulk;
 mod cursor;
 mod error;
+mod gap;
 mod iter;
 mod node;
 mod path;
+pub mod search;
 mod tree;
 pub mod validate;
 mod write;
@@ -88,3 +93,8 @@ pub(crate) fn planted(bug: char) -> bool {
         false
     };
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
