@@ -212,6 +212,10 @@ fn iterate<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
     g.bench_function(id::<S>(d), |b| b.iter(|| s.iter_sum()));
 }
 
+fn iterate_next<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
+    g.bench_function(id::<S>(d), |b| b.iter(|| s.next_sum()));
+}
+
 fn iterate_rev<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
     g.bench_function(id::<S>(d), |b| b.iter(|| s.rev_sum()));
 }
@@ -221,10 +225,7 @@ fn clone<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
 }
 
 fn overwrite<S: RangeStore>(g: &mut Group, s: &mut S, d: &Data) {
-    let mut round = 0;
     g.bench_function(id::<S>(d), |b| {
-        round += 1;
-        let value = FRESH * (round % 2 + 1);
         chunked(
             b,
             s,
@@ -232,9 +233,12 @@ fn overwrite<S: RangeStore>(g: &mut Group, s: &mut S, d: &Data) {
             d.chunk(),
             |s, i| {
                 let (first, last) = d.ranges[i];
-                black_box(s.overwrite_exact(first, last, value + i as u64));
+                black_box(s.overwrite_exact(first, last, FRESH + i as u64));
             },
-            |_, _| {},
+            |s, i| {
+                let (first, last) = d.ranges[i];
+                s.overwrite_exact(first, last, i as u64);
+            },
         )
     });
 }
@@ -468,6 +472,7 @@ fn check_alike(d: &Data, maple: &Maple, btree: &BTree, rmap: &RMap) {
     assert_eq!(maple.len(), btree.len());
     assert_eq!(maple.iter_sum(), btree.iter_sum());
     assert_eq!(maple.rev_sum(), rmap.rev_sum());
+    assert_eq!(maple.next_sum(), btree.next_sum());
 }
 
 /// Our free-range searches must find what the scans find.
@@ -513,6 +518,7 @@ fn run_size(c: &mut Criterion, n: usize, build_max: usize) {
     }
     each!(c, "overlap-1mib", overlap_window, &d, &maple, &btree, &rmap);
     each!(c, "iter", iterate, &d, &maple, &btree, &rmap);
+    each!(c, "iter-next", iterate_next, &d, &maple, &btree, &rmap);
     each!(c, "iter-rev", iterate_rev, &d, &maple, &btree, &rmap);
     each!(c, "clone", clone, &d, &maple, &btree, &rmap);
     gap_search(c, &d, &btree);

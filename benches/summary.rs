@@ -47,6 +47,7 @@ const WORKLOADS: &[&str] = &[
     "overlap-1mib",
     "iter",
     "iter-ascbuilt",
+    "iter-next",
     "iter-rev",
     "clone",
     "overwrite",

@@ -90,6 +90,9 @@ pub(crate) trait RangeStore: Clone {
     fn iter_sum(&self) -> u64;
     /// The same, in reverse order.
     fn rev_sum(&self) -> u64;
+    /// [`RangeStore::iter_sum`] by explicit `next()` calls (a `for` loop), where `iter_sum`
+    /// lets the iterator drive itself (`fold`).
+    fn next_sum(&self) -> u64;
 
     /// Builds from the layout in `order`.
     fn build(ranges: &[(u64, u64)], order: Order) -> Self {
@@ -152,6 +155,14 @@ impl RangeStore for Maple {
 
     fn rev_sum(&self) -> u64 {
         self.iter().rev().fold(0, |acc, (r, v)| acc.wrapping_add(*r.start() ^ *v))
+    }
+
+    fn next_sum(&self) -> u64 {
+        let mut acc = 0u64;
+        for (r, v) in self.iter() {
+            acc = acc.wrapping_add(*r.start() ^ *v);
+        }
+        acc
     }
 }
 
@@ -239,6 +250,14 @@ impl RangeStore for BTree {
     fn rev_sum(&self) -> u64 {
         self.iter().rev().fold(0, |acc, (k, (_, v))| acc.wrapping_add(*k ^ *v))
     }
+
+    fn next_sum(&self) -> u64 {
+        let mut acc = 0u64;
+        for (k, (_, v)) in self.iter() {
+            acc = acc.wrapping_add(*k ^ *v);
+        }
+        acc
+    }
 }
 
 impl RangeStore for RMap {
@@ -288,6 +307,14 @@ impl RangeStore for RMap {
 
     fn rev_sum(&self) -> u64 {
         self.iter().rev().fold(0, |acc, (r, v)| acc.wrapping_add(*r.start() ^ *v))
+    }
+
+    fn next_sum(&self) -> u64 {
+        let mut acc = 0u64;
+        for (r, v) in self.iter() {
+            acc = acc.wrapping_add(*r.start() ^ *v);
+        }
+        acc
     }
 }
 
