@@ -70,10 +70,16 @@ impl Path {
     /// `index`.
     pub(crate) fn walk<T>(arena: &Arena<T>, root: NodeId, height: usize, index: u64) -> Path {
         let mut path = Path::EMPTY;
-        path.height = height as u8;
-        path.levels[0] = Level { node: root, offset: 0, len: 0, min: 0, max: u64::MAX };
-        path.descend_from(arena, 0, index);
+        path.rewalk(arena, root, height, index);
         path
+    }
+
+    /// [`Path::walk`] in place: refills this path (levels below the new height are left as
+    /// they were), which saves building and copying a whole path.
+    pub(crate) fn rewalk<T>(&mut self, arena: &Arena<T>, root: NodeId, height: usize, index: u64) {
+        self.height = height as u8;
+        self.levels[0] = Level { node: root, offset: 0, len: 0, min: 0, max: u64::MAX };
+        self.descend_from(arena, 0, index);
     }
 
     /// Fills the levels from `depth` down: `levels[depth]` must hold a node and its limits.
