@@ -77,6 +77,7 @@ pub(crate) struct Leaf<T> {
 
 /// An internal node: links to children one level down.
 #[derive(Clone)]
+#[repr(align(64))] // cache-line aligned, as leaves are (5 lines, no padding added)
 pub(crate) struct Internal {
     pub(crate) pivots: [u64; PIVOTS],
     pub(crate) children: [NodeId; SLOTS],
