@@ -58,8 +58,8 @@ struct State {
     index: u64,
     last: u64,
     status: Status,
-    /// The slot the cursor is on; meaningful while `status` is `Active`, `Overflow` or
-    /// `Underflow`.
+    /// The slot the cursor is on; meaningful while `status` is `Active`, and while it is
+    /// `Overflow` or `Underflow` unless it is empty (see [`State::positioned`]).
     path: Path,
 }
 
@@ -83,6 +83,7 @@ impl State {
     fn walk<T>(&mut self, tree: &MapleTree<T>) -> bool {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::None);
+            self.path = Path::EMPTY;
             return false;
         }
         self.path = Path::walk(&tree.arena, tree.root, tree.height(), self.index);
@@ -93,6 +94,12 @@ impl State {
 
     fn load_range<T>(&mut self, tree: &MapleTree<T>) {
         (self.index, self.last) = self.path.leaf_slot_range(&tree.arena);
+    }
+
+    /// Whether the cursor has a position in the tree: an `Overflow` or `Underflow` reached by
+    /// the limit check alone (before any walk) has none, and continuing from it walks first.
+    fn positioned(&self) -> bool {
+        self.path.height != 0
     }
 
     /// Whether the current slot holds a value.
@@ -185,12 +192,18 @@ impl State {
         }
         match self.status {
             Status::Active => {}
+            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
                 }
             }
-            Status::Overflow => self.status = Status::Active,
+            Status::Overflow if self.positioned() => self.status = Status::Active,
+            Status::Overflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
             Status::Underflow => {
                 if !self.walk(tree) {
                     return false;
@@ -212,12 +225,18 @@ impl State {
         }
         match self.status {
             Status::Active => {}
+            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
                 }
             }
-            Status::Underflow => self.status = Status::Active,
+            Status::Underflow if self.positioned() => self.status = Status::Active,
+            Status::Underflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
             Status::Overflow => {
                 if !self.walk(tree) {
                     return false;
@@ -319,6 +338,9 @@ impl State {
                     self.status = Status::Underflow;
                     return false;
                 }
+                if !self.positioned() && !self.walk(tree) {
+                    return false;
+                }
                 self.status = Status::Active;
                 return self.find_rev_step(tree, min, skip_null);
             }
@@ -368,6 +390,7 @@ impl State {
     fn after_write<T>(&mut self, tree: &MapleTree<T>, plan: &Plan) {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::Start);
+            self.path = Path::EMPTY;
             return;
         }
         self.index = plan.first;

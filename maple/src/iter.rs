@@ -71,7 +71,7 @@ impl Walker {
             return None;
         }
         if !self.front_ready {
-            self.front.rewalk(arena, self.root, usize::from(self.height), self.front_index);
+            self.front.walk_in_place(arena, self.root, usize::from(self.height), self.front_index);
             self.front_ready = true;
         }
         let depth = self.front.leaf_depth();
@@ -130,7 +130,7 @@ impl Walker {
         }
         self.done = true;
         if !self.front_ready {
-            self.front.rewalk(arena, self.root, usize::from(self.height), self.front_index);
+            self.front.walk_in_place(arena, self.root, usize::from(self.height), self.front_index);
             self.front_ready = true;
         }
         let (depth, back_index) = (self.front.leaf_depth(), self.back_index);
@@ -166,7 +166,7 @@ impl Walker {
             return None;
         }
         if !self.back_ready {
-            self.back.rewalk(arena, self.root, usize::from(self.height), self.back_index);
+            self.back.walk_in_place(arena, self.root, usize::from(self.height), self.back_index);
             self.back_ready = true;
         }
         let depth = self.back.leaf_depth();

@@ -31,7 +31,7 @@
 //! index, so the crate needs no `unsafe`, child links take 4 bytes, a structural clone is a
 //! vector copy, and "preallocation" is simply making sure the free list holds enough nodes
 //! before a write starts: a write that has reserved its nodes cannot fail. There are no
-//! parent links; cursors and the write path carry the path from the root instead (31 levels at
+//! parent links; cursors and the write path carry the path from the root instead (16 levels at
 //! most), so splits never rewrite the parent links of moved children. A node's level tells
 //! which vector its index points into: children of level-1 internal nodes are leaves.
 //!
@@ -55,8 +55,14 @@ pub(crate) const PIVOTS: usize = SLOTS - 1;
 /// Minimum number of used slots in a node that is neither the root nor on the right spine
 /// (the kernel's `mt_min_slots` of 6 is a zero-based end, so 7 slots).
 pub(crate) const MIN_SLOTS: usize = SLOTS / 2 - 1;
-/// The deepest tree the cursors can describe (the kernel's `MAPLE_HEIGHT_MAX`).
-pub(crate) const MAX_HEIGHT: usize = 31;
+/// The deepest tree the paths can describe (the kernel's `MAPLE_HEIGHT_MAX` is 31).
+///
+/// Node ids are `u32`, so a tree has fewer than 2^32 leaves. A tree of height `h` has a root
+/// with at least two children, the first of which is not on the right spine; every node below
+/// that child holds at least `MIN_SLOTS` (7) slots (T3), so it alone has at least `7^(h-2)`
+/// leaves. `7^(h-2) < 2^32` gives `h <= 13`; a write adds at most one level before it
+/// finishes. 16 leaves a margin and halves every path the cursors and writes carry.
+pub(crate) const MAX_HEIGHT: usize = 16;
 /// The child link of an unused internal slot.
 pub(crate) const NO_NODE: NodeId = u32::MAX;
 
@@ -76,15 +82,19 @@ pub(crate) struct Leaf<T> {
 }
 
 /// An internal node: links to children one level down.
+///
+/// The field order is fixed so that a walk touches three cache lines: `len` and the first
+/// pivots, the other pivots, the child links; the gaps, read only by allocation trees, come
+/// last.
 #[derive(Clone)]
-#[repr(align(64))] // cache-line aligned, as leaves are (5 lines, no padding added)
+#[repr(C, align(64))] // and cache-line aligned, as leaves are (5 lines, no padding added)
 pub(crate) struct Internal {
+    pub(crate) len: u8,
     pub(crate) pivots: [u64; PIVOTS],
     pub(crate) children: [NodeId; SLOTS],
     /// Per child, the size (in keys) of the largest NULL range below it; exact in allocation
     /// trees, 0 elsewhere.
     pub(crate) gaps: [u64; SLOTS],
-    pub(crate) len: u8,
 }
 
 /// Offset of the slot holding `index` among a node's pivots: the number of stored pivots

@@ -299,7 +299,8 @@ impl<T: Clone> MapleTree<T> {
         if first > last {
             return Err(Error::Invalid);
         }
-        let plan = write::classify(self, first, last, entry.is_none());
+        let mut plan = Plan::EMPTY;
+        write::classify_into(self, first, last, entry.is_none(), &mut plan);
         self.write_planned(&plan, entry)
     }
 

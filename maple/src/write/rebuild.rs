@@ -175,15 +175,17 @@ struct Engine<'t, T> {
 
 /// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
 /// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
-pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: LeafBuf<T>) {
+pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
     let track_gaps = tree.alloc;
     let mut engine = Engine {
         tree,
-        left: plan.left.clone(),
-        right: plan.right.clone(),
+        left: Path::EMPTY,
+        right: Path::EMPTY,
         orphans: core::array::from_fn(|_| ArrayVec::new()),
         track_gaps,
     };
+    engine.left.copy_from(&plan.left);
+    engine.right.copy_from(&plan.right);
     engine.free_covered();
     if let Some(up) = engine.leaf_level(buf) {
         engine.internal_levels(up);
@@ -293,20 +295,21 @@ impl<T: Clone> Engine<'_, T> {
 
     /// The leaf level. Returns the new leaves for the parent level, or `None` when the store
     /// ended in place.
-    fn leaf_level(&mut self, mut buf: LeafBuf<T>) -> Option<ChildBuf> {
+    fn leaf_level(&mut self, buf: &mut LeafBuf<T>) -> Option<ChildBuf> {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
+        let merging = crate::planted('D') && deficient(buf.len(), depth, self.right.levels[depth].max);
         if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
             let leaf = self.arena().leaf_mut(id);
-            let len = leaf.len();
+            let len = leaf.len() - usize::from(merging && leaf.len() > 1);
             let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
-            join(&mut buf, moved, to_right);
+            join(buf, moved, to_right);
             run.push(id);
         }
         if run.len() == 1 && buf.len() <= SLOTS {
-            write_leaf(self.arena(), run[0], buf);
+            write_leaf(self.arena(), run[0], buf.drain(..));
             if self.track_gaps {
                 gap::propagate(&mut self.tree.arena, &self.left, depth);
             }
@@ -319,7 +322,7 @@ impl<T: Clone> Engine<'_, T> {
         let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
         let mut up = ChildBuf::new();
         let mut min = self.left.levels[depth].min;
-        let mut entries = buf.into_iter();
+        let mut entries = buf.drain(..);
         for size in sizes {
             let id = self.arena().alloc_leaf();
             let part: ArrayVec<(u64, Option<T>), SLOTS> = entries.by_ref().take(size).collect();
