@@ -106,7 +106,18 @@ impl<T> MapleTree<T> {
     #[doc(alias = "mtree_load")]
     #[inline]
     pub fn load(&self, index: u64) -> Option<&T> {
-        self.load_range(index).map(|(_, v)| v)
+        // One descent that follows children only: the slot limits `load_range` keeps track
+        // of are not needed for the value.
+        if self.root == NO_NODE {
+            return None;
+        }
+        let mut node = self.root;
+        for _ in 1..self.height {
+            let n = self.arena.internal(node);
+            node = n.children[slot_of(&n.pivots, index)];
+        }
+        let leaf = self.arena.leaf(node);
+        leaf.slots[slot_of(&leaf.pivots, index)].as_ref()
     }
 
     /// The entry holding `index` with its whole range, if any.
