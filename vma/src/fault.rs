@@ -53,23 +53,51 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !write || vma.flags.contains(VmFlags::SHARED) || vma.anon.is_some() {
             return Ok(FaultOutcome::Mapped);
         }
-        let reuse = {
-            let next = self.slot_from(vma.end).map(|s| self.vma_at(s));
-            let prev = self.slot_below(vma.start).map(|s| self.vma_at(s));
-            let from_next = next.filter(|n| self.anon_compatible_neighbours(vma, n)).and_then(|n| n.anon);
-            let from_prev = || prev.filter(|p| self.anon_compatible_neighbours(p, vma)).and_then(|p| p.anon);
-            from_next.filter(|a| !a.inherited).or_else(|| from_prev().filter(|a| !a.inherited))
-        };
-        let anon = match reuse {
-            Some(a) => a,
-            None => {
-                let id = AnonId(self.next_anon);
-                self.next_anon += 1;
-                Anon { id, inherited: false }
-            }
-        };
+        let next = self.slot_from(vma.end).map(|s| self.vma_at(s));
+        let prev = self.slot_below(vma.start).map(|s| self.vma_at(s));
+        let anon = self.anon_for_fault(prev, vma, next);
         self.vmas[slot as usize].as_mut().expect("live slot").anon = Some(anon);
         Ok(FaultOutcome::AnonAssigned(anon.id))
+    }
+
+    /// Faults in `[start, end)` as `__mm_populate` does after `mlock`, `MAP_LOCKED` or
+    /// `MAP_POPULATE`, VMA by VMA: private writable VMAs take a write fault (and so an
+    /// anonymous identity); `VM_LOCKONFAULT`, I/O and PFN-map VMAs are skipped. An
+    /// inaccessible (`PROT_NONE`) VMA stops the walk with `NotMapped` (mlock reports it as
+    /// ENOMEM) unless `ignore_errors` (mmap's populate).
+    pub(crate) fn populate(&mut self, start: u64, end: u64, ignore_errors: bool) -> Result<(), VmaError> {
+        let vmas: alloc::vec::Vec<(u64, VmFlags)> =
+            self.range(start..end).map(|v| (v.start.max(start), v.flags)).collect();
+        for (addr, flags) in vmas {
+            if flags.intersects(VmFlags::LOCKONFAULT | VmFlags::IO | VmFlags::PFNMAP) {
+                continue;
+            }
+            if !flags.intersects(VmFlags::ACCESS) {
+                if ignore_errors {
+                    continue;
+                }
+                return Err(VmaError::NotMapped);
+            }
+            if (flags & (VmFlags::WRITE | VmFlags::SHARED)) == VmFlags::WRITE {
+                self.fault(addr, true)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `anon_vma_prepare` for `vma`: the identity of `next`, else of `prev`, if that neighbour
+    /// is compatible and its identity not inherited; else a new one.
+    pub(crate) fn anon_for_fault(&self, prev: Option<&Vma<D>>, vma: &Vma<D>, next: Option<&Vma<D>>) -> Anon {
+        let from_next = next.filter(|n| self.anon_compatible_neighbours(vma, n)).and_then(|n| n.anon);
+        let from_prev = || prev.filter(|p| self.anon_compatible_neighbours(p, vma)).and_then(|p| p.anon);
+        match from_next.filter(|a| !a.inherited).or_else(|| from_prev().filter(|a| !a.inherited)) {
+            Some(a) => a,
+            None => {
+                let id = self.next_anon.get();
+                self.next_anon.set(id + 1);
+                Anon { id: AnonId(id), inherited: false }
+            }
+        }
     }
 
     /// `anon_vma_compatible(a, b)`: `a` directly below `b` and alike enough to share
@@ -110,7 +138,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     {
         let mut tree: MapleTree<Slot> = MapleTree::new();
         let mut vmas: Vec<Option<Vma<D>>> = Vec::new();
-        let mut next_anon = self.next_anon;
+        let mut next_anon = self.next_anon.get();
         for vma in self.iter() {
             if vma.flags.contains(VmFlags::DONTCOPY) {
                 continue;
@@ -130,14 +158,14 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             vmas.push(Some(copy));
         }
         // Identities stay unique across parent and child (as kernel pointers are).
-        self.next_anon = next_anon;
+        self.next_anon.set(next_anon);
         Ok(AddressSpace {
             config: self.config.clone(),
             tree,
             vmas,
             free_slots: Vec::new(),
             policy: self.policy.clone(),
-            next_anon,
+            next_anon: core::cell::Cell::new(next_anon),
             next_object: self.next_object,
             start_brk: self.start_brk,
             brk: self.brk,
