@@ -32,6 +32,9 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// # Errors
     /// `Fault` if no VMA contains `addr`, or the access is not permitted (a write to a
     /// non-writable VMA, any access to a `PROT_NONE` one): the process would get SIGSEGV.
+    /// `Bus` if the page lies past the end of the backing file or shmem object (SIGBUS); a
+    /// write to a private mapping has then already been given its anonymous identity, as the
+    /// kernel's copy-on-write path prepares it first.
     ///
     /// ```
     /// use maple_vma::{AddressSpace, Config, FaultOutcome, MapFlags, Prot};
@@ -50,13 +53,19 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !allowed {
             return Err(VmaError::Fault);
         }
-        if !write || vma.flags.contains(VmFlags::SHARED) || vma.anon.is_some() {
-            return Ok(FaultOutcome::Mapped);
+        let past_eof = vma.pgoff + ((addr - vma.start) >> self.config.page_shift) >= vma.backing.object_pages();
+        let cow = write && !vma.flags.contains(VmFlags::SHARED);
+        if !cow || vma.anon.is_some() {
+            return if past_eof { Err(VmaError::Bus) } else { Ok(FaultOutcome::Mapped) };
         }
         let next = self.slot_from(vma.end).map(|s| self.vma_at(s));
         let prev = self.slot_below(vma.start).map(|s| self.vma_at(s));
         let anon = self.anon_for_fault(prev, vma, next);
+        // The copy-on-write path prepares the anonymous memory before it reads the page.
         self.vmas[slot as usize].as_mut().expect("live slot").anon = Some(anon);
+        if past_eof {
+            return Err(VmaError::Bus);
+        }
         Ok(FaultOutcome::AnonAssigned(anon.id))
     }
 
@@ -78,8 +87,16 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 }
                 return Err(VmaError::NotMapped);
             }
-            if (flags & (VmFlags::WRITE | VmFlags::SHARED)) == VmFlags::WRITE {
-                self.fault(addr, true)?;
+            let write = (flags & (VmFlags::WRITE | VmFlags::SHARED)) == VmFlags::WRITE;
+            let vma_end = self.vma_lookup(addr).map_or(addr, |v| v.end.min(end));
+            // The first page takes the anonymous identity; the last page is the one most likely
+            // to lie past the end of the object.
+            let first = self.fault(addr, write).map(drop);
+            let last = self.fault(vma_end - self.page_size(), write).map(drop);
+            if let Err(e) = first.and(last) {
+                if !ignore_errors {
+                    return Err(if e == VmaError::Bus { VmaError::NotMapped } else { e });
+                }
             }
         }
         Ok(())

@@ -120,7 +120,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                     return Err(VmaError::Invalid);
                 }
                 vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
-                (Backing::SharedAnonymous { object: self.next_object }, 0)
+                (Backing::SharedAnonymous { object: self.next_object, pages: len >> self.config.page_shift }, 0)
             }
             None => (Backing::Anonymous, addr >> self.config.page_shift),
         };

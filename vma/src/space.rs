@@ -262,7 +262,7 @@ impl<D, P> AddressSpace<D, P> {
         let perm = |flag: VmFlags, c: char| if flags.contains(flag) { c } else { '-' };
         let (offset, dev, inode) = match &vma.backing {
             Backing::Anonymous => (0, (0, 0), 0),
-            Backing::SharedAnonymous { object } => (vma.pgoff << self.config.page_shift, (0, 1), *object),
+            Backing::SharedAnonymous { object, .. } => (vma.pgoff << self.config.page_shift, (0, 1), *object),
             Backing::File(file) => (vma.pgoff << self.config.page_shift, file.dev, file.inode),
         };
         let mut head = alloc::string::String::new();

@@ -51,8 +51,6 @@ struct Run {
     rng: SmallRng,
     /// Model shmem object -> kernel inode, learned on first sight.
     shm: HashMap<u64, u64>,
-    /// Model shmem object -> size in pages (pages past it raise SIGBUS).
-    shm_pages: HashMap<u64, u64>,
     log: Vec<String>,
 }
 
@@ -101,6 +99,7 @@ impl Live {
                 path: format!("/memfd:{name} (deleted)"),
                 writable: true,
                 has_close: false,
+                size_pages: FILE_PAGES,
             };
             memfds.push((fd, Arc::new(file)));
         }
@@ -122,13 +121,7 @@ impl Live {
         let guard = MapFlags::SHARED | MapFlags::ANONYMOUS | MapFlags::FIXED;
         model.mmap(self.guard_lo, PS, Prot::NONE, guard, None).unwrap();
         model.mmap(self.win_end, PS, Prot::NONE, guard, None).unwrap();
-        let mut run = Run {
-            model,
-            rng: SmallRng::seed_from_u64(seed),
-            shm: HashMap::new(),
-            shm_pages: HashMap::new(),
-            log: Vec::new(),
-        };
+        let mut run = Run { model, rng: SmallRng::seed_from_u64(seed), shm: HashMap::new(), log: Vec::new() };
         self.compare(&mut run, seed);
         for _ in 0..ops {
             let op = self.gen(&mut run);
@@ -324,7 +317,7 @@ impl Live {
                 let page = vma.pgoff() + (addr - vma.start()) / PS;
                 let past_eof = match vma.backing() {
                     Backing::File(_) => page >= FILE_PAGES,
-                    Backing::SharedAnonymous { object } => page >= run.shm_pages[object],
+                    Backing::SharedAnonymous { pages, .. } => page >= *pages,
                     Backing::Anonymous => false,
                 };
                 if !allowed || past_eof {
@@ -334,11 +327,6 @@ impl Live {
             }
         };
         model.validate().expect("model invariants");
-        if let (Op::Mmap { len, .. }, Ok(at)) = (op, m) {
-            if let Some(Backing::SharedAnonymous { object }) = model.vma_lookup(at).map(|v| v.backing().clone()) {
-                run.shm_pages.entry(object).or_insert(len.div_ceil(PS));
-            }
-        }
         let outside = matches!(m, Ok(a) if a < self.win || a >= self.win_end);
         if placed_by_model && (m == Err(VmaError::NoSpace) || outside) {
             run.model = snapshot.expect("taken for placed requests");
@@ -438,7 +426,7 @@ impl Live {
             let line = run.model.maps_line(v);
             let (start, end, perms, offset, _dev, inode, path) = maps::parse_line(line.trim_end_matches('\n'));
             let inode_ok = match v.backing() {
-                Backing::SharedAnonymous { object } => *run.shm.entry(*object).or_insert(k.inode) == k.inode,
+                Backing::SharedAnonymous { object, .. } => *run.shm.entry(*object).or_insert(k.inode) == k.inode,
                 _ => inode == k.inode && line.trim_end_matches('\n') == k.line,
             };
             let flags_ok = k.flags & COMPARED == v.flags() & COMPARED;
