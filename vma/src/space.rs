@@ -19,6 +19,7 @@ use core::ops::RangeInclusive;
 use maple_tree::MapleTree;
 
 use crate::config::{Config, LinuxPolicy};
+use crate::error::VmaError;
 use crate::flags::VmFlags;
 use crate::vma::{Backing, Vma};
 
@@ -190,6 +191,23 @@ impl<D, P> AddressSpace<D, P> {
     /// The slot of the last VMA that starts below `addr` (may contain `addr`).
     pub(crate) fn slot_below(&self, addr: u64) -> Option<Slot> {
         addr.checked_sub(1).and_then(|a| self.tree.find_rev(a, 0)).map(|(_, &s)| s)
+    }
+
+    /// Rebuilds the tree from its ranges with full nodes and no pooled free nodes (the
+    /// tree keeps the nodes that stores free for later stores), and drops unused slots at the
+    /// end of the VMA table. Changes no VMA.
+    ///
+    /// # Errors
+    /// `OutOfMemory`; nothing changes then.
+    pub fn compact(&mut self) -> Result<(), VmaError> {
+        let tree = MapleTree::from_sorted(self.tree.iter().map(|(r, &s)| (r, s)))?;
+        self.tree = tree;
+        while self.vmas.last().is_some_and(Option::is_none) {
+            let last = (self.vmas.len() - 1) as Slot;
+            self.vmas.pop();
+            self.free_slots.retain(|&s| s != last);
+        }
+        Ok(())
     }
 
     /// Testing only: makes the `n`-th next tree-node allocation fail (`Some(0)` is the next
