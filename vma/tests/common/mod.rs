@@ -140,3 +140,40 @@ pub(crate) fn apply(mm: &mut AddressSpace, files: &[Arc<FileRef>], op: &Op) -> R
 pub(crate) fn dump(mm: &AddressSpace) -> String {
     format!("{mm:?}\n{mm}")
 }
+
+/// Scenario helpers: addresses are page numbers from `BASE`.
+pub(crate) fn at(page: u64) -> u64 {
+    BASE + page * PS
+}
+
+/// `mmap(MAP_FIXED)` of private anonymous memory at page `page`.
+pub(crate) fn map(mm: &mut AddressSpace, page: u64, pages: u64, prot: Prot) -> Result<u64, VmaError> {
+    mm.mmap(at(page), pages * PS, prot, MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED, None)
+        .map(|a| (a - BASE) / PS)
+}
+
+/// The layout as `[start,end) perms` in pages from `BASE`, with ` f<file>@<pgoff>` for file
+/// and shared memory, ` +` for VMAs that have anonymous memory.
+pub(crate) fn layout(mm: &AddressSpace) -> String {
+    let mut out = Vec::new();
+    for v in mm.iter() {
+        let line = mm.maps_line(v);
+        let perms = line.split(' ').nth(1).unwrap_or("");
+        let mut s = format!("[{},{}) {perms}", (v.start() as i64 - BASE as i64) / PS as i64, (v.end() - BASE) / PS);
+        match v.backing() {
+            maple_vma::Backing::Anonymous => {}
+            maple_vma::Backing::SharedAnonymous { object, .. } => s += &format!(" shm{object}@{}", v.pgoff()),
+            maple_vma::Backing::File(f) => s += &format!(" f{}@{}", f.id, v.pgoff()),
+        }
+        if v.anon().is_some() {
+            s += " +";
+        }
+        out.push(s);
+    }
+    out.join(" ")
+}
+
+/// A fresh space whose top-down area is the test area.
+pub(crate) fn space() -> AddressSpace {
+    AddressSpace::new(config())
+}
