@@ -155,8 +155,17 @@ pub(crate) fn map(mm: &mut AddressSpace, page: u64, pages: u64, prot: Prot) -> R
 /// The layout as `[start,end) perms` in pages from `BASE`, with ` f<file>@<pgoff>` for file
 /// and shared memory, ` +` for VMAs that have anonymous memory.
 pub(crate) fn layout(mm: &AddressSpace) -> String {
+    layout_of(mm, mm.iter())
+}
+
+/// [`layout`] of the test area only.
+pub(crate) fn area_layout(mm: &AddressSpace) -> String {
+    layout_of(mm, mm.range(BASE..BASE + AREA_PAGES * PS))
+}
+
+fn layout_of<'a>(mm: &AddressSpace, vmas: impl Iterator<Item = &'a maple_vma::Vma>) -> String {
     let mut out = Vec::new();
-    for v in mm.iter() {
+    for v in vmas {
         let line = mm.maps_line(v);
         let perms = line.split(' ').nth(1).unwrap_or("");
         let mut s = format!("[{},{}) {perms}", (v.start() as i64 - BASE as i64) / PS as i64, (v.end() - BASE) / PS);
