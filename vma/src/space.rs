@@ -2,7 +2,8 @@
 //!
 //! # Representation
 //!
-//! The tree maps each VMA's inclusive byte range `[start, end - 1]` to a slot number; the
+//! The tree is an allocation tree (it tracks the largest gap under every node, for
+//! placement) and maps each VMA's inclusive byte range `[start, end - 1]` to a slot number; the
 //! slots (`vmas`) hold the [`Vma`] values. Gaps are NULL ranges of the tree. As in the
 //! kernel, where the tree holds pointers, changing a VMA's attributes writes no tree node,
 //! and one store of a grown range trims or swallows the neighbours it covers.
@@ -80,7 +81,7 @@ impl<D, P> AddressSpace<D, P> {
     pub fn with_policy(config: Config, policy: P) -> Self {
         AddressSpace {
             config,
-            tree: MapleTree::new(),
+            tree: MapleTree::new_alloc(),
             vmas: Vec::new(),
             free_slots: Vec::new(),
             policy,
@@ -200,7 +201,7 @@ impl<D, P> AddressSpace<D, P> {
     /// # Errors
     /// `OutOfMemory`; nothing changes then.
     pub fn compact(&mut self) -> Result<(), VmaError> {
-        let tree = MapleTree::from_sorted(self.tree.iter().map(|(r, &s)| (r, s)))?;
+        let tree = MapleTree::from_sorted_alloc(self.tree.iter().map(|(r, &s)| (r, s)))?;
         self.tree = tree;
         while self.vmas.last().is_some_and(Option::is_none) {
             let last = (self.vmas.len() - 1) as Slot;
