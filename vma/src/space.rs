@@ -136,6 +136,20 @@ impl<D, P> AddressSpace<D, P> {
 
     /// [`find_vma`](Self::find_vma) and the VMA before it: the last VMA lying entirely below
     /// `addr` (`find_vma_prev`).
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    /// mm.mmap(0x10000, 0x1000, Prot::READ, fixed, None)?;
+    /// mm.mmap(0x20000, 0x1000, Prot::NONE, fixed, None)?;
+    /// assert!(mm.vma_lookup(0x18000).is_none()); // in the hole
+    /// assert_eq!(mm.find_vma(0x18000).map(|v| v.start()), Some(0x20000)); // the next VMA
+    /// let (vma, prev) = mm.find_vma_prev(0x20800);
+    /// assert_eq!((vma.map(|v| v.start()), prev.map(|v| v.start())), (Some(0x20000), Some(0x10000)));
+    /// assert!(mm.find_vma_intersection(0x11000, 0x20000).is_none());
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     pub fn find_vma_prev(&self, addr: u64) -> (Option<&Vma<D>>, Option<&Vma<D>>) {
         let vma = self.find_vma(addr);
         let below = match vma {

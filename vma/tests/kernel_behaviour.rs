@@ -424,3 +424,33 @@ fn k_madvise_and_mlock_split_and_merge() {
     mm.madvise(at(4), 4 * PS, Advice::PagesOnly).unwrap();
     assert_eq!(layout(&mm), "[0,12) rw-p");
 }
+
+/// fork: the child's VMAs have new, inherited anonymous identities, which merge only with
+/// VMAs of the same identity (the kernel's `anon_vma_chain` longer than one entry).
+#[test]
+fn fork_child_identities_restrict_merges() {
+    let mut parent = space();
+    map(&mut parent, 0, 4, RW).unwrap();
+    map(&mut parent, 8, 4, RW).unwrap();
+    parent.fault(at(0), true).unwrap();
+    parent.madvise(at(8), 4 * PS, Advice::DontFork).unwrap();
+    let mut child = parent.fork().unwrap();
+    // DONTCOPY VMAs stay behind; the written one is copied with a new, inherited identity.
+    assert_eq!(layout(&child), "[0,4) rw-p +");
+    let (p, c) = (parent.vma_lookup(at(0)).unwrap().anon().unwrap(), child.vma_lookup(at(0)).unwrap().anon().unwrap());
+    assert!(p.id != c.id && !p.inherited && c.inherited);
+    // In the parent an untouched neighbour merges with the written VMA (not with the
+    // DONTCOPY one); in the child it does not, because the child's VMA has an inherited
+    // identity.
+    map(&mut parent, 4, 4, RW).unwrap();
+    map(&mut child, 4, 4, RW).unwrap();
+    assert_eq!(layout(&parent), "[0,8) rw-p + [8,12) rw-p");
+    assert_eq!(layout(&child), "[0,4) rw-p + [4,8) rw-p");
+    // A write fault in the child's new VMA does not adopt the inherited identity either.
+    child.fault(at(4), true).unwrap();
+    assert_ne!(child.vma_lookup(at(4)).unwrap().anon().unwrap().id, c.id);
+    // The child does not inherit mlock.
+    parent.mlock(at(0), 4 * PS, false).unwrap();
+    let child = parent.fork().unwrap();
+    assert!(!child.vma_lookup(at(0)).unwrap().flags().contains(VmFlags::LOCKED));
+}
