@@ -1,0 +1,245 @@
+//! The replay engine: follows the address spaces of a log's processes and replays the memory
+//! system calls of the selected one on a [`Space`].
+//!
+//! * Threads share an address space: a `clone` with `CLONE_VM` (or a `vfork`) gives the child
+//!   its parent's; any other `clone` or `fork` gives it a copy ([`Space::fork`]).
+//! * A successful `execve` gives the process a fresh, empty address space.
+//! * With a start layout (`--maps`), the selected process's space is that layout from its
+//!   last START capture marker on (from the beginning of the log when it has none), and
+//!   only that space is replayed. Without one, every process is replayed from an empty space,
+//!   so calls on the mappings the kernel made at `execve` (invisible in the log) fail.
+//! * The replay ends at the selected space's END capture marker, else at the selected
+//!   process's exit, else at the end of the log.
+//!
+//! Calls are applied in the order they completed (strace's resumption lines).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use super::apply::{Files, Space};
+use super::flags::{CLONE_VFORK, CLONE_VM, MAP_FIXED, MAP_FIXED_NOREPLACE};
+use super::maps::MapsEntry;
+use super::strace::{Call, Event, Marker, Ret};
+
+/// What to replay.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Options {
+    /// The process whose address space is replayed (default: the log's first).
+    pub(crate) pid: Option<u32>,
+    /// Its layout at its START marker (or at the start of the log).
+    pub(crate) start: Option<Vec<MapsEntry>>,
+    /// Ask the space for its own placement of every mapping the kernel placed.
+    pub(crate) place: bool,
+    /// Report errors and continue instead of stopping at the first.
+    pub(crate) keep_going: bool,
+    /// File identities by path.
+    pub(crate) files: Files,
+}
+
+/// A call that the replay could not apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ReplayError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+/// Where the replay of the selected space stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    EndMarker(usize),
+    Exit(usize),
+    EndOfLog,
+    Error(usize),
+}
+
+/// The result of a replay.
+#[derive(Clone, Debug)]
+pub(crate) struct Outcome<S> {
+    pub(crate) pid: u32,
+    /// Line of the START marker the replay started from, if any.
+    pub(crate) started_at: Option<usize>,
+    pub(crate) stop: Stop,
+    /// The selected space at the stop (`None` if it was never replayed).
+    pub(crate) space: Option<S>,
+    /// Operations applied to the selected space, by kind.
+    pub(crate) ops: BTreeMap<&'static str, usize>,
+    /// Of those, calls that had failed in the kernel.
+    pub(crate) failed_in_kernel: usize,
+    /// Operations applied to other spaces.
+    pub(crate) other_ops: usize,
+    /// Events of spaces that were not replayed.
+    pub(crate) untracked: usize,
+    /// Placements compared with `--place`, and how many agreed.
+    pub(crate) placements: (usize, usize),
+    /// Calls that change an address space in ways not modelled (line, name).
+    pub(crate) unsupported: Vec<(usize, String)>,
+    pub(crate) errors: Vec<ReplayError>,
+    /// Time spent applying operations.
+    pub(crate) elapsed: Duration,
+}
+
+struct Engine<'a, S> {
+    options: &'a Options,
+    spaces: Vec<Option<S>>,
+    owner: HashMap<u32, usize>,
+    children: HashMap<u32, (u32, u64)>,
+    track_all: bool,
+}
+
+impl<S: Space> Engine<'_, S> {
+    fn new_space(&mut self, space: Option<S>) -> usize {
+        self.spaces.push(space);
+        self.spaces.len() - 1
+    }
+
+    /// The address space of thread `pid`, giving a new thread its parent's (or a copy).
+    fn space_of(&mut self, pid: u32) -> usize {
+        if let Some(&id) = self.owner.get(&pid) {
+            return id;
+        }
+        let id = match self.children.get(&pid).copied() {
+            Some((parent, flags)) if parent != pid => {
+                let parent_space = self.space_of(parent);
+                if flags & CLONE_VM != 0 {
+                    parent_space
+                } else {
+                    let copy = self.spaces[parent_space].as_ref().map(S::fork);
+                    self.new_space(copy)
+                }
+            }
+            _ => {
+                let space = self.track_all.then(S::empty);
+                self.new_space(space)
+            }
+        };
+        self.owner.insert(pid, id);
+        id
+    }
+}
+
+/// Replays `events`; `progress` is called with the index of the event being replayed.
+pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn FnMut(usize)) -> Outcome<S> {
+    let pid = options.pid.unwrap_or_else(|| events.first().map_or(0, |event| event.pid));
+    let seed_at = options
+        .start
+        .as_ref()
+        .and_then(|_| events.iter().rposition(|event| event.pid == pid && event.call == Call::Marker(Marker::Start)));
+    let mut children = HashMap::new();
+    for event in events {
+        let flags = match event.call {
+            Call::Clone { flags } => flags,
+            Call::Vfork => CLONE_VM | CLONE_VFORK,
+            Call::Fork => 0,
+            _ => continue,
+        };
+        if let Ret::Value(child) = event.ret {
+            children.insert(u32::try_from(child).unwrap_or(u32::MAX), (event.pid, flags));
+        }
+    }
+    let mut engine = Engine::<S> {
+        options,
+        spaces: Vec::new(),
+        owner: HashMap::new(),
+        children,
+        track_all: options.start.is_none(),
+    };
+    let mut outcome = Outcome {
+        pid,
+        started_at: seed_at.map(|at| events[at].line),
+        stop: Stop::EndOfLog,
+        space: None,
+        ops: BTreeMap::new(),
+        failed_in_kernel: 0,
+        other_ops: 0,
+        untracked: 0,
+        placements: (0, 0),
+        unsupported: Vec::new(),
+        errors: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    let seed = |engine: &mut Engine<S>, outcome: &mut Outcome<S>, line: usize| {
+        let start = engine.options.start.as_deref().unwrap_or_default();
+        let id = engine.space_of(pid);
+        match S::from_layout(start) {
+            Ok(space) => engine.spaces[id] = Some(space),
+            Err(message) => outcome.errors.push(ReplayError { line, message: format!("the start layout: {message}") }),
+        }
+    };
+    if options.start.is_some() && seed_at.is_none() {
+        seed(&mut engine, &mut outcome, 0);
+    }
+    let clock = Instant::now();
+    for (index, event) in events.iter().enumerate() {
+        progress(index);
+        let id = engine.space_of(event.pid);
+        let is_target = engine.owner.get(&pid) == Some(&id);
+        match &event.call {
+            Call::Marker(Marker::Start) if Some(index) == seed_at => seed(&mut engine, &mut outcome, event.line),
+            Call::Marker(Marker::End) if is_target && engine.spaces[id].is_some() => {
+                outcome.stop = Stop::EndMarker(event.line);
+                break;
+            }
+            Call::Exit { .. } if event.pid == pid => {
+                outcome.stop = Stop::Exit(event.line);
+                break;
+            }
+            Call::Execve { .. } if event.ret == Ret::Value(0) => {
+                let after_seed = seed_at.map_or(true, |at| index > at);
+                let fresh = (engine.track_all || (event.pid == pid && after_seed)).then(S::empty);
+                let new = engine.new_space(fresh);
+                engine.owner.insert(event.pid, new);
+            }
+            Call::Clone { .. } | Call::Fork | Call::Vfork => {
+                if let Ret::Value(child) = event.ret {
+                    engine.space_of(u32::try_from(child).unwrap_or(u32::MAX));
+                }
+            }
+            Call::Unsupported { name } if engine.spaces[id].is_some() => {
+                outcome.unsupported.push((event.line, name.clone()))
+            }
+            Call::Marker(_) | Call::Exit { .. } | Call::Execve { .. } | Call::Unsupported { .. } => {}
+            call => {
+                let Some(space) = engine.spaces[id].as_mut() else {
+                    outcome.untracked += 1;
+                    continue;
+                };
+                let kernel_placed = match call {
+                    Call::Mmap { flags, .. } => flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0,
+                    Call::Mremap { .. } => true,
+                    _ => false,
+                };
+                let place = options.place && is_target && kernel_placed;
+                match space.apply(call, &event.ret, place, &options.files) {
+                    Ok(agreed) => {
+                        if let Some(agreed) = agreed {
+                            outcome.placements.0 += 1;
+                            outcome.placements.1 += usize::from(agreed);
+                        }
+                    }
+                    Err(message) => {
+                        outcome
+                            .errors
+                            .push(ReplayError { line: event.line, message: format!("{}: {message}", call.kind()) });
+                        if !options.keep_going {
+                            outcome.stop = Stop::Error(event.line);
+                            break;
+                        }
+                    }
+                }
+                if is_target {
+                    *outcome.ops.entry(call.kind()).or_default() += 1;
+                    outcome.failed_in_kernel += usize::from(matches!(event.ret, Ret::Error(_)));
+                } else {
+                    outcome.other_ops += 1;
+                }
+            }
+        }
+    }
+    outcome.elapsed = clock.elapsed();
+    outcome.space = engine.owner.get(&pid).and_then(|&id| engine.spaces[id].take());
+    outcome
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,0 +1,99 @@
+//! Tests of the replay engine on the page model, over small hand-written logs.
+
+use super::*;
+use crate::replay::maps::parse_maps;
+use crate::replay::model::PageModel;
+use crate::replay::strace::Parser;
+
+fn events(log: &str) -> Vec<Event> {
+    let mut parser = Parser::new();
+    let events = log.lines().enumerate().filter_map(|(i, line)| parser.line(i + 1, line).unwrap()).collect();
+    assert!(parser.finish().is_empty());
+    events
+}
+
+fn run(log: &str, options: &Options) -> Outcome<PageModel> {
+    replay::<PageModel>(&events(log), options, &mut |_| {})
+}
+
+fn maps(outcome: &Outcome<PageModel>) -> String {
+    outcome.space.as_ref().unwrap().layout().iter().map(|entry| format!("{entry}\n")).collect()
+}
+
+const START: &str = "\
+00400000-00401000 r--p 00000000 fe:00 7                                  /bin/x
+00600000-00602000 rw-p 00000000 00:00 0                                  [heap]
+7f0000000000-7f0000004000 rw-p 00000000 00:00 0 
+";
+
+#[test]
+fn replays_from_the_start_marker_to_the_end_marker_across_threads() {
+    let log = "\
+10 execve(\"/bin/x\", [\"x\"], 0x7ffd /* 1 var */) = 0
+10 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000009000
+10 madvise(0x6d61706c0000, 0, MADV_NORMAL) = 0
+10 mprotect(0x7f0000001000, 4096, PROT_READ) = 0
+10 clone3({flags=CLONE_VM|CLONE_THREAD, exit_signal=0} <unfinished ...>
+11 munmap(0x7f0000003000, 4096) = 0
+10 <... clone3 resumed> => {parent_tid=[11]}, 88) = 11
+11 brk(NULL) = 0x602000
+11 brk(0x604000) = 0x604000
+12 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000010000
+11 madvise(0x6d61706c1000, 0, MADV_NORMAL) = 0
+10 munmap(0x7f0000000000, 4096) = 0
+";
+    let options = Options { start: Some(parse_maps(START).unwrap()), ..Options::default() };
+    let outcome = run(log, &options);
+    assert_eq!(outcome.errors, []);
+    assert_eq!(outcome.started_at, Some(3));
+    assert_eq!(outcome.stop, Stop::EndMarker(11));
+    assert_eq!(outcome.untracked, 2, "the mmap before the START marker, and thread 12 (not a child)");
+    assert_eq!(outcome.ops.values().sum::<usize>(), 4);
+    assert_eq!(
+        maps(&outcome),
+        "\
+00400000-00401000 r--p 00000000 fe:00 7                                  /bin/x
+00600000-00604000 rw-p 00000000 00:00 0                                  [heap]
+7f0000000000-7f0000001000 rw-p 00000000 00:00 0 
+7f0000001000-7f0000002000 r--p 00000000 00:00 0 
+7f0000002000-7f0000003000 rw-p 00000000 00:00 0 
+"
+    );
+}
+
+#[test]
+fn a_fork_copies_and_an_execve_empties() {
+    let log = "\
+1 mmap(0x10000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000
+1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x1) = 2
+2 munmap(0x10000, 4096) = 0
+1 mmap(0x20000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x20000
+2 execve(\"/bin/y\", [\"y\"], 0x1 /* 0 vars */) = 0
+2 mmap(0x30000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x30000
+1 +++ exited with 0 +++
+";
+    let parent = run(log, &Options::default());
+    assert_eq!(parent.stop, Stop::Exit(7));
+    assert_eq!(maps(&parent), "00010000-00012000 rw-p 00000000 00:00 0 \n00020000-00021000 r--p 00000000 00:00 0 \n");
+    let child = run(log, &Options { pid: Some(2), ..Options::default() });
+    assert_eq!(maps(&child), "00030000-00031000 r--p 00000000 00:00 0 \n");
+    assert_eq!(child.other_ops, 2);
+}
+
+#[test]
+fn calls_that_make_no_sense_are_errors_with_their_line() {
+    let log = "\
+1 mmap(0x10000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000
+1 mprotect(0x10000, 8192, PROT_NONE) = 0
+1 mremap(0x50000, 4096, 8192, MREMAP_MAYMOVE) = 0x60000
+1 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1 ENOMEM (Cannot allocate memory)
+";
+    let outcome = run(log, &Options::default());
+    assert_eq!(outcome.stop, Stop::Error(2));
+    assert_eq!(outcome.errors.len(), 1);
+    assert!(outcome.errors[0].message.contains("11000 is unmapped"), "{:?}", outcome.errors);
+    let outcome = run(log, &Options { keep_going: true, ..Options::default() });
+    assert_eq!(outcome.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(outcome.failed_in_kernel, 1);
+    assert_eq!(outcome.stop, Stop::EndOfLog);
+}

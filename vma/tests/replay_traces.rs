@@ -1,0 +1,124 @@
+//! End-to-end tests of `maple-vma replay` on the bundled traces in `data/traces/`: real
+//! programs captured with `scripts/capture/`. Every log parses fully, and every process with
+//! a start and an end dump replays from its start layout to its end layout with zero page
+//! differences.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn traces() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/traces");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("data/traces")
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5, "the bundled traces are missing: {dirs:?}");
+    dirs
+}
+
+/// The pids of a trace that have both a start and an end dump.
+fn pids(dir: &Path) -> Vec<String> {
+    let mut pids: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|entry| entry.unwrap().file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix(".end.maps.gz").map(str::to_owned))
+        .filter(|pid| dir.join(format!("{pid}.start.maps.gz")).exists())
+        .collect();
+    pids.sort();
+    pids
+}
+
+fn maple_vma(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_maple-vma")).args(args).output().expect("run maple-vma")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn every_bundled_log_parses_fully() {
+    for dir in traces() {
+        let log = dir.join("strace.log.gz");
+        let output = maple_vma(&["parse", log.to_str().unwrap()]);
+        assert!(output.status.success(), "{}: {}", log.display(), text(&output.stderr));
+        assert!(text(&output.stdout).contains("events by kind: "), "{}", text(&output.stdout));
+    }
+}
+
+#[test]
+fn every_bundled_process_replays_to_its_end_layout_page_for_page() {
+    let mut replayed = 0;
+    for dir in traces() {
+        for pid in pids(&dir) {
+            let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+            let (start, end, log) =
+                (file(&format!("{pid}.start.maps.gz")), file(&format!("{pid}.end.maps.gz")), file("strace.log.gz"));
+            let output = maple_vma(&["replay", "--maps", &start, "--pid", &pid, "--check", &end, &log]);
+            let stderr = text(&output.stderr);
+            let context = format!("{} pid {pid}:\n{stderr}", dir.display());
+            assert!(stderr.contains("from the START marker"), "{context}");
+            assert!(stderr.contains("to the END marker"), "{context}");
+            assert!(stderr.contains("check: 0 page differences"), "{context}");
+            // The page model cannot know the kernel's merge decisions: only VMA boundary
+            // differences over identical pages may remain.
+            for line in stderr.lines().filter(|line| line.starts_with("difference: ")) {
+                assert!(line.starts_with("difference: VMAs "), "{context}");
+            }
+            assert!(!stderr.contains("maple-vma:"), "no errors expected: {context}");
+            // The printed layout is /proc/pid/maps text with as many lines as VMAs.
+            let vmas = stderr.lines().find_map(|line| line.strip_prefix("VMAs at the end: ")).unwrap();
+            assert_eq!(text(&output.stdout).lines().count().to_string(), vmas, "{context}");
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 7, "only {replayed} processes replayed");
+}
+
+#[test]
+fn json_output_holds_the_layout_and_the_summary() {
+    let dir = traces().into_iter().find(|dir| dir.ends_with("threads")).unwrap();
+    let pid = pids(&dir).remove(0);
+    let file = |name: String| dir.join(name).to_str().unwrap().to_owned();
+    let output = maple_vma(&[
+        "replay",
+        "--json",
+        "--maps",
+        &file(format!("{pid}.start.maps.gz")),
+        "--pid",
+        &pid,
+        &file("strace.log.gz".into()),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json = text(&output.stdout);
+    assert!(json.starts_with(&format!("{{\"pid\":{pid},")), "{json}");
+    for key in ["\"layout\":[{\"start\":\"0x", "\"by_kind\":{", "\"mprotect\":", "\"operations_per_second\":"] {
+        assert!(json.contains(key), "{key} missing in {json}");
+    }
+}
+
+#[test]
+fn bad_input_is_reported_with_its_line_number() {
+    let dir = std::env::temp_dir().join(format!("maple-vma-replay-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("cut.log");
+    std::fs::write(&log, "1 brk(NULL) = 0x1000\n1 mmap(NULL, 4096, PROT_READ, MAP_PRI").unwrap();
+    let output = maple_vma(&["replay", log.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("line 2: `mmap`: no closing parenthesis"), "{}", text(&output.stderr));
+
+    std::fs::write(&log, "1 mprotect(0x10000, 4096, PROT_READ) = 0\n1 brk(NULL) = 0x1000\n").unwrap();
+    let output = maple_vma(&["replay", log.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("line 1: mprotect: the kernel changed 10000-11000"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let output = maple_vma(&["replay", dir.join("missing.log").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
