@@ -21,7 +21,7 @@ pub(crate) struct Counters {
 }
 
 /// An address space the replay can drive.
-pub(crate) trait Space: Clone {
+pub(crate) trait Space: Sized {
     /// What the summary calls it.
     const NAME: &'static str;
 
@@ -32,9 +32,7 @@ pub(crate) trait Space: Clone {
     fn from_layout(layout: &[MapsEntry]) -> Result<Self, String>;
 
     /// The child's address space after a `fork` (no `CLONE_VM`).
-    fn fork(&self) -> Self {
-        self.clone()
-    }
+    fn fork(&mut self) -> Result<Self, String>;
 
     /// Applies `call`, which returned `ret` in the kernel. Returns, for a placement the
     /// kernel chose (mmap without `MAP_FIXED`, a moving mremap) when `place` is set, whether
@@ -65,6 +63,10 @@ impl Space for PageModel {
 
     fn from_layout(layout: &[MapsEntry]) -> Result<Self, String> {
         Ok(PageModel::from_layout(layout))
+    }
+
+    fn fork(&mut self) -> Result<Self, String> {
+        Ok(self.clone())
     }
 
     fn apply(&mut self, call: &Call, ret: &Ret, _place: bool, files: &Files) -> Result<Option<bool>, String> {

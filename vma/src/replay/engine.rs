@@ -84,6 +84,8 @@ struct Engine<'a, S> {
     owner: HashMap<u32, usize>,
     children: HashMap<u32, (u32, u64)>,
     track_all: bool,
+    /// Errors met while resolving address spaces (failed forks), for the current event.
+    errors: Vec<String>,
 }
 
 impl<S: Space> Engine<'_, S> {
@@ -103,7 +105,14 @@ impl<S: Space> Engine<'_, S> {
                 if flags & CLONE_VM != 0 {
                     parent_space
                 } else {
-                    let copy = self.spaces[parent_space].as_ref().map(S::fork);
+                    let copy = match self.spaces[parent_space].as_mut().map(S::fork) {
+                        Some(Ok(copy)) => Some(copy),
+                        Some(Err(message)) => {
+                            self.errors.push(format!("fork of thread {parent} into {pid}: {message}"));
+                            None
+                        }
+                        None => None,
+                    };
                     self.new_space(copy)
                 }
             }
@@ -119,7 +128,9 @@ impl<S: Space> Engine<'_, S> {
 
 /// Replays `events`; `progress` is called with the index of the event being replayed.
 pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn FnMut(usize)) -> Outcome<S> {
-    let pid = options.pid.unwrap_or_else(|| events.first().map_or(0, |event| event.pid));
+    // A log without pid prefixes (strace without -f) has one process, numbered 0 here.
+    let no_pids = events.iter().all(|event| event.pid == 0);
+    let pid = if no_pids { 0 } else { options.pid.unwrap_or_else(|| events.first().map_or(0, |event| event.pid)) };
     let seed_at = options
         .start
         .as_ref()
@@ -142,6 +153,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
         owner: HashMap::new(),
         children,
         track_all: options.start.is_none(),
+        errors: Vec::new(),
     };
     let mut outcome = Outcome {
         pid,
@@ -172,6 +184,14 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
     for (index, event) in events.iter().enumerate() {
         progress(index);
         let id = engine.space_of(event.pid);
+        if let Call::Clone { .. } | Call::Fork | Call::Vfork = event.call {
+            if let Ret::Value(child) = event.ret {
+                engine.space_of(u32::try_from(child).unwrap_or(u32::MAX));
+            }
+        }
+        for message in engine.errors.drain(..) {
+            outcome.errors.push(ReplayError { line: event.line, message });
+        }
         let is_target = engine.owner.get(&pid) == Some(&id);
         match &event.call {
             Call::Marker(Marker::Start) if Some(index) == seed_at => seed(&mut engine, &mut outcome, event.line),
@@ -189,11 +209,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
                 let new = engine.new_space(fresh);
                 engine.owner.insert(event.pid, new);
             }
-            Call::Clone { .. } | Call::Fork | Call::Vfork => {
-                if let Ret::Value(child) = event.ret {
-                    engine.space_of(u32::try_from(child).unwrap_or(u32::MAX));
-                }
-            }
+            Call::Clone { .. } | Call::Fork | Call::Vfork => {}
             Call::Unsupported { name } if engine.spaces[id].is_some() => {
                 outcome.unsupported.push((event.line, name.clone()))
             }

@@ -97,3 +97,18 @@ fn calls_that_make_no_sense_are_errors_with_their_line() {
     assert_eq!(outcome.failed_in_kernel, 1);
     assert_eq!(outcome.stop, Stop::EndOfLog);
 }
+
+#[test]
+fn a_log_without_pids_is_one_process_whatever_the_pid_asked() {
+    let log = "\
+mmap(0x10000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000
+madvise(0x6d61706c0000, 0, MADV_NORMAL) = 0
+munmap(0x10000, 4096) = 0
++++ exited with 0 +++
+";
+    let start = "00020000-00021000 r--p 00000000 00:00 0 \n";
+    let options = Options { pid: Some(4242), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let outcome = run(log, &options);
+    assert_eq!((outcome.pid, outcome.started_at, outcome.stop), (0, Some(2), Stop::Exit(4)));
+    assert_eq!(maps(&outcome), start);
+}
