@@ -2,7 +2,7 @@
 //! the replay asks of an address space, and its implementations.
 //!
 //! * [`PageModel`]: the page-granular oracle (`model.rs`), always available.
-//! * The VMA manager's `AddressSpace`: to be added here when its system-call API lands.
+//! * [`VmaSpace`](super::vma_space::VmaSpace): the VMA manager, `maple_vma::AddressSpace`.
 
 use std::collections::HashMap;
 
@@ -34,11 +34,17 @@ pub(crate) trait Space: Sized {
     /// The child's address space after a `fork` (no `CLONE_VM`).
     fn fork(&mut self) -> Result<Self, String>;
 
-    /// Applies `call`, which returned `ret` in the kernel. Returns, for a placement the
-    /// kernel chose (mmap without `MAP_FIXED`, a moving mremap) when `place` is set, whether
-    /// this space's own choice agrees with the kernel's, if it can tell. An error says why
-    /// the call makes no sense for the layout (or had another result than in the kernel).
-    fn apply(&mut self, call: &Call, ret: &Ret, place: bool, files: &Files) -> Result<Option<bool>, String>;
+    /// Applies `call`, which returned `ret` in the kernel, at the addresses the kernel
+    /// chose. When `place` is set and the kernel chose the address (mmap without
+    /// `MAP_FIXED`, a moving mremap), returns the address this space would have chosen, if
+    /// it can tell. An error says why the call makes no sense for the layout (or had another
+    /// result than in the kernel).
+    fn apply(&mut self, call: &Call, ret: &Ret, place: bool, files: &Files) -> Result<Option<u64>, String>;
+
+    /// Checks the space's internal invariants.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
 
     /// The layout in `/proc/pid/maps` form.
     fn layout(&self) -> Vec<MapsEntry>;
@@ -69,7 +75,7 @@ impl Space for PageModel {
         Ok(self.clone())
     }
 
-    fn apply(&mut self, call: &Call, ret: &Ret, _place: bool, files: &Files) -> Result<Option<bool>, String> {
+    fn apply(&mut self, call: &Call, ret: &Ret, _place: bool, files: &Files) -> Result<Option<u64>, String> {
         // The model replays what the kernel did; a failed call did nothing (brk excepted:
         // it returns the current break rather than an error).
         let value = match (call, ret) {

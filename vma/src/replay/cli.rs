@@ -10,9 +10,11 @@ use super::maps::{compare, parse_maps, Difference, MapsEntry};
 use super::model::PageModel;
 use super::strace::{Event, ParseError, ParseStats, Parser};
 use super::summary;
+use super::vma_space::VmaSpace;
 
 const USAGE: &str = "\
-usage: maple-vma replay [--maps START] [--pid P] [--place] [--json] [--check END] [--keep-going] LOG
+usage: maple-vma replay [--maps START] [--pid P] [--place] [--json] [--check END] [--keep-going]
+                        [--validate] [--model vma|pages] LOG
        maple-vma parse [--keep-going] LOG
 
 replay   replays the memory system calls of one address space recorded in LOG, a log of
@@ -26,6 +28,10 @@ replay   replays the memory system calls of one address space recorded in LOG, a
            --check END   compare the final layout with END (a /proc/pid/maps file) page by
                          page and VMA by VMA; exit with 1 on a difference
            --keep-going  report bad lines and calls that make no sense, and continue
+           --validate    check the address space's invariants after every operation
+           --model M     what replays the calls: `vma`, the VMA manager (the default), or
+                         `pages`, a page-granular model that knows no merge rules (an
+                         oracle for the pages, not for VMA boundaries)
 parse    parses LOG and prints what it holds.
 Files ending in .gz are decompressed.";
 
@@ -39,11 +45,14 @@ struct Args {
     json: bool,
     check: Option<String>,
     keep_going: bool,
+    validate: bool,
+    /// `vma` or `pages`.
+    model: String,
     log: String,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut parsed = Args { command: args.next().ok_or("no command")?, ..Args::default() };
+    let mut parsed = Args { command: args.next().ok_or("no command")?, model: "vma".into(), ..Args::default() };
     if !matches!(parsed.command.as_str(), "replay" | "parse") {
         return Err(format!("unknown command `{}`", parsed.command));
     }
@@ -57,9 +66,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 let text = value("--pid")?;
                 parsed.pid = Some(text.parse().map_err(|_| format!("--pid: `{text}` is not a pid"))?);
             }
+            "--model" => {
+                parsed.model = value("--model")?;
+                if !matches!(parsed.model.as_str(), "vma" | "pages") {
+                    return Err(format!("--model: `{}` is neither `vma` nor `pages`", parsed.model));
+                }
+            }
             "--place" => parsed.place = true,
             "--json" => parsed.json = true,
             "--keep-going" => parsed.keep_going = true,
+            "--validate" => parsed.validate = true,
             _ if arg.starts_with("--") => return Err(format!("unknown option `{arg}`")),
             _ => logs.push(arg),
         }
@@ -182,15 +198,31 @@ fn run(args: &Args) -> Result<i32, String> {
             files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
         }
     }
-    let options = Options { pid: args.pid, start, place: args.place, keep_going: args.keep_going, files };
+    let options = Options {
+        pid: args.pid,
+        start,
+        place: args.place,
+        keep_going: args.keep_going,
+        validate: args.validate,
+        files,
+    };
+    let end = end.as_deref();
+    match args.model.as_str() {
+        "pages" => report(args, &run_on::<PageModel>(&events, &options), &stats, parse_time, end, parse_errors.len()),
+        _ => report(args, &run_on::<VmaSpace>(&events, &options), &stats, parse_time, end, parse_errors.len()),
+    }
+}
+
+/// Replays `events` on a `S`, with a progress bar.
+fn run_on<S: Space>(events: &[Event], options: &Options) -> Outcome<S> {
     let mut progress = Progress::new("replay", events.len());
-    let outcome = replay::<PageModel>(&events, &options, &mut |i| {
+    let outcome = replay::<S>(events, options, &mut |i| {
         if i % 4096 == 0 {
             progress.update(i)
         }
     });
     progress.finish();
-    report(args, &outcome, &stats, parse_time, end.as_deref(), parse_errors.len())
+    outcome
 }
 
 fn report<S: Space>(
@@ -251,5 +283,8 @@ mod tests {
         assert!(args(&["replay", "--bogus", "log"]).unwrap_err().contains("unknown option"));
         assert!(args(&["frobnicate", "log"]).unwrap_err().contains("unknown command"));
         assert!(args(&["replay", "a", "b"]).unwrap_err().contains("one LOG"));
+        assert_eq!(args(&["replay", "log"]).unwrap().model, "vma");
+        assert_eq!(args(&["replay", "--model", "pages", "log"]).unwrap().model, "pages");
+        assert!(args(&["replay", "--model", "x", "log"]).unwrap_err().contains("neither"));
     }
 }

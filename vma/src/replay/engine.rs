@@ -32,6 +32,8 @@ pub(crate) struct Options {
     pub(crate) place: bool,
     /// Report errors and continue instead of stopping at the first.
     pub(crate) keep_going: bool,
+    /// Check the space's invariants after every operation (slow; for tests).
+    pub(crate) validate: bool,
     /// File identities by path.
     pub(crate) files: Files,
 }
@@ -71,6 +73,8 @@ pub(crate) struct Outcome<S> {
     pub(crate) untracked: usize,
     /// Placements compared with `--place`, and how many agreed.
     pub(crate) placements: (usize, usize),
+    /// The placements that did not agree: line, the kernel's address, ours.
+    pub(crate) misplaced: Vec<(usize, u64, u64)>,
     /// Calls that change an address space in ways not modelled (line, name).
     pub(crate) unsupported: Vec<(usize, String)>,
     pub(crate) errors: Vec<ReplayError>,
@@ -165,6 +169,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
         other_ops: 0,
         untracked: 0,
         placements: (0, 0),
+        misplaced: Vec::new(),
         unsupported: Vec::new(),
         errors: Vec::new(),
         elapsed: Duration::ZERO,
@@ -225,11 +230,17 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
                     _ => false,
                 };
                 let place = options.place && is_target && kernel_placed;
-                match space.apply(call, &event.ret, place, &options.files) {
-                    Ok(agreed) => {
-                        if let Some(agreed) = agreed {
+                let result = space.apply(call, &event.ret, place, &options.files);
+                let result =
+                    result.and_then(|ours| if options.validate { space.validate().map(|()| ours) } else { Ok(ours) });
+                match result {
+                    Ok(ours) => {
+                        if let (Some(ours), Ret::Value(kernel)) = (ours, &event.ret) {
                             outcome.placements.0 += 1;
-                            outcome.placements.1 += usize::from(agreed);
+                            outcome.placements.1 += usize::from(ours == *kernel);
+                            if ours != *kernel {
+                                outcome.misplaced.push((event.line, *kernel, ours));
+                            }
                         }
                     }
                     Err(message) => {

@@ -41,6 +41,8 @@ pub(crate) const MAP: &[(&str, u64)] = &[
     ("MAP_HUGE_1GB", 30 << 26),
 ];
 
+pub(crate) const PROT_WRITE: u64 = 0x2;
+
 pub(crate) const MAP_SHARED: u64 = 0x1;
 pub(crate) const MAP_SHARED_VALIDATE: u64 = 0x3;
 pub(crate) const MAP_FIXED: u64 = 0x10;

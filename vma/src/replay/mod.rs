@@ -17,3 +17,4 @@ pub(crate) mod model;
 pub(crate) mod strace;
 pub(crate) mod summary;
 pub(crate) mod syntax;
+pub(crate) mod vma_space;

@@ -25,6 +25,7 @@ pub(crate) struct Summary {
     vmas: usize,
     counters: Option<Counters>,
     placements: (usize, usize),
+    misplaced: Vec<(usize, u64, u64)>,
     elapsed: Duration,
     parse_time: Duration,
     page_differences: Option<usize>,
@@ -57,6 +58,7 @@ impl Summary {
             vmas: space.map_count(),
             counters: space.counters(),
             placements: outcome.placements,
+            misplaced: outcome.misplaced.clone(),
             elapsed: outcome.elapsed,
             parse_time,
             page_differences: count(true),
@@ -89,11 +91,11 @@ impl Summary {
         let _ =
             writeln!(out, "replayed process {} on the {}, from {from} to {}", self.pid, self.space, self.stop_text());
         let kinds: Vec<String> = self.ops.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        let kinds = if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) };
         let _ = writeln!(
             out,
-            "operations: {} ({}), {} of them failed in the kernel",
+            "operations: {}{kinds}, {} of them failed in the kernel",
             self.total_ops(),
-            kinds.join(", "),
             self.failed_in_kernel
         );
         let _ = writeln!(
@@ -111,7 +113,11 @@ impl Summary {
         let _ = writeln!(out, "VMAs at the end: {}", self.vmas);
         match self.counters {
             Some(counters) => {
-                let _ = writeln!(out, "splits: {}, merges: {}", counters.splits, counters.merges);
+                let _ = writeln!(
+                    out,
+                    "splits: {}, merges: {} (VMA edges made inside a VMA / edges that vanished into one)",
+                    counters.splits, counters.merges
+                );
             }
             None => {
                 let _ = writeln!(out, "splits, merges: not counted by the {}", self.space);
@@ -119,6 +125,9 @@ impl Summary {
         }
         if self.placements.0 > 0 {
             let _ = writeln!(out, "placement: {} of {} agree with the kernel", self.placements.1, self.placements.0);
+            for (line, kernel, ours) in &self.misplaced {
+                let _ = writeln!(out, "placement differs: line {line}: the kernel chose {kernel:x}, we chose {ours:x}");
+            }
         }
         let _ = writeln!(
             out,
@@ -176,7 +185,7 @@ pub(crate) fn json(
     let counters =
         summary.counters.map_or("null".to_owned(), |c| format!("{{\"splits\":{},\"merges\":{}}}", c.splits, c.merges));
     format!(
-        "{{\"pid\":{},\"space\":{},\"stop\":{},\"layout\":[{}],\"summary\":{{\"operations\":{},\"by_kind\":{{{}}},\"failed_in_kernel\":{},\"other_operations\":{},\"not_replayed\":{},\"skipped\":{{{}}},\"signals\":{},\"vmas\":{},\"counters\":{},\"placements\":{},\"placements_agreeing\":{},\"seconds\":{},\"operations_per_second\":{:.0}}},\"differences\":[{}],\"errors\":[{}]}}\n",
+        "{{\"pid\":{},\"space\":{},\"stop\":{},\"layout\":[{}],\"summary\":{{\"operations\":{},\"by_kind\":{{{}}},\"failed_in_kernel\":{},\"other_operations\":{},\"not_replayed\":{},\"skipped\":{{{}}},\"signals\":{},\"vmas\":{},\"counters\":{},\"placements\":{},\"placements_agreeing\":{},\"placements_differing\":[{}],\"seconds\":{},\"operations_per_second\":{:.0}}},\"differences\":[{}],\"errors\":[{}]}}\n",
         summary.pid,
         quote(summary.space),
         quote(&summary.stop_text()),
@@ -192,6 +201,7 @@ pub(crate) fn json(
         counters,
         summary.placements.0,
         summary.placements.1,
+        summary.misplaced.iter().map(|(line, k, o)| format!("{{\"line\":{line},\"kernel\":\"{k:#x}\",\"ours\":\"{o:#x}\"}}")).collect::<Vec<_>>().join(","),
         summary.elapsed.as_secs_f64(),
         summary.ops_per_second(),
         differences.join(","),
