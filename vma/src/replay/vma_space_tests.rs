@@ -110,3 +110,23 @@ fn a_moved_writable_mapping_counts_as_written() {
         .collect();
     assert_eq!(starts, [0x7e00_0000_e000, 0x7e00_0001_0000]);
 }
+
+#[test]
+fn dropping_write_permission_counts_as_written() {
+    // Anonymous memory made read-only: the kernel drops VM_ACCOUNT (and the VMA merges with
+    // a read-only neighbour) only if it was never written. Programs write what they make
+    // read-only, so the adapter takes it as written: the two VMAs stay apart.
+    let mut space = space();
+    let rw = "1 mmap(0x7e0000010000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7e0000010000";
+    apply(&mut space, rw, false).unwrap();
+    let ro = "1 mmap(0x7e0000011000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7e0000011000";
+    apply(&mut space, ro, false).unwrap();
+    apply(&mut space, "1 mprotect(0x7e0000010000, 4096, PROT_READ) = 0", false).unwrap();
+    let pieces: Vec<(u64, u64)> = space
+        .layout()
+        .iter()
+        .filter(|entry| (0x7e00_0000_0000..0x7e00_0100_0000).contains(&entry.start))
+        .map(|entry| (entry.start, entry.end))
+        .collect();
+    assert_eq!(pieces, [(0x7e00_0001_0000, 0x7e00_0001_1000), (0x7e00_0001_1000, 0x7e00_0001_2000)]);
+}
