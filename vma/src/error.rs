@@ -29,6 +29,9 @@ pub enum VmaError {
     /// `EFAULT`: the mremap source is not (entirely) one mapped VMA, or a fault hit no VMA or
     /// a VMA without the needed permission.
     Fault,
+    /// SIGBUS: a fault past the end of the backing file or shmem object (reported as
+    /// `EFAULT` where a system call meets it).
+    Bus,
     /// `EACCES`: the requested protection exceeds what the mapping may have (`VM_MAY*`).
     Access,
     /// `EAGAIN`: the operation cannot be done now (a locked-memory limit).
@@ -50,7 +53,7 @@ impl VmaError {
             VmaError::Invalid => 22,
             VmaError::OutOfMemory | VmaError::MapCountExceeded | VmaError::NotMapped | VmaError::NoSpace => 12,
             VmaError::Exists => 17,
-            VmaError::Fault => 14,
+            VmaError::Fault | VmaError::Bus => 14,
             VmaError::Access => 13,
             VmaError::Again => 11,
             VmaError::Overflow => 75,
@@ -80,6 +83,7 @@ impl fmt::Display for VmaError {
             VmaError::NoSpace => "no free range fits (ENOMEM)",
             VmaError::Exists => "range already mapped (EEXIST)",
             VmaError::Fault => "bad address (EFAULT)",
+            VmaError::Bus => "access past the end of the backing object (SIGBUS)",
             VmaError::Access => "permission exceeds the mapping's maximum (EACCES)",
             VmaError::Again => "resource temporarily unavailable (EAGAIN)",
             VmaError::Overflow => "offset overflow (EOVERFLOW)",

@@ -32,6 +32,9 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// # Errors
     /// `Fault` if no VMA contains `addr`, or the access is not permitted (a write to a
     /// non-writable VMA, any access to a `PROT_NONE` one): the process would get SIGSEGV.
+    /// `Bus` if the page lies past the end of the backing file or shmem object (SIGBUS); a
+    /// write to a private mapping has then already been given its anonymous identity, as the
+    /// kernel's copy-on-write path prepares it first.
     ///
     /// ```
     /// use maple_vma::{AddressSpace, Config, FaultOutcome, MapFlags, Prot};
@@ -50,26 +53,68 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !allowed {
             return Err(VmaError::Fault);
         }
-        if !write || vma.flags.contains(VmFlags::SHARED) || vma.anon.is_some() {
-            return Ok(FaultOutcome::Mapped);
+        let past_eof = vma.pgoff + ((addr - vma.start) >> self.config.page_shift) >= vma.backing.object_pages();
+        let cow = write && !vma.flags.contains(VmFlags::SHARED);
+        if !cow || vma.anon.is_some() {
+            return if past_eof { Err(VmaError::Bus) } else { Ok(FaultOutcome::Mapped) };
         }
-        let reuse = {
-            let next = self.slot_from(vma.end).map(|s| self.vma_at(s));
-            let prev = self.slot_below(vma.start).map(|s| self.vma_at(s));
-            let from_next = next.filter(|n| self.anon_compatible_neighbours(vma, n)).and_then(|n| n.anon);
-            let from_prev = || prev.filter(|p| self.anon_compatible_neighbours(p, vma)).and_then(|p| p.anon);
-            from_next.filter(|a| !a.inherited).or_else(|| from_prev().filter(|a| !a.inherited))
-        };
-        let anon = match reuse {
+        let next = self.slot_from(vma.end).map(|s| self.vma_at(s));
+        let prev = self.slot_below(vma.start).map(|s| self.vma_at(s));
+        let anon = self.anon_for_fault(prev, vma, next);
+        // The copy-on-write path prepares the anonymous memory before it reads the page.
+        self.vmas[slot as usize].as_mut().expect("live slot").anon = Some(anon);
+        if past_eof {
+            return Err(VmaError::Bus);
+        }
+        Ok(FaultOutcome::AnonAssigned(anon.id))
+    }
+
+    /// Faults in `[start, end)` as `__mm_populate` does after `mlock`, `MAP_LOCKED` or
+    /// `MAP_POPULATE`, VMA by VMA: private writable VMAs take a write fault (and so an
+    /// anonymous identity); `VM_LOCKONFAULT`, I/O and PFN-map VMAs are skipped. An
+    /// inaccessible (`PROT_NONE`) VMA stops the walk with `NotMapped` (mlock reports it as
+    /// ENOMEM) unless `ignore_errors` (mmap's populate).
+    pub(crate) fn populate(&mut self, start: u64, end: u64, ignore_errors: bool) -> Result<(), VmaError> {
+        let vmas: alloc::vec::Vec<(u64, VmFlags)> =
+            self.range(start..end).map(|v| (v.start.max(start), v.flags)).collect();
+        for (addr, flags) in vmas {
+            if flags.intersects(VmFlags::LOCKONFAULT | VmFlags::IO | VmFlags::PFNMAP) {
+                continue;
+            }
+            if !flags.intersects(VmFlags::ACCESS) {
+                if ignore_errors {
+                    continue;
+                }
+                return Err(VmaError::NotMapped);
+            }
+            let write = (flags & (VmFlags::WRITE | VmFlags::SHARED)) == VmFlags::WRITE;
+            let vma_end = self.vma_lookup(addr).map_or(addr, |v| v.end.min(end));
+            // The first page takes the anonymous identity; the last page is the one most likely
+            // to lie past the end of the object.
+            let first = self.fault(addr, write).map(drop);
+            let last = self.fault(vma_end - self.page_size(), write).map(drop);
+            if let Err(e) = first.and(last) {
+                if !ignore_errors {
+                    return Err(if e == VmaError::Bus { VmaError::NotMapped } else { e });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `anon_vma_prepare` for `vma`: the identity of `next`, else of `prev`, if that neighbour
+    /// is compatible and its identity not inherited; else a new one.
+    pub(crate) fn anon_for_fault(&self, prev: Option<&Vma<D>>, vma: &Vma<D>, next: Option<&Vma<D>>) -> Anon {
+        let from_next = next.filter(|n| self.anon_compatible_neighbours(vma, n)).and_then(|n| n.anon);
+        let from_prev = || prev.filter(|p| self.anon_compatible_neighbours(p, vma)).and_then(|p| p.anon);
+        match from_next.filter(|a| !a.inherited).or_else(|| from_prev().filter(|a| !a.inherited)) {
             Some(a) => a,
             None => {
-                let id = AnonId(self.next_anon);
-                self.next_anon += 1;
-                Anon { id, inherited: false }
+                let id = self.next_anon.get();
+                self.next_anon.set(id + 1);
+                Anon { id: AnonId(id), inherited: false }
             }
-        };
-        self.vmas[slot as usize].as_mut().expect("live slot").anon = Some(anon);
-        Ok(FaultOutcome::AnonAssigned(anon.id))
+        }
     }
 
     /// `anon_vma_compatible(a, b)`: `a` directly below `b` and alike enough to share
@@ -110,7 +155,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     {
         let mut tree: MapleTree<Slot> = MapleTree::new();
         let mut vmas: Vec<Option<Vma<D>>> = Vec::new();
-        let mut next_anon = self.next_anon;
+        let mut next_anon = self.next_anon.get();
         for vma in self.iter() {
             if vma.flags.contains(VmFlags::DONTCOPY) {
                 continue;
@@ -130,14 +175,14 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             vmas.push(Some(copy));
         }
         // Identities stay unique across parent and child (as kernel pointers are).
-        self.next_anon = next_anon;
+        self.next_anon.set(next_anon);
         Ok(AddressSpace {
             config: self.config.clone(),
             tree,
             vmas,
             free_slots: Vec::new(),
             policy: self.policy.clone(),
-            next_anon,
+            next_anon: core::cell::Cell::new(next_anon),
             next_object: self.next_object,
             start_brk: self.start_brk,
             brk: self.brk,

@@ -120,7 +120,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                     return Err(VmaError::Invalid);
                 }
                 vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
-                (Backing::SharedAnonymous { object: self.next_object }, 0)
+                (Backing::SharedAnonymous { object: self.next_object, pages: len >> self.config.page_shift }, 0)
             }
             None => (Backing::Anonymous, addr >> self.config.page_shift),
         };
@@ -129,9 +129,14 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         }
         let is_shared_anon = matches!(backing, Backing::SharedAnonymous { .. });
         let vma = Vma { start: addr, end, pgoff, flags: vm_flags, backing, anon: None, name: None, data };
+        let populate = (vm_flags.contains(VmFlags::LOCKED) && !vm_flags.contains(VmFlags::LOCKONFAULT))
+            || flags.contains(MapFlags::POPULATE);
         self.mmap_region(vma)?;
         if is_shared_anon {
             self.next_object += 1;
+        }
+        if populate {
+            let _ = self.populate(addr, end, true);
         }
         Ok(addr)
     }

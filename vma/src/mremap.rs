@@ -7,7 +7,6 @@ use crate::error::VmaError;
 use crate::flags::{MapFlags, MremapFlags, VmFlags};
 use crate::mmap::align_up;
 use crate::space::AddressSpace;
-use crate::vma::Backing;
 
 impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `mremap(addr, old_len, new_len, flags, new_addr)`; returns the (new) address.
@@ -95,11 +94,16 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return self.remap_move(addr, old_len, new_addr, flags);
         }
         self.check_prep(addr, old_len, new_len, flags, implies_new_addr)?;
-        if implies_new_addr {
-            self.mremap_to(addr, old_len, new_len, flags, new_addr)
+        let result = if implies_new_addr {
+            self.mremap_to(addr, old_len, new_len, flags, new_addr)?
         } else {
-            self.mremap_at(addr, old_len, new_len, flags)
+            self.mremap_at(addr, old_len, new_len, flags)?
+        };
+        // A grown mlock()ed VMA has its new pages faulted in.
+        if new_len > old_len && self.vma_lookup(result).is_some_and(|v| v.flags.contains(VmFlags::LOCKED)) {
+            let _ = self.populate(result + old_len, result + new_len, true);
         }
+        Ok(result)
     }
 
     /// `check_prep_vma`: the source VMA must exist and, for a growth or a move, contain the
@@ -119,6 +123,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !(new_len > old_len || moves) {
             return Ok(());
         }
+        // A shrink may unmap across VMA boundaries; only the part that stays must fit.
+        let old_len = old_len.min(new_len);
         if old_len > vma.end - addr {
             return Err(VmaError::Fault);
         }
@@ -290,7 +296,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if let Some(i) = edit.index_at(addr) {
             let vma = &mut edit.pieces[i].vma;
             vma.flags.remove(VmFlags::LOCKED_MASK);
-            if addr == old_start && addr + len == old_end && matches!(vma.backing, Backing::Anonymous) {
+            if addr == old_start && addr + len == old_end {
                 vma.anon = None;
             }
         }

@@ -71,7 +71,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
 
     /// `mlock(start, len)` (`lock_on_fault` = `mlock2(MLOCK_ONFAULT)`): sets `VM_LOCKED` on
     /// every VMA of the range (`start` rounded down, `len` up, to pages). VM_SPECIAL
-    /// mappings are left alone. Stops at a hole like [`mprotect`](Self::mprotect).
+    /// mappings are left alone. Stops at a hole like [`mprotect`](Self::mprotect). Without
+    /// `lock_on_fault` the pages are then faulted in, which gives private writable VMAs their
+    /// anonymous identity (as a write fault would); a `PROT_NONE` VMA in the range makes that
+    /// step fail with `NotMapped` after the flags were changed, as in Linux.
     ///
     /// # Errors
     /// `NotMapped` (hole; the part before it stays locked), `MapCountExceeded`,
@@ -79,7 +82,13 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     pub fn mlock(&mut self, start: u64, len: u64, lock_on_fault: bool) -> Result<(), VmaError> {
         let mut flags = VmFlags::LOCKED;
         flags.set(VmFlags::LOCKONFAULT, lock_on_fault);
-        self.lock_range(start, len, flags)
+        self.lock_range(start, len, flags)?;
+        if !lock_on_fault {
+            let ps = self.page_size();
+            let end = start.saturating_add(len).saturating_add(ps - 1) & !(ps - 1);
+            self.populate(start & !(ps - 1), end, false)?;
+        }
+        Ok(())
     }
 
     /// `munlock(start, len)`: clears `VM_LOCKED`/`VM_LOCKONFAULT`; see [`mlock`](Self::mlock).
@@ -249,6 +258,16 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 cand.end = piece_end;
                 cand.flags = flags;
                 let m = self.modify(edit, i, cand)?;
+                // mprotect: a private locked VMA becoming writable is faulted in for writing.
+                if (old & (VmFlags::WRITE | VmFlags::SHARED | VmFlags::LOCKED)) == VmFlags::LOCKED
+                    && flags.contains(VmFlags::WRITE)
+                    && !flags.contains(VmFlags::LOCKONFAULT)
+                    && edit.pieces[m].vma.anon.is_none()
+                {
+                    let prev = m.checked_sub(1).map(|p| &edit.pieces[p].vma);
+                    let anon = self.anon_for_fault(prev, &edit.pieces[m].vma, edit.pieces.get(m + 1).map(|p| &p.vma));
+                    edit.pieces[m].vma.anon = Some(anon);
+                }
                 at = edit.pieces[m].vma.end.max(piece_end);
             } else {
                 at = piece_end;

@@ -30,7 +30,8 @@ pub(crate) type Slot = u32;
 /// `Display`.
 ///
 /// `D` is per-VMA user data (cloned on split, compared by the [`MergePolicy`](crate::MergePolicy)
-/// `P` for merges).
+/// `P` for merges). `Clone` makes an independent snapshot (O(number of VMAs)); unlike
+/// [`fork`](Self::fork) it copies everything unchanged.
 ///
 /// ```
 /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
@@ -50,13 +51,16 @@ pub(crate) type Slot = u32;
 /// assert_eq!(mm.map_count(), 1);
 /// # Ok::<(), maple_vma::VmaError>(())
 /// ```
+#[derive(Clone)]
 pub struct AddressSpace<D = (), P = LinuxPolicy> {
     pub(crate) config: Config,
     pub(crate) tree: MapleTree<Slot>,
     pub(crate) vmas: Vec<Option<Vma<D>>>,
     pub(crate) free_slots: Vec<Slot>,
     pub(crate) policy: P,
-    pub(crate) next_anon: u64,
+    /// The next anonymous identity (a `Cell` so that planning, which borrows the space
+    /// immutably, can hand identities out).
+    pub(crate) next_anon: core::cell::Cell<u64>,
     pub(crate) next_object: u64,
     pub(crate) start_brk: u64,
     pub(crate) brk: u64,
@@ -79,7 +83,7 @@ impl<D, P> AddressSpace<D, P> {
             vmas: Vec::new(),
             free_slots: Vec::new(),
             policy,
-            next_anon: 1,
+            next_anon: core::cell::Cell::new(1),
             next_object: 1,
             start_brk: 0,
             brk: 0,
@@ -258,7 +262,7 @@ impl<D, P> AddressSpace<D, P> {
         let perm = |flag: VmFlags, c: char| if flags.contains(flag) { c } else { '-' };
         let (offset, dev, inode) = match &vma.backing {
             Backing::Anonymous => (0, (0, 0), 0),
-            Backing::SharedAnonymous { object } => (vma.pgoff << self.config.page_shift, (0, 1), *object),
+            Backing::SharedAnonymous { object, .. } => (vma.pgoff << self.config.page_shift, (0, 1), *object),
             Backing::File(file) => (vma.pgoff << self.config.page_shift, file.dev, file.inode),
         };
         let mut head = alloc::string::String::new();

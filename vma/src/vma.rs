@@ -29,13 +29,23 @@ pub struct FileRef {
     /// Whether the file's mapping has a `close` hook (`vm_ops->close`): such VMAs are never
     /// deleted by a merge (only extended).
     pub has_close: bool,
+    /// File size in pages (`u64::MAX` if unknown): faults past it raise SIGBUS.
+    pub size_pages: u64,
 }
 
 impl FileRef {
-    /// A writable file description with the given identity, shown as `path` with device
-    /// `00:00` and inode `id`.
+    /// A writable file description of unknown size with the given identity, shown as `path`
+    /// with device `00:00` and inode `id`.
     pub fn new(id: u64, path: impl Into<String>) -> Self {
-        FileRef { id, dev: (0, 0), inode: id, path: path.into(), writable: true, has_close: false }
+        FileRef {
+            id,
+            dev: (0, 0),
+            inode: id,
+            path: path.into(),
+            writable: true,
+            has_close: false,
+            size_pages: u64::MAX,
+        }
     }
 }
 
@@ -50,6 +60,9 @@ pub enum Backing {
     SharedAnonymous {
         /// Identity of the shmem object (also the inode shown in maps).
         object: u64,
+        /// Size of the object in pages: the length of the mmap that created it. Faults past
+        /// it raise SIGBUS (after an mremap that grew the mapping).
+        pages: u64,
     },
     /// A file, through an open file description.
     File(Arc<FileRef>),
@@ -65,13 +78,23 @@ impl Backing {
     pub(crate) fn file_identity(&self) -> Option<(bool, u64)> {
         match self {
             Backing::Anonymous => None,
-            Backing::SharedAnonymous { object } => Some((false, *object)),
+            Backing::SharedAnonymous { object, .. } => Some((false, *object)),
             Backing::File(f) => Some((true, f.id)),
         }
     }
 
     pub(crate) fn same_object(&self, other: &Backing) -> bool {
         self.file_identity() == other.file_identity()
+    }
+
+    /// Pages of the backing object (`u64::MAX` for private anonymous memory or an unknown
+    /// file size).
+    pub(crate) fn object_pages(&self) -> u64 {
+        match self {
+            Backing::Anonymous => u64::MAX,
+            Backing::SharedAnonymous { pages, .. } => *pages,
+            Backing::File(f) => f.size_pages,
+        }
     }
 
     fn has_close(&self) -> bool {

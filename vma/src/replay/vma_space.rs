@@ -69,7 +69,9 @@ impl VmaSpace {
         let id = self.next_file;
         self.next_file += 1;
         let (dev, inode) = identity.map_or(((0, 0), 0), |&(major, minor, inode)| ((major, minor), inode));
-        let file = Arc::new(FileRef { id, dev, inode, path: path.to_owned(), writable, has_close: false });
+        let mut file = FileRef::new(id, path);
+        (file.dev, file.inode, file.writable) = (dev, inode, writable);
+        let file = Arc::new(file);
         self.files.insert(path.to_owned(), file.clone());
         file
     }
@@ -270,7 +272,8 @@ impl Space for VmaSpace {
                 flags.set(VmFlags::ACCOUNT, perms.write);
             }
             let backing = if entry.path == "/dev/zero (deleted)" && perms.shared {
-                Backing::SharedAnonymous { object: entry.inode }
+                // The object is at least as large as what is mapped of it.
+                Backing::SharedAnonymous { object: entry.inode, pages: (entry.offset + entry.end - entry.start) / PAGE }
             } else if entry.path.starts_with('/') {
                 let identity = (entry.dev.0, entry.dev.1, entry.inode);
                 Backing::File(space.file(&entry.path, Some(&identity), perms.write || !perms.shared))
