@@ -19,3 +19,6 @@ python3 "$here/gen_big_c.py" 2500 >"$work/big.c"
 
 gcc -O2 -pthread -o "$work/threads" "$here/threads.c"
 "$here/capture.sh" threads -- "$work/threads"
+
+gcc -O2 -o "$work/fork" "$here/fork.c"
+"$here/capture.sh" fork -- "$work/fork"

@@ -72,7 +72,7 @@ impl Space for PageModel {
     }
 
     fn fork(&mut self) -> Result<Self, String> {
-        Ok(self.clone())
+        Ok(PageModel::fork(self))
     }
 
     fn apply(&mut self, call: &Call, ret: &Ret, _place: bool, files: &Files) -> Result<Option<u64>, String> {
@@ -106,7 +106,13 @@ impl Space for PageModel {
             Call::Mremap { addr, old_len, new_len, flags, .. } => {
                 self.mremap(*addr, *old_len, *new_len, *flags, value)?
             }
-            Call::Madvise { addr, len, .. } => covered(self, *addr, *len, "madvise")?,
+            Call::Madvise { addr, len, advice } => {
+                covered(self, *addr, *len, "madvise")?;
+                // MADV_DONTFORK and MADV_DOFORK decide what a child gets.
+                if let 10 | 11 = advice {
+                    self.set_dontfork(*addr, addr + page_up(*len), *advice == 10);
+                }
+            }
             Call::Mlock { addr, len, .. } => covered(self, *addr, *len, "mlock")?,
             Call::Munlock { addr, len } => covered(self, *addr, *len, "munlock")?,
             _ => {}

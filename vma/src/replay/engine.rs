@@ -58,6 +58,9 @@ pub(crate) enum Stop {
 #[derive(Clone, Debug)]
 pub(crate) struct Outcome<S> {
     pub(crate) pid: u32,
+    /// The process whose START marker the replay started from: `pid`, or the ancestor it
+    /// was forked from when it has no marker of its own.
+    pub(crate) seed_pid: u32,
     /// Line of the START marker the replay started from, if any.
     pub(crate) started_at: Option<usize>,
     pub(crate) stop: Stop,
@@ -135,10 +138,6 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
     // A log without pid prefixes (strace without -f) has one process, numbered 0 here.
     let no_pids = events.iter().all(|event| event.pid == 0);
     let pid = if no_pids { 0 } else { options.pid.unwrap_or_else(|| events.first().map_or(0, |event| event.pid)) };
-    let seed_at = options
-        .start
-        .as_ref()
-        .and_then(|_| events.iter().rposition(|event| event.pid == pid && event.call == Call::Marker(Marker::Start)));
     let mut children = HashMap::new();
     for event in events {
         let flags = match event.call {
@@ -151,6 +150,10 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
             children.insert(u32::try_from(child).unwrap_or(u32::MAX), (event.pid, flags));
         }
     }
+    let (seed_pid, seed_at) = match options.start {
+        Some(_) => find_seed(events, pid, &children),
+        None => (pid, None),
+    };
     let mut engine = Engine::<S> {
         options,
         spaces: Vec::new(),
@@ -161,6 +164,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
     };
     let mut outcome = Outcome {
         pid,
+        seed_pid,
         started_at: seed_at.map(|at| events[at].line),
         stop: Stop::EndOfLog,
         space: None,
@@ -176,7 +180,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
     };
     let seed = |engine: &mut Engine<S>, outcome: &mut Outcome<S>, line: usize| {
         let start = engine.options.start.as_deref().unwrap_or_default();
-        let id = engine.space_of(pid);
+        let id = engine.space_of(seed_pid);
         match S::from_layout(start) {
             Ok(space) => engine.spaces[id] = Some(space),
             Err(message) => outcome.errors.push(ReplayError { line, message: format!("the start layout: {message}") }),
@@ -210,7 +214,7 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
             }
             Call::Execve { .. } if event.ret == Ret::Value(0) => {
                 let after_seed = seed_at.map_or(true, |at| index > at);
-                let fresh = (engine.track_all || (event.pid == pid && after_seed)).then(S::empty);
+                let fresh = (engine.track_all || (event.pid == seed_pid && after_seed)).then(S::empty);
                 let new = engine.new_space(fresh);
                 engine.owner.insert(event.pid, new);
             }
@@ -265,6 +269,29 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
     outcome.elapsed = clock.elapsed();
     outcome.space = engine.owner.get(&pid).and_then(|&id| engine.spaces[id].take());
     outcome
+}
+
+/// Where a replay with a start layout begins: the last START marker of `pid`, or, for a
+/// process without one, of its nearest ancestor before the process appears (a forked child
+/// starts as a copy of its parent). Without any marker, the start layout is `pid`'s at the
+/// beginning of the log.
+fn find_seed(events: &[Event], pid: u32, children: &HashMap<u32, (u32, u64)>) -> (u32, Option<usize>) {
+    let is_start = |event: &Event, who: u32| event.pid == who && event.call == Call::Marker(Marker::Start);
+    if let Some(at) = events.iter().rposition(|event| is_start(event, pid)) {
+        return (pid, Some(at));
+    }
+    let first = events.iter().position(|event| event.pid == pid).unwrap_or(events.len());
+    let mut who = pid;
+    while let Some(&(parent, _)) = children.get(&who) {
+        if parent == who {
+            break;
+        }
+        who = parent;
+        if let Some(at) = events[..first].iter().rposition(|event| is_start(event, who)) {
+            return (who, Some(at));
+        }
+    }
+    (pid, None)
 }
 
 #[cfg(test)]

@@ -112,3 +112,23 @@ munmap(0x10000, 4096) = 0
     assert_eq!((outcome.pid, outcome.started_at, outcome.stop), (0, Some(2), Stop::Exit(4)));
     assert_eq!(maps(&outcome), start);
 }
+
+#[test]
+fn a_child_without_a_start_marker_starts_from_its_parent_and_misses_dontfork_pages() {
+    let log = "\
+1 madvise(0x6d61706c0000, 0, MADV_NORMAL) = 0
+1 mmap(0x10000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000
+1 madvise(0x10000, 4096, MADV_DONTFORK) = 0
+1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x1) = 2
+2 munmap(0x30000, 4096) = 0
+2 madvise(0x6d61706c1000, 0, MADV_NORMAL) = 0
+1 munmap(0x11000, 4096) = 0
+";
+    let start = "00030000-00032000 r--p 00000000 00:00 0 \n";
+    let options = Options { pid: Some(2), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let outcome = run(log, &options);
+    assert_eq!(outcome.errors, []);
+    assert_eq!((outcome.seed_pid, outcome.started_at, outcome.stop), (1, Some(1), Stop::EndMarker(6)));
+    assert_eq!(outcome.other_ops, 2, "the parent's mmap and madvise before the fork");
+    assert_eq!(maps(&outcome), "00011000-00012000 rw-p 00000000 00:00 0 \n00031000-00032000 r--p 00000000 00:00 0 \n");
+}

@@ -167,11 +167,41 @@ fn describe(page: Option<PageAttrs<'_>>) -> String {
 /// Compares `expected` with `replayed`: every range of pages that differs (contiguous pages
 /// with the same difference reported once), then, over pages that agree, every group of
 /// VMAs whose boundaries differ.
+///
+/// Shared anonymous memory is a kernel-internal shmem object whose inode number no log
+/// shows, so its identity is compared up to renaming: each replayed object is given the
+/// inode of the expected object found at its first address, and then must match it
+/// everywhere.
 pub(crate) fn compare(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<Difference> {
+    let replayed = &rename_shared_anonymous(expected, replayed);
     let mut differences = compare_pages(expected, replayed);
     let vmas = compare_vmas(expected, replayed, &differences);
     differences.extend(vmas);
     differences
+}
+
+/// The path `/proc/pid/maps` shows for shared anonymous memory.
+pub(crate) const SHARED_ANONYMOUS: &str = "/dev/zero (deleted)";
+
+/// `replayed` with the inode of each shared anonymous object replaced by the inode of the
+/// expected one at the same address (see [`compare`]).
+fn rename_shared_anonymous(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<MapsEntry> {
+    let mut names: Vec<(u64, u64)> = Vec::new();
+    for entry in replayed.iter().filter(|entry| entry.path == SHARED_ANONYMOUS) {
+        let found = find(expected, entry.start).filter(|other| other.path == SHARED_ANONYMOUS);
+        if let Some(other) = found {
+            if !names.iter().any(|&(ours, _)| ours == entry.inode) {
+                names.push((entry.inode, other.inode));
+            }
+        }
+    }
+    let mut renamed = replayed.to_vec();
+    for entry in renamed.iter_mut().filter(|entry| entry.path == SHARED_ANONYMOUS) {
+        if let Some(&(_, theirs)) = names.iter().find(|&&(ours, _)| ours == entry.inode) {
+            entry.inode = theirs;
+        }
+    }
+    renamed
 }
 
 /// The entry of `layout` holding `addr`.

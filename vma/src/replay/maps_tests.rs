@@ -84,3 +84,27 @@ fn vma_boundary_differences_over_equal_pages() {
     );
     assert_eq!(differences[0].to_string(), "VMAs merged differently: expected 1000-3000 3000-5000, replayed 1000-5000");
 }
+
+#[test]
+fn shared_anonymous_objects_are_compared_up_to_renaming() {
+    let expected = layout(
+        "1000-3000 rw-s 00000000 00:01 5277                       /dev/zero (deleted)\n\
+         5000-6000 rw-s 00001000 00:01 5277                       /dev/zero (deleted)\n\
+         8000-9000 rw-s 00000000 00:01 6000                       /dev/zero (deleted)\n",
+    );
+    let same = layout(
+        "1000-3000 rw-s 00000000 00:01 1                          /dev/zero (deleted)\n\
+         5000-6000 rw-s 00001000 00:01 1                          /dev/zero (deleted)\n\
+         8000-9000 rw-s 00000000 00:01 2                          /dev/zero (deleted)\n",
+    );
+    assert_eq!(compare(&expected, &same), []);
+    // One replayed object where the kernel had two is a difference.
+    let merged = layout(
+        "1000-3000 rw-s 00000000 00:01 1                          /dev/zero (deleted)\n\
+         5000-6000 rw-s 00001000 00:01 1                          /dev/zero (deleted)\n\
+         8000-9000 rw-s 00000000 00:01 1                          /dev/zero (deleted)\n",
+    );
+    let differences = compare(&expected, &merged);
+    assert_eq!(differences.len(), 1, "{differences:?}");
+    assert!(matches!(differences[0], Difference::Pages { start: 0x8000, end: 0x9000, .. }));
+}

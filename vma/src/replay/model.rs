@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::flags::{MAP_ANONYMOUS, MAP_SHARED, MAP_SHARED_VALIDATE, MREMAP_FIXED};
-use super::maps::{MapsEntry, Perms, PAGE};
+use super::maps::{MapsEntry, Perms, PAGE, SHARED_ANONYMOUS};
 
 /// What a run of pages looks like.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub(crate) struct Attrs {
     pub(crate) dev: (u32, u32),
     pub(crate) inode: u64,
     pub(crate) path: String,
+    /// `MADV_DONTFORK`: a child does not get these pages. Not shown in `/proc/pid/maps`.
+    pub(crate) dontfork: bool,
 }
 
 impl Attrs {
@@ -57,6 +59,7 @@ impl PageModel {
                 dev: entry.dev,
                 inode: entry.inode,
                 path: entry.path.clone(),
+                dontfork: false,
             };
             model.runs.insert(entry.start, (entry.end, attrs));
             if entry.path == "[heap]" {
@@ -120,6 +123,19 @@ impl PageModel {
         Ok(())
     }
 
+    /// `MADV_DONTFORK` (`on`) or `MADV_DOFORK` over `[start, end)`.
+    pub(crate) fn set_dontfork(&mut self, start: u64, end: u64, on: bool) {
+        for (run_start, run_end, attrs) in self.remove(start, end) {
+            self.runs.insert(run_start, (run_end, Attrs { dontfork: on, ..attrs }));
+        }
+    }
+
+    /// The child's pages after a fork: all but the `MADV_DONTFORK` ones.
+    pub(crate) fn fork(&self) -> PageModel {
+        let runs = self.runs.iter().filter(|(_, (_, attrs))| !attrs.dontfork).map(|(&k, v)| (k, v.clone())).collect();
+        PageModel { runs, brk: self.brk }
+    }
+
     /// The layout in `/proc/pid/maps` form: runs that print alike and continue each other
     /// (adjacent, same attributes, contiguous file offsets) are one entry.
     pub(crate) fn layout(&self) -> Vec<MapsEntry> {
@@ -165,14 +181,25 @@ impl PageModel {
         let shared = flags & MAP_SHARED_VALIDATE == MAP_SHARED || flags & MAP_SHARED_VALIDATE == MAP_SHARED_VALIDATE;
         let perms = perms_of(prot, shared);
         let attrs = match path {
-            Some(path) if flags & MAP_ANONYMOUS == 0 => {
-                Attrs { perms, offset, dev: (identity.0, identity.1), inode: identity.2, path: path.to_owned() }
-            }
-            // Shared anonymous memory is a deleted shmem file named /dev/zero.
-            _ if shared => {
-                Attrs { perms, offset: 0, dev: (0, 1), inode: identity.2, path: "/dev/zero (deleted)".into() }
-            }
-            _ => Attrs { perms, offset: 0, dev: (0, 0), inode: 0, path: String::new() },
+            Some(path) if flags & MAP_ANONYMOUS == 0 => Attrs {
+                perms,
+                offset,
+                dev: (identity.0, identity.1),
+                inode: identity.2,
+                path: path.to_owned(),
+                dontfork: false,
+            },
+            // Shared anonymous memory is a new shmem object each time, shown as a deleted file
+            // named /dev/zero; its inode is unknowable, so its first page number stands in.
+            _ if shared => Attrs {
+                perms,
+                offset: 0,
+                dev: (0, 1),
+                inode: addr / PAGE,
+                path: SHARED_ANONYMOUS.into(),
+                dontfork: false,
+            },
+            _ => Attrs { perms, offset: 0, dev: (0, 0), inode: 0, path: String::new(), dontfork: false },
         };
         self.map(addr, addr + page_up(len), attrs);
     }
@@ -222,7 +249,14 @@ impl PageModel {
             return;
         }
         let heap = |model: &mut PageModel, from: u64, to: u64| {
-            let attrs = Attrs { perms: perms_of(3, false), offset: 0, dev: (0, 0), inode: 0, path: "[heap]".into() };
+            let attrs = Attrs {
+                perms: perms_of(3, false),
+                offset: 0,
+                dev: (0, 0),
+                inode: 0,
+                path: "[heap]".into(),
+                dontfork: false,
+            };
             model.map(from, to, attrs);
         };
         let (old_end, new_end) = (page_up(old), page_up(ret));

@@ -12,6 +12,7 @@ use super::strace::{Event, ParseStats};
 /// Everything the summary says.
 pub(crate) struct Summary {
     pid: u32,
+    seed_pid: u32,
     space: &'static str,
     started_at: Option<usize>,
     stop: Stop,
@@ -45,6 +46,7 @@ impl Summary {
         };
         Summary {
             pid: outcome.pid,
+            seed_pid: outcome.seed_pid,
             space: S::NAME,
             started_at: outcome.started_at,
             stop: outcome.stop,
@@ -86,8 +88,10 @@ impl Summary {
     /// The summary as text, one fact per line.
     pub(crate) fn text(&self) -> String {
         let mut out = String::new();
-        let from =
-            self.started_at.map_or("the start of the log".to_owned(), |line| format!("the START marker, line {line}"));
+        let from = self.started_at.map_or("the start of the log".to_owned(), |line| match self.seed_pid == self.pid {
+            true => format!("the START marker, line {line}"),
+            false => format!("the START marker of its ancestor {}, line {line}", self.seed_pid),
+        });
         let _ =
             writeln!(out, "replayed process {} on the {}, from {from} to {}", self.pid, self.space, self.stop_text());
         let kinds: Vec<String> = self.ops.iter().map(|(kind, n)| format!("{kind} {n}")).collect();

@@ -27,7 +27,7 @@ use maple_vma::{AddressSpace, Advice, Backing, Config, FileRef, MapFlags, Mremap
 
 use super::apply::{Counters, Files, Space};
 use super::flags::{MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED_VALIDATE, PROT_WRITE};
-use super::maps::{parse_maps, MapsEntry, PAGE};
+use super::maps::{parse_maps, MapsEntry, PAGE, SHARED_ANONYMOUS};
 use super::model::page_up;
 use super::strace::{Call, Ret};
 
@@ -271,7 +271,7 @@ impl Space for VmaSpace {
                 flags.insert(VmFlags::MAYWRITE);
                 flags.set(VmFlags::ACCOUNT, perms.write);
             }
-            let backing = if entry.path == "/dev/zero (deleted)" && perms.shared {
+            let backing = if entry.path == SHARED_ANONYMOUS && perms.shared {
                 // The object is at least as large as what is mapped of it.
                 Backing::SharedAnonymous { object: entry.inode, pages: (entry.offset + entry.end - entry.start) / PAGE }
             } else if entry.path.starts_with('/') {
