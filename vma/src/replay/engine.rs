@@ -234,7 +234,15 @@ pub(crate) fn replay<S: Space>(events: &[Event], options: &Options, progress: &m
                     _ => false,
                 };
                 let place = options.place && is_target && kernel_placed;
-                let result = space.apply(call, &event.ret, place, &options.files);
+                let ranges_ok = match event.ret {
+                    Ret::Value(ret) => call.ranges(ret).is_some(),
+                    _ => true,
+                };
+                let result = if ranges_ok {
+                    space.apply(call, &event.ret, place, &options.files)
+                } else {
+                    Err("a range runs past the end of the address space".to_owned())
+                };
                 let result =
                     result.and_then(|ours| if options.validate { space.validate().map(|()| ours) } else { Ok(ours) });
                 match result {

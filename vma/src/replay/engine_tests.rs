@@ -132,3 +132,72 @@ fn a_child_without_a_start_marker_starts_from_its_parent_and_misses_dontfork_pag
     assert_eq!(outcome.other_ops, 2, "the parent's mmap and madvise before the fork");
     assert_eq!(maps(&outcome), "00011000-00012000 rw-p 00000000 00:00 0 \n00031000-00032000 r--p 00000000 00:00 0 \n");
 }
+
+/// A small deterministic generator (xorshift), for the robustness test below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Random, mostly nonsensical logs: the replay reports errors, never panics, and the VMA
+/// manager stays valid after every call it accepts.
+#[test]
+fn random_logs_give_errors_not_panics() {
+    use crate::replay::vma_space::VmaSpace;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let prots = ["PROT_NONE", "PROT_READ", "PROT_READ|PROT_WRITE", "PROT_READ|PROT_EXEC"];
+    let addr = |rng: &mut Rng| match rng.below(4) {
+        0 => rng.next(),
+        1 => 0xffff_ffff_ffff_f000,
+        _ => 0x7f00_0000_0000 + rng.below(64) * 0x1000,
+    };
+    let len = |rng: &mut Rng| match rng.below(4) {
+        0 => rng.next(),
+        1 => 0,
+        _ => rng.below(8) * 0x1000 + rng.below(2) * 0x123,
+    };
+    let (mut applied, mut refused) = (0, 0);
+    for round in 0..20 {
+        let mut log = String::from("1 madvise(0x6d61706c0000, 0, MADV_NORMAL) = 0\n");
+        for _ in 0..200 {
+            let (a, l, r) = (addr(&mut rng), len(&mut rng), addr(&mut rng));
+            let prot = prots[rng.below(4) as usize];
+            let ret =
+                if rng.below(8) == 0 { "-1 ENOMEM (Cannot allocate memory)".to_owned() } else { format!("{r:#x}") };
+            let line = match rng.below(7) {
+                0 => format!("1 mmap({a:#x}, {l}, {prot}, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = {ret}"),
+                1 => format!("1 mmap({a:#x}, {l}, {prot}, MAP_SHARED, 3</f>, {:#x}) = {ret}", rng.below(16) * 0x1000),
+                2 => format!("1 munmap({a:#x}, {l}) = {}", if ret.starts_with('-') { &ret } else { "0" }),
+                3 => format!("1 mprotect({a:#x}, {l}, {prot}) = 0"),
+                4 => format!("1 mremap({a:#x}, {l}, {}, MREMAP_MAYMOVE) = {ret}", len(&mut rng)),
+                5 => format!("1 brk({a:#x}) = {r:#x}"),
+                _ => format!("1 madvise({a:#x}, {l}, MADV_DONTFORK) = 0"),
+            };
+            log.push_str(&line);
+            log.push('\n');
+        }
+        let start = "7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n";
+        let options =
+            Options { start: Some(parse_maps(start).unwrap()), keep_going: true, validate: true, ..Options::default() };
+        let events = events(&log);
+        let pages = replay::<PageModel>(&events, &options, &mut |_| {});
+        let vmas = replay::<VmaSpace>(&events, &options, &mut |_| {});
+        assert!(pages.space.is_some() && vmas.space.is_some(), "round {round}");
+        assert!(vmas.errors.iter().all(|e| !e.message.contains("invariants")), "round {round}: {:?}", vmas.errors);
+        assert_eq!(vmas.ops.values().sum::<usize>(), 200, "every call is tried");
+        applied += 200 - vmas.errors.len();
+        refused += vmas.errors.len();
+    }
+    // Both kinds happen: the test is not vacuous.
+    assert!(applied > 1000 && refused > 1000, "applied {applied}, refused {refused}");
+}

@@ -108,3 +108,12 @@ fn shared_anonymous_objects_are_compared_up_to_renaming() {
     assert_eq!(differences.len(), 1, "{differences:?}");
     assert!(matches!(differences[0], Difference::Pages { start: 0x8000, end: 0x9000, .. }));
 }
+
+#[test]
+fn every_cut_of_a_maps_file_parses_or_fails_cleanly() {
+    for (cut, _) in SAMPLE.char_indices() {
+        if let Ok(entries) = parse_maps(&SAMPLE[..cut]) {
+            assert!(entries.len() <= 8);
+        }
+    }
+}

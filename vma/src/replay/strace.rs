@@ -116,6 +116,27 @@ pub(crate) enum Call {
 }
 
 impl Call {
+    /// The address ranges `[start, end)` the call names, given its result `ret`, or `None`
+    /// if one of them runs past the end of the address space (no kernel would have
+    /// accepted it: the log is corrupt).
+    pub(crate) fn ranges(&self, ret: u64) -> Option<Vec<(u64, u64)>> {
+        let range = |start: u64, len: u64| start.checked_add(len).map(|end| (start, end));
+        let ranges = match *self {
+            Call::Mmap { len, .. } => vec![range(ret, len)?],
+            Call::Munmap { addr, len }
+            | Call::Mprotect { addr, len, .. }
+            | Call::Madvise { addr, len, .. }
+            | Call::Mlock { addr, len, .. }
+            | Call::Munlock { addr, len } => vec![range(addr, len)?],
+            Call::Mremap { addr, old_len, new_len, .. } => {
+                vec![range(addr, old_len.max(new_len))?, range(ret, new_len)?]
+            }
+            _ => Vec::new(),
+        };
+        // Lengths are rounded up to whole pages by the kernel: leave room for that.
+        ranges.iter().all(|&(_, end)| end.checked_add(0xfff).is_some()).then_some(ranges)
+    }
+
     /// Short name of the kind of call, for summaries.
     pub(crate) fn kind(&self) -> &'static str {
         match self {

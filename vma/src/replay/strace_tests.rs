@@ -198,3 +198,26 @@ fn an_exit_ends_an_unfinished_call() {
     assert_eq!(events.len(), 1);
     assert_eq!(stats.interrupted, 1);
 }
+
+#[test]
+fn every_cut_of_real_lines_is_an_error_or_an_event_never_a_panic() {
+    let lines = [
+        "2804  mmap(0x7fa870ad8000, 1400832, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3</usr/lib/libc.so.6>, 0x26000) = 0x7fa870ad8000",
+        "5004  clone3({flags=CLONE_VM|CLONE_THREAD, child_tid=0x7f5be3b14990, exit_signal=0, stack=0x7f5be3314000} <unfinished ...>",
+        "5004  <... clone3 resumed> => {parent_tid=[5007]}, 88) = 5007",
+        "4805  12:30:23.188220 execve(\"/root/.cargo/bin/as\", [\"as\", \"--64\"], 0x3c136d30 /* 41 vars */) = -1 ENOENT (No such file or directory)",
+        "3588  --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=3589} ---",
+        "4909  1795437024.757211 mmap(NULL, 8192, 0x3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0) = 0x7f7a32631000",
+        "[pid  5007] mremap(0x7f0000001000, 4096, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, 0x7f0000100000) = 0x7f0000100000",
+        "9 +++ killed by SIGKILL (core dumped) +++",
+        "1 mmap(NULL, 4096, PROT_READ, MAP_SHARED, 4</tmp/é, ü>, 0) = 0x1000",
+    ];
+    for line in lines {
+        for (cut, _) in line.char_indices() {
+            let mut parser = Parser::new();
+            let _ = parser.line(1, &line[..cut]);
+            let _ = parser.line(2, "5004  <... clone3 resumed> => {parent_tid=[5007]}, 88) = 5007");
+            let _ = parser.finish();
+        }
+    }
+}

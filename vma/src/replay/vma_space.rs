@@ -149,7 +149,7 @@ impl VmaSpace {
         };
         let kernel_placed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0;
         let len = *len;
-        self.counted(&[(ret, ret + len)], |space| {
+        self.counted(&[(ret, ret.saturating_add(len))], |space| {
             let mut ours_placed = None;
             if place && kernel_placed {
                 let ours = space.mm.mmap(*addr, len, prot, map_flags, file.clone()).map_err(vma_error)?;
@@ -176,9 +176,9 @@ impl VmaSpace {
         let flags = MremapFlags::from_bits_retain(*flags as u32);
         let moved = ret != addr;
         if moved {
-            self.touch(addr, addr + old_len.max(PAGE));
+            self.touch(addr, addr.saturating_add(old_len.max(PAGE)));
         }
-        let windows = [(addr, addr + old_len.max(new_len)), (ret, ret + new_len)];
+        let windows = [(addr, addr.saturating_add(old_len.max(new_len))), (ret, ret.saturating_add(new_len))];
         self.counted(&windows, |space| {
             let mut ours_placed = None;
             let mut at = addr;
@@ -224,7 +224,7 @@ fn looks_mergeable(previous: &MapsEntry, next: &MapsEntry) -> bool {
     previous.end == next.start
         && previous.perms == next.perms
         && (previous.dev, previous.inode, &previous.path) == (next.dev, next.inode, &next.path)
-        && (next.inode == 0 || previous.offset + (previous.end - previous.start) == next.offset)
+        && (next.inode == 0 || previous.offset.checked_add(previous.end - previous.start) == Some(next.offset))
         && !next.path.starts_with('[')
 }
 
@@ -273,7 +273,10 @@ impl Space for VmaSpace {
             }
             let backing = if entry.path == SHARED_ANONYMOUS && perms.shared {
                 // The object is at least as large as what is mapped of it.
-                Backing::SharedAnonymous { object: entry.inode, pages: (entry.offset + entry.end - entry.start) / PAGE }
+                Backing::SharedAnonymous {
+                    object: entry.inode,
+                    pages: (entry.offset / PAGE).saturating_add((entry.end - entry.start) / PAGE),
+                }
             } else if entry.path.starts_with('/') {
                 let identity = (entry.dev.0, entry.dev.1, entry.inode);
                 Backing::File(space.file(&entry.path, Some(&identity), perms.write || !perms.shared))
@@ -337,31 +340,39 @@ impl Space for VmaSpace {
             Call::Brk { addr } => self.brk(*addr, value)?,
             Call::Munmap { addr, len } => {
                 let (addr, len) = (*addr, *len);
-                self.counted(&[(addr, addr + len)], |space| space.mm.munmap(addr, len).map_err(vma_error))?;
+                self.counted(&[(addr, addr.saturating_add(len))], |space| {
+                    space.mm.munmap(addr, len).map_err(vma_error)
+                })?;
             }
             Call::Mprotect { addr, len, prot } => {
                 let (addr, len) = (*addr, *len);
                 if prot & PROT_WRITE == 0 {
-                    self.touch(addr, addr + len);
+                    self.touch(addr, addr.saturating_add(len));
                 }
                 let prot = Prot::from_bits_retain((*prot & 0x7) as u32);
-                self.counted(&[(addr, addr + len)], |space| space.mm.mprotect(addr, len, prot).map_err(vma_error))?;
+                self.counted(&[(addr, addr.saturating_add(len))], |space| {
+                    space.mm.mprotect(addr, len, prot).map_err(vma_error)
+                })?;
             }
             Call::Madvise { addr, len, advice } => {
                 let (addr, len) = (*addr, *len);
                 if let Some(advice) = i32::try_from(*advice).ok().and_then(Advice::from_raw) {
-                    self.counted(&[(addr, addr + len)], |space| {
+                    self.counted(&[(addr, addr.saturating_add(len))], |space| {
                         space.mm.madvise(addr, len, advice).map_err(vma_error)
                     })?;
                 }
             }
             Call::Mlock { addr, len, flags } => {
                 let (addr, len, on_fault) = (*addr, *len, flags & 1 != 0);
-                self.counted(&[(addr, addr + len)], |space| space.mm.mlock(addr, len, on_fault).map_err(vma_error))?;
+                self.counted(&[(addr, addr.saturating_add(len))], |space| {
+                    space.mm.mlock(addr, len, on_fault).map_err(vma_error)
+                })?;
             }
             Call::Munlock { addr, len } => {
                 let (addr, len) = (*addr, *len);
-                self.counted(&[(addr, addr + len)], |space| space.mm.munlock(addr, len).map_err(vma_error))?;
+                self.counted(&[(addr, addr.saturating_add(len))], |space| {
+                    space.mm.munlock(addr, len).map_err(vma_error)
+                })?;
             }
             Call::Mlockall { .. } | Call::Munlockall => {
                 return Err("mlockall is not modelled by the VMA manager".into())
