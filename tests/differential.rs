@@ -4,6 +4,7 @@
 //!
 //! `MAPLE_SOAK=N` multiplies the number of seeds by N for a longer soak.
 
+use maple_suite::gaps::run_alloc_seed;
 use maple_suite::ops::run_seed;
 
 fn soak() -> u64 {
@@ -72,4 +73,63 @@ fn differential_from_bulk() {
         }
     }
     println!("{total} operations checked");
+}
+
+fn run_alloc(seeds: std::ops::Range<u64>, ops: usize, span: u64, searches: usize) -> usize {
+    let mut total = 0;
+    for seed in seeds.start * soak()..seeds.end * soak() {
+        total += run_alloc_seed(seed, ops, span, searches).unwrap_or_else(|e| panic!("{e}"));
+    }
+    println!("{total} operations checked on allocation trees, {searches} gap searches after each (span {span})");
+    total
+}
+
+/// Allocation trees: after every operation, `validate()` checks every recorded gap (G1, G2)
+/// and random `empty_area`/`empty_area_rev` queries (exact hole sizes, size 1, windows that
+/// cut a hole, `u64::MAX` edges, aligned) are compared with a brute-force scan of the oracle;
+/// now and then an `alloc_range`/`alloc_rrange` is checked the same way.
+#[test]
+fn differential_alloc_small_span() {
+    assert!(run_alloc(0..30, 2_000, 600, 4) >= 30_000);
+}
+
+/// Allocation trees of thousands of ranges, three and four levels deep.
+#[test]
+fn differential_alloc_wide_span() {
+    assert!(run_alloc(500..506, 12_000, 200_000, 3) >= 50_000);
+}
+
+/// Sparse allocation trees: huge holes, searches cut by the window's ends.
+#[test]
+fn differential_alloc_sparse() {
+    assert!(run_alloc(700..706, 6_000, 1 << 40, 3) >= 30_000);
+}
+
+/// Bulk-built allocation trees (`from_sorted_alloc`), then churned with searches.
+#[test]
+fn differential_alloc_from_bulk() {
+    use maple_suite::gaps::search_and_alloc;
+    use maple_suite::ops::{apply, check, Generator, Phase};
+    use maple_suite::oracle::RangeMap;
+    for seed in 0..6 * soak() {
+        let n = [1, 15, 16, 17, 300, 3000][seed as usize % 6];
+        let mut oracle = RangeMap::new();
+        for i in 0..n {
+            if i % 5 != 2 {
+                oracle.store(i * 10, i * 10 + 9 - i % 4 * 2, i);
+            }
+        }
+        let mut tree = maple_tree::MapleTree::from_sorted_alloc(oracle.iter().map(|(r, v)| (r, *v))).unwrap();
+        check(&tree, &oracle).unwrap();
+        let mut gen = Generator::new(seed, n * 10);
+        for phase in [Phase::Grow, Phase::EraseRandom, Phase::Span] {
+            for _ in 0..1_500 {
+                let op = gen.op(&oracle, phase);
+                apply(&mut tree, &mut oracle, op)
+                    .and_then(|()| check(&tree, &oracle))
+                    .and_then(|()| search_and_alloc(&mut tree, &mut oracle, &mut gen, 3))
+                    .unwrap_or_else(|e| panic!("seed {seed}: {op:?}: {e}"));
+            }
+        }
+    }
 }

@@ -7,8 +7,8 @@
 //! after random inserts.
 
 use crate::error::Error;
-use crate::node::{NodeBudget, NodeId, SLOTS};
-use crate::write::{write_internal, write_leaf};
+use crate::node::{NodeBudget, SLOTS};
+use crate::write::{max_gap, write_internal, write_leaf, Child};
 use crate::MapleTree;
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
@@ -63,6 +63,35 @@ impl<T> MapleTree<T> {
     where
         I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
     {
+        Self::build_sorted(ranges, MapleTree::new())
+    }
+
+    /// [`MapleTree::from_sorted`] for an allocation tree ([`MapleTree::new_alloc`]): the
+    /// gaps are measured once per node as the nodes are packed.
+    ///
+    /// # Errors
+    /// As [`MapleTree::from_sorted`].
+    ///
+    /// ```
+    /// use maple_tree::MapleTree;
+    ///
+    /// let tree = MapleTree::from_sorted_alloc((0..1000u64).map(|i| (i * 10..=i * 10 + 4, i)))?;
+    /// assert!(tree.is_alloc());
+    /// assert_eq!(tree.empty_area(0, u64::MAX, 6), Ok(9_995));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn from_sorted_alloc<I>(ranges: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
+    {
+        Self::build_sorted(ranges, MapleTree::new_alloc())
+    }
+
+    /// The bulk build into the empty `tree`.
+    fn build_sorted<I>(ranges: I, mut tree: Self) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
+    {
         let mut entries: Vec<(u64, Option<T>)> = Vec::new();
         // The first key not yet covered; `None` once `u64::MAX` is covered.
         let mut next = Some(0u64);
@@ -81,7 +110,6 @@ impl<T> MapleTree<T> {
             len += 1;
             next = last.checked_add(1);
         }
-        let mut tree = MapleTree::new();
         if len == 0 {
             return Ok(tree);
         }
@@ -97,16 +125,19 @@ impl<T> MapleTree<T> {
             internals += level;
         }
         tree.arena.reserve(NodeBudget { leaves, internals })?;
-        let mut children: Vec<(u64, NodeId)> = Vec::new();
+        let mut children: Vec<Child> = Vec::new();
         children.try_reserve_exact(leaves).map_err(|_| Error::NoMemory)?;
         let sizes: Vec<usize> = pack(entries.len(), |i| entries[i].1.is_none()).collect();
         let mut entries = entries.into_iter();
+        let mut min = 0;
         for size in sizes {
             let id = tree.arena.alloc_leaf();
             let part = entries.by_ref().take(size);
             let mut last = 0;
             write_leaf(&mut tree.arena, id, part.inspect(|&(l, _)| last = l));
-            children.push((last, id));
+            let gap = if tree.alloc { tree.arena.leaf(id).max_gap(min, last) } else { 0 };
+            children.push(Child { last, id, gap });
+            min = last.wrapping_add(1);
         }
         tree.height = 1;
         while children.len() > 1 {
@@ -117,13 +148,13 @@ impl<T> MapleTree<T> {
                 let id = tree.arena.alloc_internal();
                 let part = &children[start..start + size];
                 write_internal(&mut tree.arena, id, part);
-                parents.push((part[size - 1].0, id));
+                parents.push(Child { last: part[size - 1].last, id, gap: max_gap(part) });
                 start += size;
             }
             children = parents;
             tree.height += 1;
         }
-        tree.root = children[0].1;
+        tree.root = children[0].id;
         tree.len = len;
         Ok(tree)
     }

@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::iter::{step_back, step_forward};
 use crate::node::NO_NODE;
 use crate::path::Path;
+use crate::search::Request;
 use crate::write::{self, Plan, StoreType};
 use crate::MapleTree;
 use core::fmt;
@@ -57,8 +58,8 @@ struct State {
     index: u64,
     last: u64,
     status: Status,
-    /// The slot the cursor is on; meaningful while `status` is `Active`, `Overflow` or
-    /// `Underflow`.
+    /// The slot the cursor is on; meaningful while `status` is `Active`, and while it is
+    /// `Overflow` or `Underflow` unless it is empty (see [`State::positioned`]).
     path: Path,
 }
 
@@ -82,6 +83,7 @@ impl State {
     fn walk<T>(&mut self, tree: &MapleTree<T>) -> bool {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::None);
+            self.path = Path::EMPTY;
             return false;
         }
         self.path = Path::walk(&tree.arena, tree.root, tree.height(), self.index);
@@ -92,6 +94,12 @@ impl State {
 
     fn load_range<T>(&mut self, tree: &MapleTree<T>) {
         (self.index, self.last) = self.path.leaf_slot_range(&tree.arena);
+    }
+
+    /// Whether the cursor has a position in the tree: an `Overflow` or `Underflow` reached by
+    /// the limit check alone (before any walk) has none, and continuing from it walks first.
+    fn positioned(&self) -> bool {
+        self.path.height != 0
     }
 
     /// Whether the current slot holds a value.
@@ -150,12 +158,18 @@ impl State {
         }
         match self.status {
             Status::Active => {}
+            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
                 }
             }
-            Status::Overflow => self.status = Status::Active,
+            Status::Overflow if self.positioned() => self.status = Status::Active,
+            Status::Overflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
             Status::Underflow => {
                 if !self.walk(tree) {
                     return false;
@@ -177,12 +191,18 @@ impl State {
         }
         match self.status {
             Status::Active => {}
+            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
                 }
             }
-            Status::Underflow => self.status = Status::Active,
+            Status::Underflow if self.positioned() => self.status = Status::Active,
+            Status::Underflow => {
+                if !self.walk(tree) {
+                    return false;
+                }
+            }
             Status::Overflow => {
                 if !self.walk(tree) {
                     return false;
@@ -284,6 +304,9 @@ impl State {
                     self.status = Status::Underflow;
                     return false;
                 }
+                if !self.positioned() && !self.walk(tree) {
+                    return false;
+                }
                 self.status = Status::Active;
                 return self.find_rev_step(tree, min, skip_null);
             }
@@ -310,10 +333,30 @@ impl State {
         self.prev_slot(tree, min, skip_null)
     }
 
+    /// `mas_empty_area` / `mas_empty_area_rev`: on success the range is the fit and the
+    /// cursor sits on the NULL slot holding it.
+    fn empty_area<T>(&mut self, tree: &MapleTree<T>, min: u64, max: u64, size: u64, rev: bool) -> Result<(), Error> {
+        let req = Request::new(min, max, size)?;
+        let Some((first, last)) = tree.find_fit(req, rev) else {
+            self.status = Status::Error(Error::Busy);
+            return Err(Error::Busy);
+        };
+        let start = if rev { last - (size - 1) } else { first };
+        self.index = start;
+        if tree.root == NO_NODE {
+            self.status = Status::Start;
+        } else {
+            self.walk(tree);
+        }
+        (self.index, self.last) = (start, start + (size - 1));
+        Ok(())
+    }
+
     /// Where a cursor stands after a successful write of `[plan.first, plan.last]`.
     fn after_write<T>(&mut self, tree: &MapleTree<T>, plan: &Plan) {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::Start);
+            self.path = Path::EMPTY;
             return;
         }
         self.index = plan.first;
@@ -526,6 +569,40 @@ macro_rules! read_methods {
         #[doc(alias = "mas_pause")]
         pub fn pause(&mut self) {
             self.state.status = Status::Pause;
+        }
+
+        /// Finds the lowest fit of `size` NULL keys in `min..=max` (see
+        /// [`MapleTree::empty_area`]) and leaves the cursor on it: `index()..=last()` is the
+        /// fit and the cursor is `Active` on the NULL range holding it, so that a store
+        /// through a [`CursorMut`] fills exactly the fit (`mas_empty_area`).
+        ///
+        /// # Errors
+        /// [`Error::Invalid`] (cursor unchanged) as [`MapleTree::empty_area`];
+        /// [`Error::Busy`] (status `Error(Busy)`) if nothing fits.
+        ///
+        /// ```
+        /// let mut tree = maple_tree::MapleTree::new_alloc();
+        /// tree.store_range(0, 99, "used")?;
+        /// let mut cursor = tree.cursor_mut(0);
+        /// cursor.empty_area(0, 1000, 10)?;
+        /// assert_eq!((cursor.index(), cursor.last()), (100, 109));
+        /// cursor.store(Some("new"))?;
+        /// assert_eq!(tree.load_range(105), Some((100..=109, &"new")));
+        /// # Ok::<(), maple_tree::Error>(())
+        /// ```
+        #[doc(alias = "mas_empty_area")]
+        pub fn empty_area(&mut self, min: u64, max: u64, size: u64) -> Result<(), Error> {
+            self.state.empty_area(&*self.tree, min, max, size, false)
+        }
+
+        /// The highest fit, as [`MapleTree::empty_area_rev`]; the cursor is left on it as
+        /// by `empty_area` (`mas_empty_area_rev`).
+        ///
+        /// # Errors
+        /// As `empty_area`.
+        #[doc(alias = "mas_empty_area_rev")]
+        pub fn empty_area_rev(&mut self, min: u64, max: u64, size: u64) -> Result<(), Error> {
+            self.state.empty_area(&*self.tree, min, max, size, true)
         }
 
         /// The first key of the cursor's range.

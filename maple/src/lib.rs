@@ -16,6 +16,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
+//!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
+//!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
 //! * [`MapleTree::validate`] checks every structural invariant and names the one that broke.
 //!
 //! ```
@@ -39,6 +42,9 @@
 //!   needs only `alloc`.
 //! * `failure-injection`: **testing only**; lets tests make the N-th node allocation fail
 //!   ([`MapleTree::fail_nth_alloc`]).
+//! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
+//!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
+//!   fuzz campaigns find it. Implies `std`.
 //!
 //! ## Differences from the kernel
 //! * Values are any `T`; there are no reserved values, and NULL is `None`.
@@ -56,9 +62,11 @@ extern crate alloc;
 mod bulk;
 mod cursor;
 mod error;
+mod gap;
 mod iter;
 mod node;
 mod path;
+pub mod search;
 mod tree;
 pub mod validate;
 mod write;
@@ -69,3 +77,24 @@ pub use iter::{IntoIter, Iter, Range};
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;
+
+#[cfg(feature = "planted-bugs")]
+pub mod plant;
+
+/// Whether the testing-only planted bug `bug` is active (module `plant`); always `false` without
+/// the `planted-bugs` feature, so the hooks compile away.
+#[inline(always)]
+pub(crate) fn planted(bug: char) -> bool {
+    #[cfg(feature = "planted-bugs")]
+    return plant::on(bug);
+    #[cfg(not(feature = "planted-bugs"))]
+    return {
+        let _ = bug;
+        false
+    };
+}
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -15,7 +15,11 @@
 //! ```
 //!
 //! * [`Leaf`]: 16 slots of `Option<T>` (`None` is the kernel's NULL) and 15 pivots.
-//! * [`Internal`]: 16 child links and 15 pivots (the kernel's `maple_range_64`).
+//! * [`Internal`]: 16 child links and 15 pivots, plus one *gap* per child: the size of the
+//!   largest NULL range below it. Gaps are kept exact in allocation trees only (see
+//!   [`crate::gap`]); elsewhere they stay 0. The kernel's alloc trees use a separate 10-slot
+//!   node kind (`maple_arange_64`) for this; here every internal node has room for the gaps,
+//!   so allocation trees keep the 16-way fan-out.
 //!
 //! The last used slot's upper bound is never stored: every pivot from `len - 1` on holds the
 //! sentinel `u64::MAX`. That makes the slot search for a key branch-free (count the pivots
@@ -27,7 +31,7 @@
 //! index, so the crate needs no `unsafe`, child links take 4 bytes, a structural clone is a
 //! vector copy, and "preallocation" is simply making sure the free list holds enough nodes
 //! before a write starts: a write that has reserved its nodes cannot fail. There are no
-//! parent links; cursors and the write path carry the path from the root instead (31 levels at
+//! parent links; cursors and the write path carry the path from the root instead (16 levels at
 //! most), so splits never rewrite the parent links of moved children. A node's level tells
 //! which vector its index points into: children of level-1 internal nodes are leaves.
 //!
@@ -36,7 +40,7 @@
 //! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and sits on its
 //!   vector's free list (linked through `pivots[0]`).
 //! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are `None`;
-//!   internal children from `len` on are [`NO_NODE`].
+//!   internal children from `len` on are [`NO_NODE`] and their gaps 0.
 //!
 //! Everything else (ordering, occupancy, NULL rules) belongs to the tree layer, see
 //! [`crate::validate`].
@@ -51,8 +55,14 @@ pub(crate) const PIVOTS: usize = SLOTS - 1;
 /// Minimum number of used slots in a node that is neither the root nor on the right spine
 /// (the kernel's `mt_min_slots` of 6 is a zero-based end, so 7 slots).
 pub(crate) const MIN_SLOTS: usize = SLOTS / 2 - 1;
-/// The deepest tree the cursors can describe (the kernel's `MAPLE_HEIGHT_MAX`).
-pub(crate) const MAX_HEIGHT: usize = 31;
+/// The deepest tree the paths can describe (the kernel's `MAPLE_HEIGHT_MAX` is 31).
+///
+/// Node ids are `u32`, so a tree has fewer than 2^32 leaves. A tree of height `h` has a root
+/// with at least two children, the first of which is not on the right spine; every node below
+/// that child holds at least `MIN_SLOTS` (7) slots (T3), so it alone has at least `7^(h-2)`
+/// leaves. `7^(h-2) < 2^32` gives `h <= 13`; a write adds at most one level before it
+/// finishes. 16 leaves a margin and halves every path the cursors and writes carry.
+pub(crate) const MAX_HEIGHT: usize = 16;
 /// The child link of an unused internal slot.
 pub(crate) const NO_NODE: NodeId = u32::MAX;
 
@@ -68,11 +78,19 @@ pub(crate) struct Leaf<T> {
 }
 
 /// An internal node: links to children one level down.
+///
+/// The field order is fixed so that a walk touches three cache lines: `len` and the first
+/// pivots, the other pivots, the child links; the gaps, read only by allocation trees, come
+/// last.
 #[derive(Clone)]
+#[repr(C)]
 pub(crate) struct Internal {
+    pub(crate) len: u8,
     pub(crate) pivots: [u64; PIVOTS],
     pub(crate) children: [NodeId; SLOTS],
-    pub(crate) len: u8,
+    /// Per child, the size (in keys) of the largest NULL range below it; exact in allocation
+    /// trees, 0 elsewhere.
+    pub(crate) gaps: [u64; SLOTS],
 }
 
 /// Offset of the slot holding `index` among a node's pivots: the number of stored pivots
@@ -100,17 +118,38 @@ impl<T> Leaf<T> {
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
     }
+
+    /// Size of the largest NULL range in a leaf covering `[min, max]`, 0 if it has none
+    /// (the kernel's `mas_leaf_max_gap`). A NULL range of all 2^64 keys counts as `u64::MAX`.
+    #[doc(alias = "mas_leaf_max_gap")]
+    pub(crate) fn max_gap(&self, min: u64, max: u64) -> u64 {
+        let len = self.len();
+        (0..len)
+            .filter(|&i| self.slots[i].is_none())
+            .map(|i| {
+                let (first, last) = slot_range(&self.pivots, len, i, min, max);
+                (last - first).saturating_add(u64::from(!crate::planted('F')))
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 impl Internal {
     fn empty() -> Self {
-        Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], len: 0 }
+        Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], gaps: [0; SLOTS], len: 0 }
     }
 
     /// Number of used slots.
     #[inline]
     pub(crate) fn len(&self) -> usize {
         usize::from(self.len)
+    }
+
+    /// The largest gap recorded for any child (the kernel's `ma_max_gap`).
+    #[inline]
+    pub(crate) fn max_gap(&self) -> u64 {
+        self.gaps[..self.len()].iter().copied().max().unwrap_or(0)
     }
 }
 

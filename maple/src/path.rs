@@ -70,10 +70,22 @@ impl Path {
     /// `index`.
     pub(crate) fn walk<T>(arena: &Arena<T>, root: NodeId, height: usize, index: u64) -> Path {
         let mut path = Path::EMPTY;
-        path.height = height as u8;
-        path.levels[0] = Level { node: root, offset: 0, len: 0, min: 0, max: u64::MAX };
-        path.descend_from(arena, 0, index);
+        path.walk_in_place(arena, root, height, index);
         path
+    }
+
+    /// [`Path::walk`] into an existing path (no copy of the whole path).
+    pub(crate) fn walk_in_place<T>(&mut self, arena: &Arena<T>, root: NodeId, height: usize, index: u64) {
+        self.height = height as u8;
+        self.levels[0] = Level { node: root, offset: 0, len: 0, min: 0, max: u64::MAX };
+        self.descend_from(arena, 0, index);
+    }
+
+    /// Copies `other`'s levels in use (cheaper than a clone of all [`MAX_HEIGHT`] levels).
+    pub(crate) fn copy_from(&mut self, other: &Path) {
+        let height = usize::from(other.height);
+        self.height = other.height;
+        self.levels[..height].copy_from_slice(&other.levels[..height]);
     }
 
     /// Fills the levels from `depth` down: `levels[depth]` must hold a node and its limits.

@@ -56,13 +56,42 @@ pub struct MapleTree<T> {
     pub(crate) height: u8,
     /// Stored (non-NULL) ranges.
     pub(crate) len: usize,
+    /// Whether internal nodes keep exact gaps (an allocation tree, see [`MapleTree::new_alloc`]).
+    pub(crate) alloc: bool,
+    /// Set when [`MapleTree::alloc_cyclic`] handed out `u64::MAX`, so that its next call
+    /// reports the wrap (the kernel's `MT_FLAGS_ALLOC_WRAPPED`).
+    pub(crate) cyclic_wrapped: bool,
 }
 
 impl<T> MapleTree<T> {
     /// An empty tree. Allocates nothing.
     #[doc(alias = "mt_init")]
     pub const fn new() -> Self {
-        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0 }
+        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0, alloc: false, cyclic_wrapped: false }
+    }
+
+    /// An empty **allocation tree** (the kernel's `MT_FLAGS_ALLOC_RANGE`): internal nodes also
+    /// record the largest NULL range below each child, so that the free-range searches
+    /// ([`MapleTree::empty_area`], [`MapleTree::empty_area_rev`] and the `alloc_*` calls) cost
+    /// O(height) instead of a walk over the leaves. Writes pay a little to keep the gaps
+    /// exact; everything else behaves as in [`MapleTree::new`]. Allocates nothing.
+    ///
+    /// ```
+    /// let mut ids = maple_tree::MapleTree::new_alloc();
+    /// ids.store_range(0, 9, "reserved")?;
+    /// assert_eq!(ids.alloc_range(4, 0, 100, "four ids")?, 10);
+    /// assert_eq!(ids.load_range(12), Some((10..=13, &"four ids")));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "MT_FLAGS_ALLOC_RANGE")]
+    pub const fn new_alloc() -> Self {
+        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0, alloc: true, cyclic_wrapped: false }
+    }
+
+    /// Whether this is an allocation tree ([`MapleTree::new_alloc`]).
+    #[doc(alias = "mt_is_alloc")]
+    pub const fn is_alloc(&self) -> bool {
+        self.alloc
     }
 
     /// The value stored at `index`, if any.
@@ -182,6 +211,7 @@ impl<T> MapleTree<T> {
         self.root = NO_NODE;
         self.height = 0;
         self.len = 0;
+        self.cyclic_wrapped = false;
     }
 
     /// Levels of nodes: 0 for an empty tree, 1 when a single leaf holds everything.
@@ -258,7 +288,8 @@ impl<T: Clone> MapleTree<T> {
         if first > last {
             return Err(Error::Invalid);
         }
-        let plan = write::classify(self, first, last, entry.is_none());
+        let mut plan = Plan::EMPTY;
+        write::classify_into(self, first, last, entry.is_none(), &mut plan);
         self.write_planned(&plan, entry)
     }
 
@@ -369,7 +400,22 @@ impl<T: Clone> MapleTree<T> {
     /// [`Error::NoMemory`]. [`Clone::clone`] does the same and aborts on allocation failure.
     #[doc(alias = "__mt_dup")]
     pub fn try_clone(&self) -> Result<Self, Error> {
-        Ok(MapleTree { arena: self.arena.try_clone()?, root: self.root, height: self.height, len: self.len })
+        Ok(MapleTree { arena: self.arena.try_clone()?, ..self.shell() })
+    }
+}
+
+impl<T> MapleTree<T> {
+    /// Everything but the nodes: a tree with this one's root, height, count and flags over an
+    /// empty arena (for the clones, which fill the arena in).
+    fn shell(&self) -> Self {
+        MapleTree {
+            arena: Arena::new(),
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+        }
     }
 }
 
@@ -382,7 +428,7 @@ impl<T> Default for MapleTree<T> {
 impl<T: Clone> Clone for MapleTree<T> {
     /// A structural copy, like the kernel's `__mt_dup`: nodes are copied, not re-inserted.
     fn clone(&self) -> Self {
-        MapleTree { arena: self.arena.clone(), root: self.root, height: self.height, len: self.len }
+        MapleTree { arena: self.arena.clone(), ..self.shell() }
     }
 }
 

@@ -9,6 +9,8 @@
 //! | T3 | occupancy: at least 7 slots unless root or on the right spine | [`crate::tree`] |
 //! | T4 | NULL canonical form: no two adjacent NULL slots (across leaves too), no leaf but the last ends in NULL, an empty tree has no node | [`crate::tree`] |
 //! | T5 | the entry count equals the number of non-NULL slots | [`crate::tree`] |
+//! | G1 | allocation trees: each internal slot's gap equals the largest NULL range below that child, within its limits | [`crate::gap`] |
+//! | G2 | gaps after a node's end are 0; a tree that is not an allocation tree records no gap | [`crate::gap`] |
 //!
 //! [`MapleTree::validate`] walks every node once (O(n)) and returns the first violation
 //! found, with the node's position and a dump of the node.
@@ -155,7 +157,8 @@ impl<T> MapleTree<T> {
 }
 
 impl<T> Checker<'_, T> {
-    fn node(&mut self, at: At) -> Result<(), Violation> {
+    /// Checks the subtree at `at`; returns the size of its largest NULL range.
+    fn node(&mut self, at: At) -> Result<u64, Violation> {
         let leaf_depth = usize::from(self.tree.height) - 1;
         let is_leaf = at.depth == leaf_depth;
         let arena = &self.tree.arena;
@@ -223,22 +226,49 @@ impl<T> Checker<'_, T> {
         if is_leaf {
             return self.leaf(at, len);
         }
-        let children = arena.internal(at.node).children;
+        let (children, gaps) = {
+            let node = arena.internal(at.node);
+            (node.children, node.gaps)
+        };
+        // G2: no gap past the end, and none at all outside allocation trees.
+        if let Some(i) = (0..SLOTS).find(|&i| gaps[i] != 0 && (i >= len || !self.tree.alloc)) {
+            return Err(fail(
+                "G2",
+                Some(at),
+                format_args!("slot {i} records gap {:#x} (len {len}, allocation tree: {})", gaps[i], self.tree.alloc),
+            ));
+        }
+        let mut largest = 0;
         for (i, &child) in children[..len].iter().enumerate() {
             let (min, max) = slot_range(&pivots, len, i, at.min, at.max);
             if child == NO_NODE {
                 return Err(fail("T2", Some(at), format_args!("slot {i} has no child")));
             }
-            self.node(At { node: child, depth: at.depth + 1, min, max })?;
+            let gap = self.node(At { node: child, depth: at.depth + 1, min, max })?;
+            // G1: the recorded gap is the child's largest NULL range.
+            if self.tree.alloc && gaps[i] != gap {
+                return Err(fail(
+                    "G1",
+                    Some(at),
+                    format_args!("slot {i} records gap {:#x} but the largest NULL range below is {gap:#x}", gaps[i]),
+                ));
+            }
+            largest = largest.max(gap);
         }
-        Ok(())
+        Ok(largest)
     }
 
-    fn leaf(&mut self, at: At, len: usize) -> Result<(), Violation> {
+    /// Checks a leaf; returns the size of its largest NULL range.
+    fn leaf(&mut self, at: At, len: usize) -> Result<u64, Violation> {
         let leaf = self.tree.arena.leaf(at.node);
         // T4: NULL canonical form, in key order across leaves.
+        let mut largest = 0;
         for (i, slot) in leaf.slots[..len].iter().enumerate() {
             let null = slot.is_none();
+            if null {
+                let (first, last) = slot_range(&leaf.pivots, len, i, at.min, at.max);
+                largest = largest.max((last - first).saturating_add(1));
+            }
             if null && self.prev_null {
                 let (first, _) = slot_range(&leaf.pivots, len, i, at.min, at.max);
                 return Err(fail(
@@ -253,6 +283,6 @@ impl<T> Checker<'_, T> {
         if self.prev_null && at.max != u64::MAX {
             return Err(fail("T4", Some(at), format_args!("a leaf that is not the last ends in NULL")));
         }
-        Ok(())
+        Ok(largest)
     }
 }

@@ -84,4 +84,57 @@ impl<V: Clone + PartialEq> RangeMap<V> {
     pub fn nth(&self, i: usize) -> Option<(RangeInclusive<u64>, &V)> {
         self.iter().nth(i)
     }
+
+    /// The holes (maximal NULL runs) in key order, as `(first, last)`, from the one holding
+    /// or following `from` (which may start before `from`).
+    pub fn holes_from(&self, from: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        // The next key not yet reported, `None` once past `u64::MAX`.
+        let mut cursor = match self.map.range(..=from).next_back() {
+            Some((_, &(last, _))) if last >= from => last.checked_add(1),
+            Some((_, &(last, _))) => Some(last + 1),
+            None => Some(0),
+        };
+        let mut entries = self.map.range(from..).map(|(&s, &(l, _))| (s, l)).fuse();
+        std::iter::from_fn(move || loop {
+            let start = cursor?;
+            match entries.next() {
+                Some((s, l)) => {
+                    cursor = l.checked_add(1);
+                    if s > start {
+                        return Some((start, s - 1));
+                    }
+                }
+                None => {
+                    cursor = None;
+                    return Some((start, u64::MAX));
+                }
+            }
+        })
+    }
+
+    /// The holes in reverse key order, from the one holding or preceding `to`.
+    pub fn holes_back(&self, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        // The highest key not yet reported, `None` once below 0.
+        let mut cursor = match self.get(to) {
+            Some((range, _)) => range.start().checked_sub(1),
+            None => Some(to),
+        };
+        let mut entries = self.map.range(..=to).rev().map(|(&s, &(l, _))| (s, l)).fuse();
+        std::iter::from_fn(move || loop {
+            let end = cursor?;
+            match entries.next() {
+                Some((s, _)) if s > end => {}
+                Some((s, l)) => {
+                    cursor = s.checked_sub(1);
+                    if l < end {
+                        return Some((l + 1, end));
+                    }
+                }
+                None => {
+                    cursor = None;
+                    return Some((0, end));
+                }
+            }
+        })
+    }
 }

@@ -11,9 +11,10 @@
 //! its tree range (as one kernel store of a grown VMA trims the VMA next to it).
 //!
 //! Atomicity: a tree store either completes or fails with `NoMemory` and changes nothing.
-//! A store that replaces exactly one existing range (`ExactFit`) needs no node and cannot
-//! fail. `commit` orders the stores so that exact fits come as early as possible; when more
-//! than one store may allocate, it first takes a structural copy of the tree
+//! A store of a VMA over exactly one existing range (`ExactFit`) needs no node and cannot
+//! fail. `commit` simulates the stores on the region's ranges and orders them so that as many
+//! as possible are exact fits (a three-way split is one allocating store, then an exact fit);
+//! when more than one store may allocate, it first takes a structural copy of the tree
 //! (`try_clone`, O(number of VMAs), a copy of small `u32` nodes) and puts it back if a later
 //! store fails. The slots are written only after every store succeeded. So an
 //! out-of-memory failure leaves the address space exactly as it was, for every operation.
@@ -218,9 +219,17 @@ fn order_stores(old: &[(u64, u64, Slot)], lo: u64, hi: u64, stores: &[Store]) ->
     let mut order = Vec::with_capacity(stores.len());
     let mut allocating = 0;
     while !left.is_empty() {
-        let pick = left.iter().position(|&i| is_exact_fit(&layout, lo, hi, stores[i])).unwrap_or_else(|| {
+        let exact = left.iter().position(|&i| is_exact_fit(&layout, lo, hi, stores[i]));
+        // Otherwise the store after which most of the others fit exactly.
+        let pick = exact.unwrap_or_else(|| {
             allocating += 1;
-            0
+            let fits_after = |&k: &usize| {
+                let mut next = layout.clone();
+                apply(&mut next, stores[k]);
+                left.iter().filter(|&&j| j != k && is_exact_fit(&next, lo, hi, stores[j])).count()
+            };
+            let best = left.iter().max_by_key(|k| (fits_after(k), core::cmp::Reverse(**k))).copied();
+            left.iter().position(|&k| Some(k) == best).unwrap_or(0)
         });
         let i = left.remove(pick);
         apply(&mut layout, stores[i]);
@@ -229,20 +238,18 @@ fn order_stores(old: &[(u64, u64, Slot)], lo: u64, hi: u64, stores: &[Store]) ->
     (order, allocating)
 }
 
-/// Whether the tree would classify `s` as an exact fit: it replaces one whole range and a
-/// NULL store does not widen over a NULL neighbour (ranges at the region's edge may continue
-/// outside it, so they never count as exact).
+/// Whether the tree would classify `s` as an exact fit, which needs no node: a store of a
+/// VMA over exactly one existing range. (A NULL store is never counted: it widens over NULL
+/// neighbours and may take in the next leaf.) Ranges at the region's edge may continue
+/// outside it, so only non-NULL ones count there.
 fn is_exact_fit(layout: &[(u64, u64, Option<Slot>)], lo: u64, hi: u64, s: Store) -> bool {
+    if s.entry.is_none() {
+        return false;
+    }
     let Some(i) = layout.iter().position(|r| r.0 == s.first && r.1 == s.last) else {
         return false;
     };
-    if s.first == lo || s.last == hi - 1 {
-        return s.entry.is_some() && layout[i].2.is_some();
-    }
-    match s.entry {
-        Some(_) => true,
-        None => layout[i].2.is_some() && layout[i - 1].2.is_some() && layout[i + 1].2.is_some(),
-    }
+    layout[i].2.is_some() || (s.first != lo && s.last != hi - 1)
 }
 
 /// Applies a store to the simulated layout.

@@ -153,7 +153,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     where
         P: Clone,
     {
-        let mut tree: MapleTree<Slot> = MapleTree::new();
+        let mut tree: MapleTree<Slot> = MapleTree::new_alloc();
         let mut vmas: Vec<Option<Vma<D>>> = Vec::new();
         let mut next_anon = self.next_anon.get();
         for vma in self.iter() {

@@ -7,6 +7,7 @@ use crate::error::VmaError;
 use crate::flags::{MapFlags, MremapFlags, VmFlags};
 use crate::mmap::align_up;
 use crate::space::AddressSpace;
+use crate::vma::Vma;
 
 impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `mremap(addr, old_len, new_len, flags, new_addr)`; returns the (new) address.
@@ -93,7 +94,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if flags.contains(MremapFlags::FIXED) && old_len == new_len {
             return self.remap_move(addr, old_len, new_addr, flags);
         }
-        self.check_prep(addr, old_len, new_len, flags, implies_new_addr)?;
+        self.check_prep(self.vma_lookup(addr), addr, old_len, new_len, flags, implies_new_addr)?;
         let result = if implies_new_addr {
             self.mremap_to(addr, old_len, new_len, flags, new_addr)?
         } else {
@@ -107,16 +108,17 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     }
 
     /// `check_prep_vma`: the source VMA must exist and, for a growth or a move, contain the
-    /// whole old range and be allowed to grow.
+    /// whole old range (after a shrink) and be allowed to grow.
     fn check_prep(
         &self,
+        vma: Option<&Vma<D>>,
         addr: u64,
         old_len: u64,
         new_len: u64,
         flags: MremapFlags,
         moves: bool,
     ) -> Result<(), VmaError> {
-        let vma = self.vma_lookup(addr).ok_or(VmaError::Fault)?;
+        let vma = vma.ok_or(VmaError::Fault)?;
         if flags.contains(MremapFlags::DONTUNMAP) && vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP) {
             return Err(VmaError::Invalid);
         }
@@ -170,7 +172,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return Err(VmaError::NoSpace);
         }
         let target = self.new_area(addr, new_len, addr, false)?;
-        self.move_vma(addr, old_len, new_len, target, flags)
+        let mut edit = self.edit(addr.min(target), (addr + old_len).max(target + new_len));
+        let result = self.move_vma(&mut edit, addr, old_len, new_len, target, flags);
+        self.commit(edit)?;
+        result
     }
 
     /// `vma_expandable`: `delta` free bytes after the VMA, inside the task size.
@@ -195,7 +200,9 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         self.get_unmapped_area(hint, new_len, pgoff, map_flags, anonymous_private)
     }
 
-    /// `mremap_to`: a move to `new_addr` (`FIXED`) or a `DONTUNMAP` move (hint `new_addr`).
+    /// `mremap_to`: a move to `new_addr` (`FIXED`) or a `DONTUNMAP` move (hint `new_addr`):
+    /// unmap the target (`FIXED`), unmap the tail of a shrink, then move. Linux keeps the
+    /// steps done before a failing one; out of memory changes nothing.
     fn mremap_to(
         &mut self,
         addr: u64,
@@ -205,68 +212,96 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         new_addr: u64,
     ) -> Result<u64, VmaError> {
         let fixed = flags.contains(MremapFlags::FIXED);
-        if fixed {
-            self.munmap(new_addr, new_len)?;
-            if self.vma_lookup(addr).is_none() {
+        let target = if fixed { new_addr } else { self.new_area(addr, new_len, new_addr, false)? };
+        let mut edit = self.edit(addr.min(target), (addr + old_len).max(target + new_len));
+        let result = self.plan_mremap_to(&mut edit, addr, old_len, new_len, flags, target);
+        self.commit(edit)?;
+        result
+    }
+
+    /// The steps of [`mremap_to`](Self::mremap_to) on an edit.
+    fn plan_mremap_to(
+        &self,
+        edit: &mut Edit<D>,
+        addr: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: MremapFlags,
+        target: u64,
+    ) -> Result<u64, VmaError> {
+        if flags.contains(MremapFlags::FIXED) {
+            self.unmap_range(edit, target, target + new_len)?;
+            if edit.index_at(addr).is_none() {
                 return Err(VmaError::Fault);
             }
         }
         let mut old_len = old_len;
         if new_len < old_len {
-            self.munmap(addr + new_len, old_len - new_len)?;
+            self.unmap_range(edit, addr + new_len, addr + old_len)?;
             old_len = new_len;
         }
-        let target = self.new_area(addr, new_len, new_addr, fixed)?;
-        self.move_vma(addr, old_len, new_len, target, flags)
+        self.move_vma(edit, addr, old_len, new_len, target, flags)
     }
 
     /// `remap_move`: a pure move (`FIXED`, same size) of every VMA in the range, keeping the
-    /// gaps between them.
+    /// gaps between them. A failure on a later VMA keeps the earlier ones moved (as Linux).
     fn remap_move(&mut self, start: u64, len: u64, new_addr: u64, flags: MremapFlags) -> Result<u64, VmaError> {
         let end = start + len;
-        let mut seen: Option<u64> = None;
+        let mut edit = self.edit(start.min(new_addr), end.max(new_addr + len));
+        let result = self.plan_remap_move(&mut edit, start, end, new_addr, flags);
+        self.commit(edit)?;
+        result
+    }
+
+    fn plan_remap_move(
+        &self,
+        edit: &mut Edit<D>,
+        start: u64,
+        end: u64,
+        new_addr: u64,
+        flags: MremapFlags,
+    ) -> Result<u64, VmaError> {
+        let mut first: Option<u64> = None;
         let mut target = new_addr;
         let mut last_end = 0;
         let mut at = start;
-        while let Some(vma) = self.find_vma_intersection(at, end) {
-            let (vstart, vend) = (vma.start, vma.end);
-            if seen.is_none() && start < vstart {
+        while at < end {
+            let i = edit.index_from(at);
+            let Some((vstart, vend)) = edit.pieces.get(i).map(|p| (p.vma.start, p.vma.end)).filter(|p| p.0 < end)
+            else {
+                break;
+            };
+            if first.is_none() && start < vstart {
                 return Err(VmaError::Fault);
             }
             let piece = vstart.max(start);
             let plen = end.min(vend) - piece;
-            let offset = if seen.is_some() { vstart - last_end } else { 0 };
+            let dest = target + if first.is_some() { vstart - last_end } else { 0 };
             last_end = vend;
-            let dest = target + offset;
-            self.check_prep(piece, plen, plen, flags, true)?;
-            let res = self.mremap_to(piece, plen, plen, flags, dest)?;
-            seen.get_or_insert(res);
-            target = res + plen;
+            self.check_prep(Some(&edit.pieces[i].vma), piece, plen, plen, flags, true)?;
+            let moved = self.plan_mremap_to(edit, piece, plen, plen, flags, dest)?;
+            first.get_or_insert(moved);
+            target = moved + plen;
             at = piece + plen;
-            if at >= end {
-                break;
-            }
         }
-        seen.ok_or(VmaError::Fault)
+        first.ok_or(VmaError::Fault)
     }
 
     /// `move_vma` + `copy_vma`: maps `[target, target + new_len)` with the attributes of the
     /// source VMA (merging at the target if possible), then unmaps the source range (unless
-    /// `DONTUNMAP`).
+    /// `DONTUNMAP`). The edit must cover source and target.
     fn move_vma(
-        &mut self,
+        &self,
+        edit: &mut Edit<D>,
         addr: u64,
         old_len: u64,
         new_len: u64,
         target: u64,
         flags: MremapFlags,
     ) -> Result<u64, VmaError> {
-        if self.map_count() >= self.config.max_map_count.saturating_sub(3) {
+        if edit.map_count() >= self.config.max_map_count.saturating_sub(3) {
             return Err(VmaError::MapCountExceeded);
         }
-        let lo = addr.min(target);
-        let hi = (addr + old_len).max(target + new_len);
-        let mut edit = self.edit(lo, hi);
         let src = edit.index_at(addr).ok_or(VmaError::Fault)?;
         let source = edit.pieces[src].vma.clone();
         let mut cand = source.clone();
@@ -277,16 +312,15 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         } else {
             source.pgoff + ((addr - source.start) >> self.config.page_shift)
         };
-        if self.merge_new(&mut edit, &cand, false).is_none() {
+        if self.merge_new(edit, &cand, false).is_none() {
             let i = edit.index_from(target);
             edit.pieces.insert(i, Piece { vma: cand, slot: None });
         }
         if flags.contains(MremapFlags::DONTUNMAP) {
-            self.dontunmap_complete(&mut edit, addr, old_len, source.start, source.end);
+            self.dontunmap_complete(edit, addr, old_len, source.start, source.end);
         } else {
-            self.unmap_range(&mut edit, addr, addr + old_len)?;
+            self.unmap_range(edit, addr, addr + old_len)?;
         }
-        self.commit(edit)?;
         Ok(target)
     }
 

@@ -2,16 +2,15 @@
 //! them (`arch_get_unmapped_area(_topdown)`, `vm_unmapped_area`, `unmapped_area(_topdown)`,
 //! `__thp_get_unmapped_area`).
 //!
-//! The searches ask the tree for the lowest or highest free range of a padded length
-//! (`length + align_mask + start_gap`), then align the start inside it and re-check the
+//! The searches ask the allocation tree (`MapleTree::empty_area` / `empty_area_rev`, which
+//! use the tree's gap tracking: O(height)) for the lowest or highest free range of a padded
+//! length (`length + align_mask + start_gap`), then align the start inside it and re-check the
 //! stack guard gap of the VMA above, retrying below (top-down) or above (bottom-up) it when
 //! the guard gap is violated.
 
-use maple_tree::MapleTree;
-
 use crate::error::VmaError;
 use crate::flags::{MapFlags, VmFlags};
-use crate::space::{AddressSpace, Slot};
+use crate::space::AddressSpace;
 
 /// The kernel's `struct vm_unmapped_area_info`.
 #[derive(Clone, Copy, Debug)]
@@ -22,58 +21,6 @@ pub(crate) struct AreaRequest {
     pub(crate) align_mask: u64,
     pub(crate) align_offset: u64,
     pub(crate) start_gap: u64,
-}
-
-/// Lowest `s >= min` with `[s, s + size - 1]` free and `s + size - 1 <= max`.
-///
-/// Stand-in with the contract of `MapleTree::empty_area` (issue 3), scanning the entries of
-/// the window; to be replaced by the tree's O(height) search when it lands.
-fn empty_area(tree: &MapleTree<Slot>, min: u64, max: u64, size: u64) -> Result<u64, maple_tree::Error> {
-    if min > max || size == 0 || max - min < size - 1 {
-        return Err(maple_tree::Error::Invalid);
-    }
-    let mut candidate = min;
-    for (r, _) in tree.range(min..=max) {
-        if *r.start() > candidate && *r.start() - candidate >= size {
-            break;
-        }
-        candidate = match r.end().checked_add(1) {
-            Some(c) => c.max(candidate),
-            None => return Err(maple_tree::Error::Busy),
-        };
-    }
-    if candidate <= max && max - candidate >= size - 1 {
-        Ok(candidate)
-    } else {
-        Err(maple_tree::Error::Busy)
-    }
-}
-
-/// The start of the highest fit: `last = min(gap end, max)`, start `last - size + 1`.
-///
-/// Stand-in with the contract of `MapleTree::empty_area_rev` (issue 3).
-fn empty_area_rev(tree: &MapleTree<Slot>, min: u64, max: u64, size: u64) -> Result<u64, maple_tree::Error> {
-    if min > max || size == 0 || max - min < size - 1 {
-        return Err(maple_tree::Error::Invalid);
-    }
-    let mut top = max;
-    for (r, _) in tree.range(min..=max).rev() {
-        if *r.end() < top && top - *r.end() >= size {
-            break;
-        }
-        top = match r.start().checked_sub(1) {
-            Some(t) => t.min(top),
-            None => return Err(maple_tree::Error::Busy),
-        };
-        if top < min {
-            return Err(maple_tree::Error::Busy);
-        }
-    }
-    if top >= min && top - min >= size - 1 {
-        Ok(top - size + 1)
-    } else {
-        Err(maple_tree::Error::Busy)
-    }
 }
 
 impl<D, P> AddressSpace<D, P> {
@@ -100,7 +47,7 @@ impl<D, P> AddressSpace<D, P> {
             if high_limit == 0 {
                 return Err(VmaError::NoSpace);
             }
-            let start = empty_area_rev(&self.tree, low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let start = self.tree.empty_area_rev(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
             let gap_end = start + length;
             let mut gap = gap_end - info.length;
             gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
@@ -122,7 +69,7 @@ impl<D, P> AddressSpace<D, P> {
             if high_limit == 0 {
                 return Err(VmaError::NoSpace);
             }
-            let start = empty_area(&self.tree, low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let start = self.tree.empty_area(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
             let mut gap = start + info.start_gap;
             gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
             match self.find_vma(start + length) {
@@ -249,36 +196,4 @@ impl<D, P> AddressSpace<D, P> {
 /// The search length: the request plus the worst-case alignment and start gap.
 fn padded(info: AreaRequest) -> Result<u64, VmaError> {
     info.length.checked_add(info.align_mask).and_then(|l| l.checked_add(info.start_gap)).ok_or(VmaError::NoSpace)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tree(ranges: &[(u64, u64)]) -> MapleTree<Slot> {
-        let mut t = MapleTree::new();
-        for (i, &(a, b)) in ranges.iter().enumerate() {
-            t.store_range(a, b, i as Slot).unwrap();
-        }
-        t
-    }
-
-    #[test]
-    fn stand_in_searches_follow_the_contract() {
-        let t = tree(&[(10, 19), (30, 39)]);
-        assert_eq!(empty_area(&t, 0, 100, 10), Ok(0));
-        assert_eq!(empty_area(&t, 5, 100, 10), Ok(20));
-        assert_eq!(empty_area(&t, 5, 100, 11), Ok(40));
-        assert_eq!(empty_area(&t, 40, 45, 7), Err(maple_tree::Error::Invalid));
-        assert_eq!(empty_area(&t, 10, 39, 1), Ok(20));
-        assert_eq!(empty_area(&t, 10, 19, 1), Err(maple_tree::Error::Busy));
-        assert_eq!(empty_area_rev(&t, 0, 100, 10), Ok(91));
-        assert_eq!(empty_area_rev(&t, 0, 35, 5), Ok(25));
-        assert_eq!(empty_area_rev(&t, 0, 35, 11), Err(maple_tree::Error::Busy));
-        assert_eq!(empty_area_rev(&t, 0, 35, 10), Ok(20));
-        assert_eq!(empty_area_rev(&t, 10, 39, 11), Err(maple_tree::Error::Busy));
-        assert_eq!(empty_area_rev(&t, 5, 4, 1), Err(maple_tree::Error::Invalid));
-        assert_eq!(empty_area_rev(&t, 0, u64::MAX, 1), Ok(u64::MAX));
-        assert_eq!(empty_area(&t, 0, u64::MAX, u64::MAX), Err(maple_tree::Error::Busy));
-    }
 }

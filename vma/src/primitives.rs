@@ -106,6 +106,19 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `Invalid` (empty or unaligned range, not inside one VMA); `MapCountExceeded` (the
     /// first split is kept if the second is refused, as in Linux); `OutOfMemory` (nothing
     /// changed).
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Backing, Config, Vma, VmFlags};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let rw = VmFlags::READ | VmFlags::WRITE | VmFlags::MAYREAD | VmFlags::MAYWRITE;
+    /// mm.insert(Vma::new(0x10000, 0x13000, 0x10, rw, Backing::Anonymous, ()))?;
+    /// // The middle page: no neighbour to merge with, so two splits.
+    /// assert_eq!(mm.modify_flags(0x11000, 0x12000, VmFlags::READ)?, 0x11000..0x12000);
+    /// assert_eq!(mm.map_count(), 3);
+    /// // Back to the neighbours' flags: the three merge again.
+    /// assert_eq!(mm.modify_flags(0x11000, 0x12000, rw)?, 0x10000..0x13000);
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     pub fn modify_flags(&mut self, start: u64, end: u64, flags: VmFlags) -> Result<core::ops::Range<u64>, VmaError> {
         let (mut edit, m, cand) = self.plan_flag_change(start, end, flags)?;
         let result = self.modify(&mut edit, m, cand);
@@ -122,6 +135,20 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// # Errors
     /// `Invalid` (empty or unaligned range, not inside one VMA); `OutOfMemory` (nothing
     /// changed).
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Backing, Config, Vma, VmFlags};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let (r, rw) = (VmFlags::READ, VmFlags::READ | VmFlags::WRITE);
+    /// mm.insert(Vma::new(0x0000, 0x3000, 0, r, Backing::Anonymous, ()))?; // P
+    /// mm.insert(Vma::new(0x3000, 0x7000, 3, rw, Backing::Anonymous, ()))?; // M
+    /// // "Left, partial": a prefix of M takes P's flags; P grows, M shrinks.
+    /// assert_eq!(mm.merge(0x3000, 0x6000, r)?, Some(0x0000..0x6000));
+    /// assert_eq!(mm.vma_lookup(0x6000).unwrap().pgoff(), 6);
+    /// // Strictly inside a VMA nothing can merge.
+    /// assert_eq!(mm.merge(0x1000, 0x2000, rw)?, None);
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     #[doc(alias = "vma_merge_existing_range")]
     pub fn merge(&mut self, start: u64, end: u64, flags: VmFlags) -> Result<Option<core::ops::Range<u64>>, VmaError> {
         let (mut edit, m, cand) = self.plan_flag_change(start, end, flags)?;
@@ -142,6 +169,18 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `Invalid` (no VMA starts at `vma_start`, `[start, end)` does not contain it, bad
     /// alignment, or the pgoff would go below zero); `Exists` (the new pages are not free);
     /// `OutOfMemory`. Nothing changes on error.
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Backing, Config, Vma, VmFlags};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// mm.insert(Vma::new(0x4000, 0x5000, 4, VmFlags::READ, Backing::Anonymous, ()))?;
+    /// mm.expand(0x4000, 0x2000, 0x8000)?; // both ends; pgoff follows the start
+    /// let v = mm.vma_lookup(0x2000).unwrap();
+    /// assert_eq!((v.range(), v.pgoff()), (0x2000..0x8000, 2));
+    /// mm.shrink(0x2000, 0x3000, 0x8000)?; // vma_shrink: one end only
+    /// assert_eq!(mm.vma_lookup(0x3000).unwrap().pgoff(), 3);
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     #[doc(alias = "vma_expand")]
     pub fn expand(&mut self, vma_start: u64, start: u64, end: u64) -> Result<(), VmaError> {
         self.check_range(start, end)?;

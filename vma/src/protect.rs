@@ -79,6 +79,20 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// # Errors
     /// `NotMapped` (hole; the part before it stays locked), `MapCountExceeded`,
     /// `OutOfMemory` (nothing changed), `Invalid` if the range wraps.
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot, VmFlags};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    /// mm.mmap(0x10000, 0x4000, Prot::READ | Prot::WRITE, fixed, None)?;
+    /// mm.mlock(0x11000, 0x1000, false)?;
+    /// let locked = mm.vma_lookup(0x11000).unwrap();
+    /// assert!(locked.flags().contains(VmFlags::LOCKED));
+    /// assert!(locked.anon().is_some()); // faulted in for writing
+    /// mm.munlock(0x10000, 0x4000)?;
+    /// assert_eq!(mm.map_count(), 1); // the pieces share one identity and merge back
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     pub fn mlock(&mut self, start: u64, len: u64, lock_on_fault: bool) -> Result<(), VmaError> {
         let mut flags = VmFlags::LOCKED;
         flags.set(VmFlags::LOCKONFAULT, lock_on_fault);

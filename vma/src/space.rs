@@ -2,7 +2,8 @@
 //!
 //! # Representation
 //!
-//! The tree maps each VMA's inclusive byte range `[start, end - 1]` to a slot number; the
+//! The tree is an allocation tree (it tracks the largest gap under every node, for
+//! placement) and maps each VMA's inclusive byte range `[start, end - 1]` to a slot number; the
 //! slots (`vmas`) hold the [`Vma`] values. Gaps are NULL ranges of the tree. As in the
 //! kernel, where the tree holds pointers, changing a VMA's attributes writes no tree node,
 //! and one store of a grown range trims or swallows the neighbours it covers.
@@ -19,6 +20,7 @@ use core::ops::RangeInclusive;
 use maple_tree::MapleTree;
 
 use crate::config::{Config, LinuxPolicy};
+use crate::error::VmaError;
 use crate::flags::VmFlags;
 use crate::vma::{Backing, Vma};
 
@@ -79,7 +81,7 @@ impl<D, P> AddressSpace<D, P> {
     pub fn with_policy(config: Config, policy: P) -> Self {
         AddressSpace {
             config,
-            tree: MapleTree::new(),
+            tree: MapleTree::new_alloc(),
             vmas: Vec::new(),
             free_slots: Vec::new(),
             policy,
@@ -134,6 +136,20 @@ impl<D, P> AddressSpace<D, P> {
 
     /// [`find_vma`](Self::find_vma) and the VMA before it: the last VMA lying entirely below
     /// `addr` (`find_vma_prev`).
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    /// mm.mmap(0x10000, 0x1000, Prot::READ, fixed, None)?;
+    /// mm.mmap(0x20000, 0x1000, Prot::NONE, fixed, None)?;
+    /// assert!(mm.vma_lookup(0x18000).is_none()); // in the hole
+    /// assert_eq!(mm.find_vma(0x18000).map(|v| v.start()), Some(0x20000)); // the next VMA
+    /// let (vma, prev) = mm.find_vma_prev(0x20800);
+    /// assert_eq!((vma.map(|v| v.start()), prev.map(|v| v.start())), (Some(0x20000), Some(0x10000)));
+    /// assert!(mm.find_vma_intersection(0x11000, 0x20000).is_none());
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
     pub fn find_vma_prev(&self, addr: u64) -> (Option<&Vma<D>>, Option<&Vma<D>>) {
         let vma = self.find_vma(addr);
         let below = match vma {
@@ -190,6 +206,23 @@ impl<D, P> AddressSpace<D, P> {
     /// The slot of the last VMA that starts below `addr` (may contain `addr`).
     pub(crate) fn slot_below(&self, addr: u64) -> Option<Slot> {
         addr.checked_sub(1).and_then(|a| self.tree.find_rev(a, 0)).map(|(_, &s)| s)
+    }
+
+    /// Rebuilds the tree from its ranges with full nodes and no pooled free nodes (the
+    /// tree keeps the nodes that stores free for later stores), and drops unused slots at the
+    /// end of the VMA table. Changes no VMA.
+    ///
+    /// # Errors
+    /// `OutOfMemory`; nothing changes then.
+    pub fn compact(&mut self) -> Result<(), VmaError> {
+        let tree = MapleTree::from_sorted_alloc(self.tree.iter().map(|(r, &s)| (r, s)))?;
+        self.tree = tree;
+        while self.vmas.last().is_some_and(Option::is_none) {
+            let last = (self.vmas.len() - 1) as Slot;
+            self.vmas.pop();
+            self.free_slots.retain(|&s| s != last);
+        }
+        Ok(())
     }
 
     /// Testing only: makes the `n`-th next tree-node allocation fail (`Some(0)` is the next

@@ -33,7 +33,7 @@ use crate::node::{slot_of, slot_range, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 
-pub(crate) use rebuild::{write_internal, write_leaf, LeafBuf};
+pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
 
 /// The kind of a store, as decided by [`classify`] (the kernel's `enum store_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +77,19 @@ pub(crate) struct Plan {
     pub(crate) need: NodeBudget,
 }
 
+impl Plan {
+    /// A plan to fill in with [`classify_into`].
+    pub(crate) const EMPTY: Plan = Plan {
+        first: 0,
+        last: 0,
+        index: 0,
+        kind: StoreType::StoreRoot,
+        left: Path::EMPTY,
+        right: Path::EMPTY,
+        need: NodeBudget { leaves: 0, internals: 0 },
+    };
+}
+
 /// Whether a node with `len` slots at `depth` must merge with a neighbour. The root is
 /// exempt; a node on the right spine (`max == u64::MAX`) only needs two slots.
 #[inline]
@@ -88,52 +101,53 @@ pub(crate) fn deficient(len: usize, depth: usize, max: u64) -> bool {
 /// `first <= last` must hold.
 #[doc(alias = "mas_wr_store_type")]
 pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool) -> Plan {
+    let mut plan = Plan::EMPTY;
+    classify_into(tree, first, last, is_null, &mut plan);
+    plan
+}
+
+/// [`classify`] into an existing plan, so that the two paths it holds are written in place
+/// rather than copied (a write's hot path).
+pub(crate) fn classify_into<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool, plan: &mut Plan) {
     debug_assert!(first <= last);
     let arena = &tree.arena;
-    let mut plan = Plan {
-        first,
-        last,
-        index: first,
-        kind: StoreType::StoreRoot,
-        left: Path::EMPTY,
-        right: Path::EMPTY,
-        need: NodeBudget::default(),
-    };
+    (plan.first, plan.last, plan.index) = (first, last, first);
+    plan.kind = StoreType::StoreRoot;
+    plan.need = NodeBudget::default();
     let new_leaf = NodeBudget { leaves: usize::from(!is_null), internals: 0 };
     if tree.root == NO_NODE {
         if is_null {
             (plan.first, plan.last) = (0, u64::MAX);
         }
         plan.need = new_leaf;
-        return plan;
+        return;
     }
     if first == 0 && last == u64::MAX {
         plan.kind = StoreType::NewRoot;
         plan.need = new_leaf;
-        return plan;
+        return;
     }
     let height = usize::from(tree.height);
-    plan.left = Path::walk(arena, tree.root, height, first);
-    plan.right = if last <= plan.left.leaf().max {
-        let mut right = plan.left.clone();
-        let leaf = right.leaf_mut();
+    plan.left.walk_in_place(arena, tree.root, height, first);
+    if last <= plan.left.leaf().max {
+        plan.right.copy_from(&plan.left);
+        let leaf = plan.right.leaf_mut();
         leaf.offset = slot_of(&arena.leaf(leaf.node).pivots, last) as u8;
-        right
     } else {
-        Path::walk(arena, tree.root, height, last)
-    };
+        plan.right.walk_in_place(arena, tree.root, height, last);
+    }
     if is_null {
-        extend_null(tree, &mut plan);
+        extend_null(tree, plan);
         if plan.first == 0 && plan.last == u64::MAX {
             plan.kind = StoreType::NewRoot;
-            return plan;
+            return;
         }
     }
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     if l.node != r.node {
         plan.kind = StoreType::SpanningStore;
         plan.need = NodeBudget { leaves: 1, internals: height };
-        return plan;
+        return;
     }
     let pivots = &arena.leaf(l.node).pivots;
     let (start, _) = slot_range(pivots, l.len(), l.offset(), l.min, l.max);
@@ -154,7 +168,6 @@ pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: b
     } else {
         StoreType::NodeStore
     };
-    plan
 }
 
 /// Widens a NULL store over the NULL slots beside it (the kernel's `mas_wr_extend_null`) and,
@@ -167,7 +180,7 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
     if leaf.slots[l.offset()].is_none() {
         plan.first = start;
-    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
+    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() && !crate::planted('E') {
         plan.left.leaf_mut().offset -= 1;
         plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
     }
@@ -196,7 +209,10 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
     let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
-    NodeBudget { leaves: 1, internals: full + usize::from(full == leaf_depth) }
+    NodeBudget {
+        leaves: 1,
+        internals: (full + usize::from(full == leaf_depth)).saturating_sub(crate::planted('H').into()),
+    }
 }
 
 /// Performs a classified store whose nodes are reserved. Returns the entry that was in the
@@ -210,7 +226,7 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
                     buf.push((plan.first - 1, None));
                 }
                 buf.push((plan.last, Some(value)));
-                if plan.last < u64::MAX {
+                if plan.last < u64::MAX || crate::planted('J') {
                     buf.push((u64::MAX, None));
                 }
                 let id = tree.arena.alloc_leaf();
@@ -236,9 +252,21 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
             old
         }
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
+        StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
+            // The leaf's new content fits it and keeps it above its minimum.
+            #[cfg(feature = "planted-bugs")]
+            let stale = crate::plant::stale_tail_before(tree, plan);
+            let old = inplace::leaf_store(tree, plan, entry);
+            #[cfg(feature = "planted-bugs")]
+            crate::plant::stale_tail_after(tree, stale);
+            old
+        }
         _ => {
-            let (buf, old) = inplace::leaf_content(tree, plan, entry);
-            rebuild::commit(tree, plan, buf);
+            // Built and consumed in place: the buffer is large, moving it costs more than
+            // most stores.
+            let mut buf = LeafBuf::new();
+            let old = inplace::leaf_content(tree, plan, entry, &mut buf);
+            rebuild::commit(tree, plan, &mut buf);
             old
         }
     }

@@ -22,9 +22,16 @@
 //! (the height shrinks). Subtrees that a spanning store covers completely are freed before
 //! the engine starts. Every level frees its run before it allocates, which is what bounds the
 //! node budget in [`super`].
+//!
+//! In an allocation tree every child handed up carries its largest gap: new leaves have theirs
+//! measured, children kept or pulled from old nodes bring the gap their old parent recorded
+//! (their subtrees did not change), and new internal nodes take the largest of their
+//! children's. Where the engine stops in place, the changed node's gap is propagated up the
+//! path ([`crate::gap::propagate`]).
 
 use super::{deficient, Plan};
-use crate::node::{slot_range, Arena, NodeId, MAX_HEIGHT, NO_NODE, PIVOTS, SLOTS};
+use crate::gap;
+use crate::node::{slot_range, Arena, Internal, NodeId, MAX_HEIGHT, NO_NODE, PIVOTS, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 use arrayvec::ArrayVec;
@@ -35,8 +42,18 @@ const BUF: usize = 3 * SLOTS;
 
 /// New content of leaves: `(last index of the range, entry)`.
 pub(crate) type LeafBuf<T> = ArrayVec<(u64, Option<T>), BUF>;
-/// New content of internal nodes: `(last index of the child, child)`.
-pub(crate) type ChildBuf = ArrayVec<(u64, NodeId), BUF>;
+/// One slot of an internal node's new content.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Child {
+    /// The last key the child covers.
+    pub(crate) last: u64,
+    pub(crate) id: NodeId,
+    /// The largest gap below the child (0 outside allocation trees).
+    pub(crate) gap: u64,
+}
+
+/// New content of internal nodes.
+pub(crate) type ChildBuf = ArrayVec<Child, BUF>;
 
 /// Nodes of one level whose content the engine has taken.
 type Run = ArrayVec<NodeId, 4>;
@@ -59,19 +76,26 @@ pub(crate) fn write_leaf<T>(arena: &mut Arena<T>, id: NodeId, content: impl Into
 }
 
 /// Writes `content` into internal node `id`.
-pub(crate) fn write_internal<T>(arena: &mut Arena<T>, id: NodeId, content: &[(u64, NodeId)]) {
+pub(crate) fn write_internal<T>(arena: &mut Arena<T>, id: NodeId, content: &[Child]) {
     let node = arena.internal_mut(id);
     let len = content.len();
     debug_assert!((1..=SLOTS).contains(&len));
-    for (i, &(last, child)) in content.iter().enumerate() {
+    for (i, child) in content.iter().enumerate() {
         if i < PIVOTS {
-            node.pivots[i] = last;
+            node.pivots[i] = child.last;
         }
-        node.children[i] = child;
+        node.children[i] = child.id;
+        node.gaps[i] = child.gap;
     }
     node.pivots[len - 1..].fill(u64::MAX);
     node.children[len..].fill(NO_NODE);
+    node.gaps[len..].fill(0);
     node.len = len as u8;
+}
+
+/// The largest gap among `children`.
+pub(crate) fn max_gap(children: &[Child]) -> u64 {
+    children.iter().map(|c| c.gap).max().unwrap_or(0)
 }
 
 /// How to cut `n` entries into nodes: the sizes of the parts. Parts other than the last are
@@ -132,6 +156,11 @@ fn join<E>(buf: &mut ArrayVec<E, BUF>, moved: impl Iterator<Item = E>, to_right:
     }
 }
 
+/// Slot `i` of an existing internal node covering `[min, max]`, as content for a new one.
+fn kept_child(node: &Internal, min: u64, max: u64, i: usize) -> Child {
+    Child { last: slot_range(&node.pivots, node.len(), i, min, max).1, id: node.children[i], gap: node.gaps[i] }
+}
+
 /// State of one rebuild.
 struct Engine<'t, T> {
     tree: &'t mut MapleTree<T>,
@@ -140,17 +169,23 @@ struct Engine<'t, T> {
     /// Nodes (per level) that a path left behind when it moved to a cousin: their content is
     /// in the buffers, they only need freeing.
     orphans: [ArrayVec<NodeId, 2>; MAX_HEIGHT],
+    /// Whether the tree keeps gaps (an allocation tree).
+    track_gaps: bool,
 }
 
 /// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
 /// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
-pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: LeafBuf<T>) {
+pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
+    let track_gaps = tree.alloc;
     let mut engine = Engine {
         tree,
-        left: plan.left.clone(),
-        right: plan.right.clone(),
+        left: Path::EMPTY,
+        right: Path::EMPTY,
         orphans: core::array::from_fn(|_| ArrayVec::new()),
+        track_gaps,
     };
+    engine.left.copy_from(&plan.left);
+    engine.right.copy_from(&plan.right);
     engine.free_covered();
     if let Some(up) = engine.leaf_level(buf) {
         engine.internal_levels(up);
@@ -260,20 +295,24 @@ impl<T: Clone> Engine<'_, T> {
 
     /// The leaf level. Returns the new leaves for the parent level, or `None` when the store
     /// ended in place.
-    fn leaf_level(&mut self, mut buf: LeafBuf<T>) -> Option<ChildBuf> {
+    fn leaf_level(&mut self, buf: &mut LeafBuf<T>) -> Option<ChildBuf> {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
+        let merging = crate::planted('D') && deficient(buf.len(), depth, self.right.levels[depth].max);
         if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
             let leaf = self.arena().leaf_mut(id);
-            let len = leaf.len();
+            let len = leaf.len() - usize::from(merging && leaf.len() > 1);
             let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
-            join(&mut buf, moved, to_right);
+            join(buf, moved, to_right);
             run.push(id);
         }
         if run.len() == 1 && buf.len() <= SLOTS {
-            write_leaf(self.arena(), run[0], buf);
+            write_leaf(self.arena(), run[0], buf.drain(..));
+            if self.track_gaps {
+                gap::propagate(&mut self.tree.arena, &self.left, depth);
+            }
             return None;
         }
         for &id in &run {
@@ -282,13 +321,16 @@ impl<T: Clone> Engine<'_, T> {
         let spine = spine || self.right.levels[depth].max == u64::MAX;
         let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
         let mut up = ChildBuf::new();
-        let mut entries = buf.into_iter();
+        let mut min = self.left.levels[depth].min;
+        let mut entries = buf.drain(..);
         for size in sizes {
             let id = self.arena().alloc_leaf();
             let part: ArrayVec<(u64, Option<T>), SLOTS> = entries.by_ref().take(size).collect();
             let last = part[size - 1].0;
             write_leaf(self.arena(), id, part);
-            up.push((last, id));
+            let gap = if self.track_gaps { self.tree.arena.leaf(id).max_gap(min, last) } else { 0 };
+            up.push(Child { last, id, gap });
+            min = last.wrapping_add(1);
         }
         Some(up)
     }
@@ -301,26 +343,24 @@ impl<T: Clone> Engine<'_, T> {
             let mut buf = ChildBuf::new();
             {
                 let ln = self.tree.arena.internal(l.node);
-                for i in 0..l.offset() {
-                    buf.push((slot_range(&ln.pivots, l.len(), i, l.min, l.max).1, ln.children[i]));
-                }
+                buf.extend((0..l.offset()).map(|i| kept_child(ln, l.min, l.max, i)));
                 buf.extend(up);
                 let rn = self.tree.arena.internal(r.node);
-                for i in r.offset() + 1..r.len() {
-                    buf.push((slot_range(&rn.pivots, r.len(), i, r.min, r.max).1, rn.children[i]));
-                }
+                buf.extend((r.offset() + 1..r.len()).map(|i| kept_child(rn, r.min, r.max, i)));
             }
             let mut run = self.run_at(depth);
             if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
                 let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
                 let node = self.tree.arena.internal(id);
-                let moved = (0..node.len())
-                    .map(|i| (slot_range(&node.pivots, node.len(), i, lv.min, lv.max).1, node.children[i]));
+                let moved = (0..node.len()).map(|i| kept_child(node, lv.min, lv.max, i));
                 join(&mut buf, moved, to_right);
                 run.push(id);
             }
             if run.len() == 1 && buf.len() <= SLOTS {
                 write_internal(self.arena(), run[0], &buf);
+                if self.track_gaps {
+                    gap::propagate(&mut self.tree.arena, &self.left, depth);
+                }
                 return;
             }
             for &id in &run {
@@ -334,7 +374,7 @@ impl<T: Clone> Engine<'_, T> {
                 let id = self.arena().alloc_internal();
                 let part = &buf[start..start + size];
                 write_internal(self.arena(), id, part);
-                up.push((part[size - 1].0, id));
+                up.push(Child { last: part[size - 1].last, id, gap: max_gap(part) });
                 start += size;
             }
         }

@@ -25,6 +25,7 @@ mod sys;
 
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(miri, ignore = "raw system calls cannot run under Miri")]
 fn live_kernel_differential() {
     let seeds: u64 = std::env::var("LIVE_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let ops: usize = std::env::var("LIVE_OPS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);

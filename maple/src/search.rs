@@ -1,0 +1,295 @@
+//! Free-range search and range allocation: the kernel's `mas_empty_area`,
+//! `mas_empty_area_rev`, `mtree_alloc_range`, `mtree_alloc_rrange` and `mtree_alloc_cyclic`.
+//!
+//! # Window semantics
+//!
+//! A search for `size` keys in the window `[min, max]` looks for a *fit*: `size` consecutive
+//! NULL keys, all inside the window. A NULL range that reaches outside the window is cut to
+//! it first, so a fit may start exactly at `min` or end exactly at `max`.
+//!
+//! * [`MapleTree::empty_area`] returns the **lowest** fit's start.
+//! * [`MapleTree::empty_area_rev`] returns the start of the **highest** fit: the fit ends at
+//!   the end of the highest NULL range that can hold it, or at `max` if that range reaches
+//!   past `max`, and starts `size - 1` keys before.
+//! * Errors: [`Error::Invalid`] for `min > max`, `size == 0`, or a window smaller than `size`
+//!   (nothing could ever fit); [`Error::Busy`] when nothing fits now.
+//!
+//! # Cost
+//!
+//! On an allocation tree ([`MapleTree::new_alloc`]) the search descends only into children
+//! whose recorded gap can hold `size`. A child entirely inside the window with a large enough
+//! gap always holds a fit, so only the (at most two per level) children cut by the window's
+//! ends can send the search back: O(height × 16) node visits, whatever the number of
+//! ranges. On any other tree the gaps are unknown and the search walks the leaves of the
+//! window in order until the first fit: O(ranges in the window) in the worst case.
+//!
+//! # Alignment
+//!
+//! The aligned searches ([`MapleTree::empty_area_aligned`],
+//! [`MapleTree::empty_area_rev_aligned`]) search for `size + align - 1` keys, which always
+//! contain an aligned run of `size`, and return the aligned start inside that fit (the lowest
+//! one, or the highest one for the reverse search). This is how Linux's `vm_unmapped_area`
+//! aligns without scanning, and it has the same blind spot: an aligned run of `size` inside
+//! a NULL range shorter than `size + align - 1` is not found.
+
+use crate::error::Error;
+use crate::node::{slot_of, slot_range, NodeId, NO_NODE};
+use crate::MapleTree;
+
+/// A validated request: a fit of `size` keys inside `[min, max]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Request {
+    min: u64,
+    max: u64,
+    size: u64,
+}
+
+impl Request {
+    /// Checks the kernel's argument rules.
+    pub(crate) fn new(min: u64, max: u64, size: u64) -> Result<Request, Error> {
+        if min > max || size == 0 || max - min < size - 1 {
+            return Err(Error::Invalid);
+        }
+        Ok(Request { min, max, size })
+    }
+
+    /// The part of the NULL range `[first, last]` inside the window, if it holds a fit.
+    fn fit(&self, first: u64, last: u64) -> Option<(u64, u64)> {
+        let (a, b) = (first.max(self.min), last.min(self.max));
+        (a <= b && b - a >= self.size - 1).then_some((a, b))
+    }
+}
+
+/// Rounds a search for `size` keys aligned to `align` up to the size whose fit always holds
+/// an aligned run (`None` if that overflows), after checking `align`.
+fn padded(size: u64, align: u64) -> Result<Option<u64>, Error> {
+    if !align.is_power_of_two() {
+        return Err(Error::Invalid);
+    }
+    Ok(size.checked_add(align - 1))
+}
+
+impl<T> MapleTree<T> {
+    /// The NULL range cut to the request's window that holds the lowest (`rev == false`) or
+    /// highest fit, as `(first, last)`.
+    pub(crate) fn find_fit(&self, req: Request, rev: bool) -> Option<(u64, u64)> {
+        if self.root == NO_NODE {
+            return req.fit(0, u64::MAX);
+        }
+        self.fit_below(self.root, 0, 0, u64::MAX, req, rev)
+    }
+
+    /// Searches the subtree of `id` (at `depth`, covering `[min, max]`).
+    fn fit_below(&self, id: NodeId, depth: usize, min: u64, max: u64, req: Request, rev: bool) -> Option<(u64, u64)> {
+        let is_leaf = depth + 1 == self.height();
+        let (pivots, len) = if is_leaf {
+            let leaf = self.arena.leaf(id);
+            (&leaf.pivots, leaf.len())
+        } else {
+            let node = self.arena.internal(id);
+            (&node.pivots, node.len())
+        };
+        // Only the slots that meet the window, in search order.
+        let (lo, hi) = (slot_of(pivots, req.min).min(len - 1), slot_of(pivots, req.max).min(len - 1));
+        let mut order = lo..=hi;
+        let mut step = || if rev { order.next_back() } else { order.next() };
+        while let Some(i) = step() {
+            let (first, last) = slot_range(pivots, len, i, min, max);
+            if is_leaf {
+                if self.arena.leaf(id).slots[i].is_none() {
+                    if let Some(fit) = req.fit(first, last) {
+                        return Some(fit);
+                    }
+                }
+                continue;
+            }
+            let node = self.arena.internal(id);
+            if self.alloc && node.gaps[i] < req.size {
+                continue;
+            }
+            if let Some(fit) = self.fit_below(node.children[i], depth + 1, first, last, req, rev) {
+                return Some(fit);
+            }
+        }
+        None
+    }
+
+    /// The lowest start `s >= min` such that `s..=s + size - 1` holds only NULL keys and ends
+    /// at or below `max`.
+    ///
+    /// O(height) on an allocation tree ([`MapleTree::new_alloc`]); on another tree a walk over
+    /// the leaves from `min` to the first fit (see the [module docs](crate::search)).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `min > max`, `size == 0` or the window `min..=max` holds fewer
+    /// than `size` keys; [`Error::Busy`] if no fit exists.
+    ///
+    /// ```
+    /// use maple_tree::{Error, MapleTree};
+    ///
+    /// let mut tree = MapleTree::new_alloc();
+    /// tree.store_range(0, 9, 'a')?;
+    /// tree.store_range(15, 19, 'b')?; // a hole of 5 keys: 10..=14
+    /// assert_eq!(tree.empty_area(0, 100, 5), Ok(10));
+    /// assert_eq!(tree.empty_area(0, 100, 6), Ok(20));
+    /// assert_eq!(tree.empty_area(12, 100, 3), Ok(12)); // the window cuts the hole
+    /// assert_eq!(tree.empty_area(0, 13, 5), Err(Error::Busy));
+    /// assert_eq!(tree.empty_area(0, 3, 5), Err(Error::Invalid)); // the window is too small
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[doc(alias = "mas_empty_area")]
+    pub fn empty_area(&self, min: u64, max: u64, size: u64) -> Result<u64, Error> {
+        let req = Request::new(min, max, size)?;
+        self.find_fit(req, false).map(|(first, _)| first).ok_or(Error::Busy)
+    }
+
+    /// The start of the highest fit: `size` NULL keys ending at the end of the highest NULL
+    /// range that holds them, or at `max` if that range reaches past it.
+    ///
+    /// Costs and errors as [`MapleTree::empty_area`].
+    ///
+    /// ```
+    /// use maple_tree::MapleTree;
+    ///
+    /// let mut tree = MapleTree::new_alloc();
+    /// tree.store_range(0x1000, 0x1fff, "low")?;
+    /// tree.store_range(0x8000, 0x8fff, "high")?;
+    /// // Top-down, as mmap places mappings: the highest fit below 0x8000.
+    /// assert_eq!(tree.empty_area_rev(0, 0x7fff, 0x1000), Ok(0x7000));
+    /// // The window's end cuts the hole above "high".
+    /// assert_eq!(tree.empty_area_rev(0, 0xa0ff, 0x100), Ok(0xa000));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mas_empty_area_rev")]
+    pub fn empty_area_rev(&self, min: u64, max: u64, size: u64) -> Result<u64, Error> {
+        let req = Request::new(min, max, size)?;
+        self.find_fit(req, true).map(|(_, last)| last - (size - 1)).ok_or(Error::Busy)
+    }
+
+    /// [`MapleTree::empty_area`] with a start that is a multiple of `align` (a power of two):
+    /// finds the lowest fit of `size + align - 1` keys and returns the first aligned start in
+    /// it. O(height) on an allocation tree, like the unaligned search; see the
+    /// [module docs](crate::search#alignment) for what this can miss.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] as [`MapleTree::empty_area`], or if `align` is not a power of two;
+    /// [`Error::Busy`] if no fit of `size + align - 1` keys exists (or that size overflows).
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new_alloc();
+    /// tree.store_range(0, 0x2_0fff, "text")?;
+    /// // A 2 MiB-aligned start for 4 MiB.
+    /// assert_eq!(tree.empty_area_aligned(0, u64::MAX, 4 << 20, 2 << 20), Ok(0x20_0000));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn empty_area_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
+        Request::new(min, max, size)?;
+        let padded = padded(size, align)?.ok_or(Error::Busy)?;
+        let req = Request::new(min, max, padded).map_err(|_| Error::Busy)?;
+        let (first, _) = self.find_fit(req, false).ok_or(Error::Busy)?;
+        Ok(first + (first.wrapping_neg() & (align - 1)))
+    }
+
+    /// [`MapleTree::empty_area_rev`] with a start that is a multiple of `align` (a power of
+    /// two): finds the highest fit of `size + align - 1` keys and returns the last aligned
+    /// start in it that leaves room for `size` keys.
+    ///
+    /// # Errors
+    /// As [`MapleTree::empty_area_aligned`].
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new_alloc();
+    /// tree.store_range(0x7fff_f000, u64::MAX, "stack and above")?;
+    /// assert_eq!(tree.empty_area_rev_aligned(0, u64::MAX, 0x1000, 0x10000), Ok(0x7fff_0000));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn empty_area_rev_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
+        Request::new(min, max, size)?;
+        let padded = padded(size, align)?.ok_or(Error::Busy)?;
+        let req = Request::new(min, max, padded).map_err(|_| Error::Busy)?;
+        let (_, last) = self.find_fit(req, true).ok_or(Error::Busy)?;
+        let start = last - (size - 1);
+        Ok(start - (start & (align - 1)))
+    }
+}
+
+impl<T: Clone> MapleTree<T> {
+    /// Stores `value` over the lowest fit of `size` keys in `min..=max` (see
+    /// [`MapleTree::empty_area`]) and returns its start.
+    ///
+    /// Unlike the kernel's `mtree_alloc_range`, this also works on a tree that is not an
+    /// allocation tree, at the cost of a walk over the leaves of the window.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] and [`Error::Busy`] as [`MapleTree::empty_area`];
+    /// [`Error::NoMemory`]. The tree is unchanged on error.
+    ///
+    /// ```
+    /// let mut ids = maple_tree::MapleTree::new_alloc();
+    /// assert_eq!(ids.alloc_range(10, 1, 100, "a")?, 1);
+    /// assert_eq!(ids.alloc_range(10, 1, 100, "b")?, 11);
+    /// assert_eq!(ids.load_range(15), Some((11..=20, &"b")));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mtree_alloc_range")]
+    pub fn alloc_range(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+        let start = self.empty_area(min, max, size)?;
+        self.store_range(start, start + (size - 1), value)?;
+        Ok(start)
+    }
+
+    /// Stores `value` over the highest fit of `size` keys in `min..=max` (see
+    /// [`MapleTree::empty_area_rev`]) and returns its start.
+    ///
+    /// # Errors
+    /// As [`MapleTree::alloc_range`]. The tree is unchanged on error.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new_alloc();
+    /// assert_eq!(tree.alloc_rrange(0x1000, 0, 0xffff, "top")?, 0xf000);
+    /// assert_eq!(tree.alloc_rrange(0x1000, 0, 0xffff, "below")?, 0xe000);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mtree_alloc_rrange")]
+    pub fn alloc_rrange(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+        let start = self.empty_area_rev(min, max, size)?;
+        self.store_range(start, start + (size - 1), value)?;
+        Ok(start)
+    }
+
+    /// Cyclic ID allocation (the kernel's `mtree_alloc_cyclic`): stores `value` at the lowest
+    /// free key in `max(*next, min)..=max`, or, if there is none, at the lowest free key in
+    /// `min..=max`; then sets `*next` to the key after the one allocated (wrapping to 0 after
+    /// `u64::MAX`). Returns the key and whether the search wrapped: it started again at
+    /// `min`, or the previous call handed out `u64::MAX`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `min > max`; [`Error::Busy`] if every key of `min..=max` holds a
+    /// value; [`Error::NoMemory`]. The tree and `*next` are unchanged on error.
+    ///
+    /// ```
+    /// let mut ids = maple_tree::MapleTree::new_alloc();
+    /// let mut next = 0;
+    /// assert_eq!(ids.alloc_cyclic(1, 3, &mut next, 'a')?, (1, false));
+    /// assert_eq!(ids.alloc_cyclic(1, 3, &mut next, 'b')?, (2, false));
+    /// ids.erase(1)?;
+    /// assert_eq!(ids.alloc_cyclic(1, 3, &mut next, 'c')?, (3, false));
+    /// assert_eq!(ids.alloc_cyclic(1, 3, &mut next, 'd')?, (1, true)); // wrapped
+    /// assert_eq!(ids.alloc_cyclic(1, 3, &mut next, 'e'), Err(maple_tree::Error::Busy));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "mtree_alloc_cyclic")]
+    #[doc(alias = "mas_alloc_cyclic")]
+    pub fn alloc_cyclic(&mut self, min: u64, max: u64, next: &mut u64, value: T) -> Result<(u64, bool), Error> {
+        let from = min.max(*next);
+        let (index, wrapped) = match self.empty_area(from, max, 1) {
+            Ok(index) => (index, self.cyclic_wrapped),
+            Err(e) if from == min => return Err(e),
+            Err(_) => (self.empty_area(min, max, 1)?, true),
+        };
+        self.store(index, value)?;
+        self.cyclic_wrapped = index == u64::MAX;
+        *next = index.wrapping_add(1);
+        Ok((index, wrapped))
+    }
+}
