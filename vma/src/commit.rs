@@ -2,7 +2,7 @@
 //!
 //! Operations never write the tree while they decide what to do. They load the VMAs around
 //! the affected range into an [`Edit`] (the *region*: every VMA intersecting the range plus
-//! one neighbour on each side), apply the kernel's split/merge/expand/shrink rules to that
+//! one neighbour on each side; mremap loads two regions, around the source and the target), apply the kernel's split/merge/expand/shrink rules to that
 //! private copy, and hand the final layout of the region to [`AddressSpace::commit`].
 //!
 //! `commit` turns the layout into tree stores: a store for every piece that is new or grew
@@ -19,6 +19,7 @@
 //! store fails. The slots are written only after every store succeeded. So an
 //! out-of-memory failure leaves the address space exactly as it was, for every operation.
 
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 use crate::error::VmaError;
@@ -37,9 +38,9 @@ pub(crate) struct Piece<D> {
 /// committed.
 #[derive(Clone, Debug)]
 pub(crate) struct Edit<D> {
-    /// The region: `[lo, hi)` covers every piece, before and after the change.
-    pub(crate) lo: u64,
-    pub(crate) hi: u64,
+    /// The regions: sorted, disjoint `[lo, hi)` ranges that cover every piece, before and
+    /// after the change; addresses between them are not touched.
+    pub(crate) regions: Vec<(u64, u64)>,
     /// The region's VMAs, sorted and non-overlapping.
     pub(crate) pieces: Vec<Piece<D>>,
     /// VMAs of the address space outside the region.
@@ -72,9 +73,9 @@ struct Store {
 }
 
 impl<D: Clone, P> AddressSpace<D, P> {
-    /// Loads the region around `[start, end)`: every VMA intersecting it, and the VMA just
-    /// below `start` and just at or above `end` (the merge candidates).
-    pub(crate) fn edit(&self, start: u64, end: u64) -> Edit<D> {
+    /// The region around `[start, end)`: every VMA intersecting it, and the VMA just below
+    /// `start` and just at or above `end` (the merge candidates).
+    fn region(&self, start: u64, end: u64) -> (u64, u64) {
         let mut lo = start;
         let mut hi = end.max(start);
         if let Some(s) = self.slot_below(start) {
@@ -83,43 +84,80 @@ impl<D: Clone, P> AddressSpace<D, P> {
         if let Some(s) = self.slot_from(hi) {
             hi = hi.max(self.vma_at(s).end);
         }
-        let pieces: Vec<Piece<D>> = if lo < hi {
-            self.tree.range(lo..=hi - 1).map(|(_, &s)| Piece { vma: self.vma_at(s).clone(), slot: Some(s) }).collect()
-        } else {
-            Vec::new()
-        };
-        if let Some(first) = pieces.first() {
-            lo = lo.min(first.vma.start);
+        if lo < hi {
+            if let Some((r, _)) = self.tree.find(lo, hi - 1) {
+                lo = lo.min(*r.start());
+            }
+            if let Some((r, _)) = self.tree.find_rev(hi - 1, lo) {
+                hi = hi.max(r.end() + 1);
+            }
         }
-        if let Some(last) = pieces.last() {
-            hi = hi.max(last.vma.end);
-        }
-        Edit { lo, hi, outside: self.map_count() - pieces.len(), pieces }
+        (lo, hi)
     }
 
-    /// Makes the region's layout the one in `edit`. Either everything is written, or
+    /// Loads the region around `[start, end)` into an edit.
+    pub(crate) fn edit(&self, start: u64, end: u64) -> Edit<D> {
+        self.edit_regions(&[self.region(start, end)])
+    }
+
+    /// Loads the regions around two ranges (one region if they meet), for operations such as
+    /// mremap that change two places at once.
+    pub(crate) fn edit_pair(&self, a: (u64, u64), b: (u64, u64)) -> Edit<D> {
+        let (mut x, mut y) = (self.region(a.0, a.1), self.region(b.0, b.1));
+        if y.0 < x.0 {
+            core::mem::swap(&mut x, &mut y);
+        }
+        if y.0 <= x.1 {
+            self.edit_regions(&[(x.0, x.1.max(y.1))])
+        } else {
+            self.edit_regions(&[x, y])
+        }
+    }
+
+    fn edit_regions(&self, regions: &[(u64, u64)]) -> Edit<D> {
+        let mut pieces: Vec<Piece<D>> = Vec::new();
+        for &(lo, hi) in regions.iter().filter(|r| r.0 < r.1) {
+            pieces.extend(
+                self.tree.range(lo..=hi - 1).map(|(_, &s)| Piece { vma: self.vma_at(s).clone(), slot: Some(s) }),
+            );
+        }
+        Edit { regions: regions.to_vec(), outside: self.map_count() - pieces.len(), pieces }
+    }
+
+    /// Makes the regions' layout the one in `edit`. Either everything is written, or
     /// (`OutOfMemory`) nothing changed.
     pub(crate) fn commit(&mut self, edit: Edit<D>) -> Result<(), VmaError> {
-        let Edit { lo, hi, mut pieces, .. } = edit;
-        if lo >= hi {
-            return Ok(());
-        }
+        let Edit { regions, mut pieces, .. } = edit;
         debug_assert!(pieces.windows(2).all(|w| w[0].vma.end <= w[1].vma.start));
-        debug_assert!(pieces.iter().all(|p| lo <= p.vma.start && p.vma.end <= hi && p.vma.start < p.vma.end));
-        let old: Vec<(u64, u64, Slot)> =
-            self.tree.range(lo..=hi - 1).map(|(r, &s)| (*r.start(), *r.end(), s)).collect();
+        debug_assert!(pieces
+            .iter()
+            .all(|p| p.vma.start < p.vma.end && regions.iter().any(|r| r.0 <= p.vma.start && p.vma.end <= r.1)));
+        let regions: Vec<(u64, u64)> = regions.into_iter().filter(|r| r.0 < r.1).collect();
+        let olds: Vec<Vec<(u64, u64, Slot)>> = regions
+            .iter()
+            .map(|&(lo, hi)| self.tree.range(lo..=hi - 1).map(|(r, &s)| (*r.start(), *r.end(), s)).collect())
+            .collect();
+        let old: Vec<(u64, u64, Slot)> = olds.concat();
 
-        // A slot survives in the first piece naming it; later ones become new VMAs.
-        let mut kept: Vec<Slot> = Vec::new();
+        // Which VMA keeps which slot is invisible to users, so it is chosen to save stores:
+        // the lowest piece lying inside an old VMA's range keeps that VMA's slot (and needs no
+        // store: its neighbours' stores trim it); every other piece takes a new slot. A split
+        // then stores only its upper part, which a later store of the rest fits exactly.
+        let mut kept: BTreeSet<Slot> = BTreeSet::new();
+        let mut o = 0;
         for p in pieces.iter_mut() {
-            if let Some(s) = p.slot {
-                if kept.contains(&s) || !old.iter().any(|o| o.2 == s) {
-                    p.slot = None;
-                } else {
-                    kept.push(s);
+            p.slot = None;
+            while o < old.len() && old[o].1 < p.vma.start {
+                o += 1;
+            }
+            if let Some(&(first, last, slot)) = old.get(o) {
+                if first <= p.vma.start && p.vma.end - 1 <= last && kept.insert(slot) {
+                    p.slot = Some(slot);
                 }
             }
         }
+        let old_range: BTreeMap<Slot, (u64, u64)> = old.iter().map(|&(a, b, s)| (s, (a, b))).collect();
+
         // Slots for new VMAs: reserve the memory first, so that nothing below can fail.
         let new_count = pieces.iter().filter(|p| p.slot.is_none()).count();
         let reuse = new_count.min(self.free_slots.len());
@@ -147,27 +185,40 @@ impl<D: Clone, P> AddressSpace<D, P> {
             }
         }
 
-        // The stores: pieces that are new or grew, and holes that were mapped.
+        // Per region: the stores (pieces that are new or grew, holes that were mapped), in
+        // the order that makes most of them exact fits.
         let mut stores: Vec<Store> = Vec::new();
-        for (p, &(slot, new)) in pieces.iter().zip(&slots) {
-            let (first, last) = (p.vma.start, p.vma.end - 1);
-            let within_old = !new && old.iter().any(|o| o.2 == slot && o.0 <= first && last <= o.1);
-            if !within_old {
-                stores.push(Store { first, last, entry: Some(slot) });
+        let mut allocating = 0;
+        for (&(lo, hi), old) in regions.iter().zip(&olds) {
+            let mut region: Vec<Store> = Vec::new();
+            let in_region = |p: &&Piece<D>| lo <= p.vma.start && p.vma.end <= hi;
+            for (p, &(slot, new)) in pieces.iter().zip(&slots).filter(|(p, _)| in_region(p)) {
+                let (first, last) = (p.vma.start, p.vma.end - 1);
+                let within_old = !new && old_range.get(&slot).is_some_and(|o| o.0 <= first && last <= o.1);
+                if !within_old {
+                    region.push(Store { first, last, entry: Some(slot) });
+                }
             }
-        }
-        let mut cursor = lo;
-        for p in pieces.iter().map(|p| (p.vma.start, p.vma.end)).chain(core::iter::once((hi, hi))) {
-            if cursor < p.0 && old.iter().any(|o| o.0 < p.0 && o.1 >= cursor) {
-                stores.push(Store { first: cursor, last: p.0 - 1, entry: None });
+            // Holes that were mapped; `old` is sorted, so one pass finds them.
+            let mut cursor = lo;
+            let mut o = 0;
+            let bounds = pieces.iter().filter(in_region).map(|p| (p.vma.start, p.vma.end));
+            for p in bounds.chain(core::iter::once((hi, hi))) {
+                while o < old.len() && old[o].1 < cursor {
+                    o += 1;
+                }
+                if cursor < p.0 && o < old.len() && old[o].0 < p.0 {
+                    region.push(Store { first: cursor, last: p.0 - 1, entry: None });
+                }
+                cursor = p.1;
             }
-            cursor = p.1;
+            let (order, region_allocating) = order_stores(old, lo, hi, &region);
+            allocating += region_allocating;
+            stores.extend(order.into_iter().map(|i| region[i]));
         }
-        let (order, allocating) = order_stores(&old, lo, hi, &stores);
 
         let snapshot = if allocating > 1 { Some(self.tree.try_clone()?) } else { None };
-        for &i in &order {
-            let s = stores[i];
+        for s in &stores {
             let result = match s.entry {
                 Some(slot) => self.tree.store_range(s.first, s.last, slot),
                 None => self.tree.remove_range(s.first, s.last),
