@@ -117,7 +117,7 @@ pub(crate) fn read_text(path: &str) -> Result<String, String> {
     Ok(text)
 }
 
-fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
+pub(crate) fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
     parse_maps(&read_text(path)?).map_err(|error| format!("{path}: {error}"))
 }
 
@@ -152,7 +152,7 @@ impl Progress {
 }
 
 /// Parses a whole log; with `keep_going`, errors are collected instead of ending it.
-fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Vec<ParseError>), ParseError> {
+pub(crate) fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Vec<ParseError>), ParseError> {
     let mut parser = Parser::new();
     let mut events = Vec::new();
     let mut errors = Vec::new();
@@ -175,6 +175,15 @@ fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Ve
     }
     errors.extend(unfinished);
     Ok((events, parser.stats().clone(), errors))
+}
+
+/// File identities (device, inode) by path, from the files mapped in the given layouts.
+pub(crate) fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsEntry>) -> Files {
+    let mut files = Files::new();
+    for entry in layouts.filter(|entry| entry.inode != 0) {
+        files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
+    }
+    files
 }
 
 /// Runs the command line; returns the exit code.
@@ -208,12 +217,7 @@ fn run(args: &Args) -> Result<i32, String> {
     }
     let start = args.maps.as_deref().map(read_maps).transpose()?;
     let end = args.check.as_deref().map(read_maps).transpose()?;
-    let mut files = Files::new();
-    for entry in start.iter().chain(end.iter()).flatten() {
-        if entry.inode != 0 {
-            files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
-        }
-    }
+    let files = files_of(start.iter().chain(end.iter()).flatten());
     let options = Options {
         pid: args.pid,
         start,
