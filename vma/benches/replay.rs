@@ -40,9 +40,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("replay-git");
     group.throughput(Throughput::Elements(ops));
     group.bench_function("parse", |b| b.iter(|| replay::cli::parse_log(&text, false).unwrap().0.len()));
-    group.bench_function("vma-manager", |b| {
-        b.iter(|| replay_on::<replay::vma_space::VmaSpace>(&events, &options))
-    });
+    group.bench_function("vma-manager", |b| b.iter(|| replay_on::<replay::vma_space::VmaSpace>(&events, &options)));
     group.bench_function("page-model", |b| b.iter(|| replay_on::<replay::model::PageModel>(&events, &options)));
     group.finish();
 }
