@@ -59,6 +59,20 @@ fn held<R>(build: impl FnOnce() -> R) -> usize {
     bytes
 }
 
+/// `empty` with `items` put in, in the order of `idx`.
+fn built<V: Value, S>(
+    items: &[(u64, u64, V)],
+    idx: &[usize],
+    mut empty: S,
+    mut put: impl FnMut(&mut S, u64, u64, V),
+) -> S {
+    for &i in idx {
+        let (first, last, ref value) = items[i];
+        put(&mut empty, first, last, value.clone());
+    }
+    empty
+}
+
 struct Row {
     structure: &'static str,
     build: &'static str,
@@ -73,53 +87,14 @@ fn measure<V: Value>(n: usize, rows: &mut Vec<Row>) {
     let mut push = |structure, build, bytes| rows.push(Row { structure, build, value: V::KIND, n, bytes });
     for (build, order) in [("random", Order::Random), ("ascending", Order::Ascending)] {
         let idx = order.indices(n, SEED);
-        push(
-            "maple",
-            build,
-            held(|| {
-                let mut t = MapleTree::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    t.store_range(f, l, v.clone()).expect("out of memory");
-                }
-                t
-            }),
-        );
-        push(
-            "maple-alloc",
-            build,
-            held(|| {
-                let mut t = MapleTree::new_alloc();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    t.store_range(f, l, v.clone()).expect("out of memory");
-                }
-                t
-            }),
-        );
-        push(
-            "btree",
-            build,
-            held(|| {
-                let mut m = BTreeMap::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    m.insert(f, (l, v.clone()));
-                }
-                m
-            }),
-        );
+        let store = |t: &mut MapleTree<V>, f, l, v| t.store_range(f, l, v).expect("out of memory");
+        push("maple", build, held(|| built(&items, &idx, MapleTree::new(), store)));
+        push("maple-alloc", build, held(|| built(&items, &idx, MapleTree::new_alloc(), store)));
+        push("btree", build, held(|| built(&items, &idx, BTreeMap::new(), |m, f, l, v| drop(m.insert(f, (l, v))))));
         push(
             "rangemap",
             build,
-            held(|| {
-                let mut m = RangeInclusiveMap::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    m.insert(f..=l, v.clone());
-                }
-                m
-            }),
+            held(|| built(&items, &idx, RangeInclusiveMap::new(), |m, f, l, v| m.insert(f..=l, v))),
         );
     }
     push(

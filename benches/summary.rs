@@ -131,14 +131,16 @@ impl Runs {
         median(self.0.iter().filter_map(|r| r.get(&(w.into(), s.into(), n)).copied()).collect())
     }
 
-    /// Median over runs of ours / `base` within each run, and the spread (max - min) / median.
+    /// Median over runs of ours / `base` within each run, and the spread (max - min) / median
+    /// (NaN when a single run has both).
     fn ratio(&self, w: &str, ours: &str, base: &str, n: u64) -> Option<(f64, f64)> {
         let key = |s: &str| (w.to_string(), s.to_string(), n);
         let ratios: Vec<f64> = self.0.iter().filter_map(|r| Some(r.get(&key(ours))? / r.get(&key(base))?)).collect();
         let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = ratios.iter().copied().fold(0.0, f64::max);
+        let single = ratios.len() == 1;
         let m = median(ratios)?;
-        Some((m, (hi - lo) / m))
+        Some((m, if single { f64::NAN } else { (hi - lo) / m }))
     }
 
     fn sizes(&self) -> BTreeSet<u64> {
@@ -169,7 +171,7 @@ fn fmt_n(n: u64) -> String {
 fn fmt_ratio(r: Option<(f64, f64)>, runs: usize) -> String {
     match r {
         None => "–".into(),
-        Some((m, spread)) if runs > 1 => format!("{m:.2}× (±{:.0}%)", spread * 50.0),
+        Some((m, spread)) if runs > 1 && !spread.is_nan() => format!("{m:.2}× (±{:.0}%)", spread * 50.0),
         Some((m, _)) => format!("{m:.2}×"),
     }
 }
@@ -335,6 +337,8 @@ fn plot(runs: &Runs, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .build_cartesian_2d((xmin * 0.7..xmax * 1.4).log_scale(), (ymin * 0.7..ymax * 1.4).log_scale())?;
     chart
         .configure_mesh()
+        .light_line_style(RGBColor(242, 242, 242))
+        .y_labels(12)
         .x_desc("N (ranges stored)")
         .y_desc("ns per lookup")
         .x_label_formatter(&|x| format!("{x:.0e}"))
