@@ -89,29 +89,35 @@ impl<T> MapleTree<T> {
             let node = self.arena.internal(id);
             (&node.pivots, node.len())
         };
-        // Only the slots that meet the window, in search order.
+        // Only the slots that meet the window, in search order; each is first checked for
+        // what is cheap (NULL, or a recorded gap that can hold the request).
         let (lo, hi) = (slot_of(pivots, req.min).min(len - 1), slot_of(pivots, req.max).min(len - 1));
-        let mut order = lo..=hi;
-        let mut step = || if rev { order.next_back() } else { order.next() };
-        while let Some(i) = step() {
-            let (first, last) = slot_range(pivots, len, i, min, max);
-            if is_leaf {
-                if self.arena.leaf(id).slots[i].is_none() {
-                    if let Some(fit) = req.fit(first, last) {
+        let mut i = if rev { hi } else { lo };
+        loop {
+            let candidate = if is_leaf {
+                self.arena.leaf(id).slots[i].is_none()
+            } else {
+                !self.alloc || self.arena.internal(id).gaps[i] >= req.size
+            };
+            if candidate {
+                let (first, last) = slot_range(pivots, len, i, min, max);
+                if let Some(fit) = req.fit(first, last) {
+                    if is_leaf {
+                        return Some(fit);
+                    }
+                    let child = self.arena.internal(id).children[i];
+                    if let Some(fit) = self.fit_below(child, depth + 1, first, last, req, rev) {
                         return Some(fit);
                     }
                 }
-                continue;
             }
-            let node = self.arena.internal(id);
-            if self.alloc && node.gaps[i] < req.size {
-                continue;
-            }
-            if let Some(fit) = self.fit_below(node.children[i], depth + 1, first, last, req, rev) {
-                return Some(fit);
+            match (rev, i) {
+                (true, i) if i == lo => return None,
+                (false, i) if i == hi => return None,
+                (true, _) => i -= 1,
+                (false, _) => i += 1,
             }
         }
-        None
     }
 
     /// The lowest start `s >= min` such that `s..=s + size - 1` holds only NULL keys and ends
