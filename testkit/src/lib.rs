@@ -10,7 +10,14 @@
 //!   then validates the tree and compares the two.
 //! * [`gaps`]: free-range searches and allocating writes checked against a brute-force scan
 //!   of the oracle's holes, and the differential run on allocation trees.
+//! * [`cursor_model`]: a model of the cursor state machine over the oracle's slots.
+//! * [`fuzz`]: the fuzz targets' inputs (`arbitrary`-derived operation enums) and
+//!   interpreters, one module per target, runnable on stable.
 
+#![forbid(unsafe_code)]
+
+pub mod cursor_model;
+pub mod fuzz;
 pub mod gaps;
 pub mod ops;
 pub mod oracle;

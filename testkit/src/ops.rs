@@ -143,20 +143,43 @@ impl Generator {
 /// Applies `op` to the tree and the oracle and checks the answer of the operation itself
 /// (return values, errors). Returns a description of the first disagreement.
 pub fn apply(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op) -> Result<(), String> {
-    let invalid = |first: u64, last: u64, got: Result<(), Error>| -> Result<bool, String> {
+    apply_or_nomem(tree, oracle, op)?.map_err(|e| format!("{op:?} failed: {e:?}"))
+}
+
+/// Applies `op` with the `n`-th node allocation failing: the operation either completes (and
+/// the oracle follows it, as with [`apply`]) or fails with `NoMemory` and changes nothing.
+/// Returns whether it completed. Validate the tree afterwards to see that a failure really
+/// left it as it was.
+pub fn apply_failing(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op, n: u64) -> Result<bool, String> {
+    tree.fail_nth_alloc(Some(n));
+    let result = apply_or_nomem(tree, oracle, op);
+    tree.fail_nth_alloc(None);
+    Ok(result?.is_ok())
+}
+
+/// [`apply`], except that the tree failing with `NoMemory` (and changing nothing, so the
+/// oracle does not change either) is `Ok(Err(NoMemory))` rather than a disagreement.
+fn apply_or_nomem(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op) -> Result<Result<(), Error>, String> {
+    // Whether the tree rightly refused an empty range; `None` when it ran out of memory.
+    let invalid = |first: u64, last: u64, got: Result<(), Error>| -> Result<Option<bool>, String> {
         if first > last {
             return if got == Err(Error::Invalid) {
-                Ok(true)
+                Ok(Some(true))
             } else {
                 Err(format!("{op:?}: expected Invalid, got {got:?}"))
             };
         }
-        got.map_err(|e| format!("{op:?} failed: {e:?}"))?;
-        Ok(false)
+        match got {
+            Ok(()) => Ok(Some(false)),
+            Err(Error::NoMemory) => Ok(None),
+            Err(e) => Err(format!("{op:?} failed: {e:?}")),
+        }
     };
+    const NOMEM: Result<Result<(), Error>, String> = Ok(Err(Error::NoMemory));
     match op {
         Op::Store { first, last, value } => {
-            if !invalid(first, last, tree.store_range(first, last, value))? {
+            let Some(refused) = invalid(first, last, tree.store_range(first, last, value))? else { return NOMEM };
+            if !refused {
                 oracle.store(first, last, value);
             }
         }
@@ -166,17 +189,25 @@ pub fn apply(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op) -> R
                 if got != Err(Error::Exists) {
                     return Err(format!("{op:?}: expected Exists, got {got:?}"));
                 }
-            } else if !invalid(first, last, got)? {
-                oracle.store(first, last, value);
+            } else {
+                let Some(refused) = invalid(first, last, got)? else { return NOMEM };
+                if !refused {
+                    oracle.store(first, last, value);
+                }
             }
         }
         Op::Remove { first, last } => {
-            if !invalid(first, last, tree.remove_range(first, last))? {
+            let Some(refused) = invalid(first, last, tree.remove_range(first, last))? else { return NOMEM };
+            if !refused {
                 oracle.remove(first, last);
             }
         }
         Op::Erase { index } => {
-            let got = tree.erase(index).map_err(|e| format!("{op:?} failed: {e:?}"))?;
+            let got = match tree.erase(index) {
+                Ok(got) => got,
+                Err(Error::NoMemory) => return NOMEM,
+                Err(e) => return Err(format!("{op:?} failed: {e:?}")),
+            };
             let want = oracle.erase(index);
             if got != want {
                 return Err(format!("{op:?}: returned {got:?}, oracle {want:?}"));
@@ -202,7 +233,7 @@ pub fn apply(tree: &mut MapleTree<u64>, oracle: &mut RangeMap<u64>, op: Op) -> R
             }
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Validates the tree and compares its full forward and reverse iteration and its length

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Proof that the fuzz campaigns work: builds every target with maple-tree's testing-only
+# `planted-bugs` feature, then runs each target against each planted historical bug
+# (MAPLE_PLANT=<letter>, see maple/src/plant.rs) from an empty corpus, one job, with a time
+# limit, and prints a table of the seconds to the first crash ("-" = not found in time).
+#
+#   fuzz/planted.sh [seconds per run (60)] [bugs (A C D E G H J)] [targets (all)]
+#
+# Env: SEED (libFuzzer -seed, default 1), CORPUS=seed to start from the checked-in corpus
+# instead of an empty one. Needs cargo-fuzz and a nightly toolchain. Each crashing input is
+# kept as fuzz/artifacts/planted/<bug>-<target>.crash. Exits non-zero if some bug is found by
+# no target.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+limit=${1:-60}
+read -r -a bugs <<<"${2:-A C D E G H J}"
+read -r -a targets <<<"${3:-tree_ops cursor prealloc clone}"
+seed=${SEED:-1}
+
+triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
+target_dir=target/planted
+echo "building the targets with --features planted-bugs (into fuzz/$target_dir)" >&2
+cargo +nightly fuzz build --features planted-bugs --target-dir "$target_dir" >&2
+bin=$target_dir/$triple/release
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Seconds (one decimal) until `target` crashes with bug `bug` planted, or "-".
+detect() {
+    local bug=$1 target=$2 dir="$work/$1-$2"
+    mkdir -p "$dir/corpus"
+    if [[ ${CORPUS:-} == seed ]]; then cp corpus/"$target"/* "$dir/corpus/"; fi
+    local start end status=0
+    start=$(date +%s.%N)
+    MAPLE_PLANT=$bug "$bin/$target" "$dir/corpus" -seed="$seed" -max_total_time="$limit" -max_len=4096 \
+        -dict="dict/$target.dict" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$dir/" \
+        >"$dir/log" 2>&1 || status=$?
+    end=$(date +%s.%N)
+    if [[ $status -ne 0 ]] && compgen -G "$dir/crash-*" >/dev/null; then
+        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+        mkdir -p artifacts/planted
+        cp "$dir"/crash-* "artifacts/planted/$bug-$target.crash"
+    else
+        printf -- "-"
+    fi
+}
+
+printf '| bug | %s |\n' "$(IFS='|'; echo "${targets[*]}" | sed 's/|/ | /g')"
+printf '|---|%s\n' "$(printf -- '---|%.0s' "${targets[@]}")"
+missed=()
+for bug in "${bugs[@]}"; do
+    row="| $bug |"
+    found=0
+    for target in "${targets[@]}"; do
+        t=$(detect "$bug" "$target")
+        [[ $t != - ]] && found=1
+        row+=" $t |"
+    done
+    echo "$row"
+    [[ $found == 1 ]] || missed+=("$bug")
+done
+echo
+echo "seconds to the first crash, from $( [[ ${CORPUS:-} == seed ]] && echo 'the seed corpus' || echo 'an empty corpus'), one job, -seed=$seed, limit ${limit}s; - = not found"
+if [[ ${#missed[@]} -gt 0 ]]; then
+    echo "NOT FOUND by any target: ${missed[*]}"
+    exit 1
+fi
