@@ -108,6 +108,29 @@ fn fold_matches_next_after_any_start() {
                 acc
             });
             assert_eq!(got, want, "range({a}..={b}) after {skip_front} + {skip_back} taken, {n} ranges");
+            // The reverse: `rfold` against `next_back` called one at a time.
+            let mut by_next_back = tree.range(a..=b);
+            let mut rfolded = tree.range(a..=b);
+            for _ in 0..skip_front {
+                assert_eq!(by_next_back.next(), rfolded.next());
+            }
+            for _ in 0..skip_back {
+                assert_eq!(by_next_back.next_back(), rfolded.next_back());
+            }
+            let mut want_rev = Vec::new();
+            while let Some((r, v)) = by_next_back.next_back() {
+                want_rev.push((r, *v));
+            }
+            let got_rev = rfolded.rfold(Vec::new(), |mut acc, (r, v)| {
+                acc.push((r, *v));
+                acc
+            });
+            assert_eq!(got_rev, want_rev, "range({a}..={b}).rfold after {skip_front} + {skip_back} taken, {n} ranges");
         }
+        let by_rfold = tree.iter().rfold(Vec::new(), |mut acc, (r, v)| {
+            acc.push((r, *v));
+            acc
+        });
+        assert_eq!(by_rfold, everything.iter().rev().cloned().collect::<Vec<_>>(), "iter().rfold on {n} ranges");
     }
 }

@@ -160,6 +160,50 @@ impl Walker {
         }
     }
 
+    /// Mirror of [`Walker::fold`]: every remaining non-NULL slot from the back, in reverse
+    /// order (for `rfold`).
+    fn rfold<'a, T, B>(
+        &mut self,
+        arena: &'a Arena<T>,
+        init: B,
+        mut f: impl FnMut(B, u64, u64, &'a Option<T>) -> B,
+    ) -> B {
+        let mut acc = init;
+        if self.done {
+            return acc;
+        }
+        self.done = true;
+        if !self.back_ready {
+            self.back.walk_in_place(arena, self.root, usize::from(self.height), self.back_index);
+            self.back_ready = true;
+        }
+        let (depth, front_index) = (self.back.leaf_depth(), self.front_index);
+        loop {
+            let lv = self.back.levels[depth];
+            let leaf = arena.leaf(lv.node);
+            let len = lv.len();
+            let mut end = if lv.offset() + 1 >= len { lv.max } else { leaf.pivots[lv.offset()] };
+            for off in (0..=lv.offset()).rev() {
+                if end < front_index {
+                    return acc;
+                }
+                let start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
+                let slot = &leaf.slots[off];
+                if slot.is_some() {
+                    acc = f(acc, start, end, slot);
+                }
+                if start <= front_index {
+                    return acc;
+                }
+                end = start - 1;
+            }
+            self.back.levels[depth].offset = 0;
+            if self.back.move_prev(arena, depth).is_none() {
+                return acc;
+            }
+        }
+    }
+
     /// Mirror of [`Walker::next`].
     fn next_back<T>(&mut self, arena: &Arena<T>) -> Option<(RangeInclusive<u64>, NodeId, usize)> {
         if self.done {
@@ -248,10 +292,18 @@ impl<'a, T> Iterator for Range<'a, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for Range<'_, T> {
+impl<'a, T> DoubleEndedIterator for Range<'a, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let (range, node, offset) = self.walker.next_back(&self.tree.arena)?;
         Some((range, self.value(node, offset)))
+    }
+
+    fn rfold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
+        let tree: &'a MapleTree<T> = self.tree;
+        self.walker.rfold(&tree.arena, init, |acc, start, end, slot| match slot {
+            Some(value) => f(acc, (start..=end, value)),
+            None => acc,
+        })
     }
 }
 
@@ -293,6 +345,10 @@ impl<T> DoubleEndedIterator for Iter<'_, T> {
         let item = self.inner.next_back()?;
         self.remaining -= 1;
         Some(item)
+    }
+
+    fn rfold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        self.inner.rfold(init, f)
     }
 }
 
