@@ -167,8 +167,8 @@ pub enum TreeOp {
     /// Erases `count` entries one by one from the lowest (or the highest) up (down): the
     /// collapsing rebalances of class D.
     EraseRun { count: u8, from_right: bool },
-    /// Rebuilds the tree with `from_sorted` (`from_sorted_alloc` for an allocation tree) from
-    /// the model (packed full nodes).
+    /// Checks the owning iterator both ways, then rebuilds the tree with `from_sorted`
+    /// (`from_sorted_alloc` for an allocation tree) from the model (packed full nodes).
     Rebuild,
     /// `clear`.
     Clear,
@@ -258,6 +258,14 @@ impl World {
                 Ok(())
             }
             TreeOp::Rebuild => {
+                // The owning iterator, both ways, on copies of the tree about to be replaced.
+                let want: Vec<_> = self.model.iter().map(|(r, v)| (r, *v)).collect();
+                if !self.tree.clone().into_iter().eq(want.iter().cloned()) {
+                    return Err("into_iter() differs from the model".into());
+                }
+                if !self.tree.clone().into_iter().rev().eq(want.iter().rev().cloned()) {
+                    return Err("into_iter().rev() differs from the model".into());
+                }
                 let ranges = self.model.iter().map(|(r, v)| (r, *v));
                 let tree = if self.tree.is_alloc() {
                     MapleTree::from_sorted_alloc(ranges)
