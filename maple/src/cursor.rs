@@ -116,14 +116,32 @@ impl State {
     /// Steps forward slot by slot from the current one (`mas_next_slot`); with `skip_null`
     /// a NULL slot is stepped over. `max` limits the start of the slot found.
     fn next_slot<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+        let depth = self.path.leaf_depth();
         loop {
-            if self.last >= max || !step_forward(&tree.arena, &mut self.path) {
+            if self.last >= max {
                 self.status = Status::Overflow;
                 return false;
             }
-            self.load_range(tree);
+            // Within the leaf the next slot's range comes from its pivots; only the step to
+            // another leaf climbs the path.
+            let lv = &mut self.path.levels[depth];
+            let full = if lv.offset() + 1 < lv.len() {
+                let leaf = tree.arena.leaf(lv.node);
+                let off = lv.offset() + 1;
+                lv.offset = off as u8;
+                self.index = leaf.pivots[off - 1] + 1;
+                self.last = if off + 1 >= lv.len() { lv.max } else { leaf.pivots[off] };
+                leaf.slots[off].is_some()
+            } else {
+                if !step_forward(&tree.arena, &mut self.path) {
+                    self.status = Status::Overflow;
+                    return false;
+                }
+                self.load_range(tree);
+                self.full(tree)
+            };
             self.status = Status::Active;
-            if self.full(tree) {
+            if full {
                 return true;
             }
             if !skip_null {
@@ -134,14 +152,30 @@ impl State {
 
     /// Mirror of [`State::next_slot`]: `min` limits the end of the slot found.
     fn prev_slot<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+        let depth = self.path.leaf_depth();
         loop {
-            if self.index <= min || !step_back(&tree.arena, &mut self.path) {
+            if self.index <= min {
                 self.status = Status::Underflow;
                 return false;
             }
-            self.load_range(tree);
+            let lv = &mut self.path.levels[depth];
+            let full = if lv.offset() > 0 {
+                let leaf = tree.arena.leaf(lv.node);
+                let off = lv.offset() - 1;
+                lv.offset = off as u8;
+                self.index = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
+                self.last = leaf.pivots[off];
+                leaf.slots[off].is_some()
+            } else {
+                if !step_back(&tree.arena, &mut self.path) {
+                    self.status = Status::Underflow;
+                    return false;
+                }
+                self.load_range(tree);
+                self.full(tree)
+            };
             self.status = Status::Active;
-            if self.full(tree) {
+            if full {
                 return true;
             }
             if !skip_null {

@@ -30,6 +30,10 @@ pub(crate) fn step_back<T>(arena: &Arena<T>, path: &mut Path) -> bool {
 
 /// The walking part shared by the borrowing and the owning iterators: two paths that move
 /// towards each other over the non-NULL slots overlapping `[front_index, back_index]`.
+///
+/// Each path is walked down from the root on its first use, so an iteration in one
+/// direction makes one descent. Within a leaf a step reads the next pivot only; the path
+/// climbs (through [`Path::move_next`]/[`Path::move_prev`]) only to change leaves.
 #[derive(Clone, Debug)]
 struct Walker {
     front: Path,
@@ -38,65 +42,172 @@ struct Walker {
     front_index: u64,
     /// Highest key not yet passed by the back.
     back_index: u64,
+    /// Whether `front` (`back`) has been walked down yet.
+    front_ready: bool,
+    back_ready: bool,
+    root: NodeId,
+    height: u8,
     done: bool,
 }
 
 impl Walker {
     fn new<T>(tree: &MapleTree<T>, first: u64, last: u64) -> Walker {
-        let done = tree.root == crate::node::NO_NODE || first > last;
-        let (front, back) = if done {
-            (Path::EMPTY, Path::EMPTY)
-        } else {
-            let height = usize::from(tree.height);
-            (Path::walk(&tree.arena, tree.root, height, first), Path::walk(&tree.arena, tree.root, height, last))
-        };
-        Walker { front, back, front_index: first, back_index: last, done }
+        Walker {
+            front: Path::EMPTY,
+            back: Path::EMPTY,
+            front_index: first,
+            back_index: last,
+            front_ready: false,
+            back_ready: false,
+            root: tree.root,
+            height: tree.height,
+            done: tree.root == crate::node::NO_NODE || first > last,
+        }
     }
 
     /// The next non-NULL slot from the front: its range and its leaf and offset.
     fn next<T>(&mut self, arena: &Arena<T>) -> Option<(RangeInclusive<u64>, NodeId, usize)> {
-        while !self.done {
-            let (start, end) = self.front.leaf_slot_range(arena);
-            if start > self.back_index {
-                self.done = true;
-                break;
-            }
-            let lv = *self.front.leaf();
-            let full = arena.leaf(lv.node).slots[lv.offset()].is_some();
-            if end >= self.back_index {
-                self.done = true;
-            } else {
+        if self.done {
+            return None;
+        }
+        if !self.front_ready {
+            self.front.walk_in_place(arena, self.root, usize::from(self.height), self.front_index);
+            self.front_ready = true;
+        }
+        let depth = self.front.leaf_depth();
+        loop {
+            let lv = self.front.levels[depth];
+            let leaf = arena.leaf(lv.node);
+            let len = lv.len();
+            let mut off = lv.offset();
+            let mut start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
+            loop {
+                if start > self.back_index {
+                    self.done = true;
+                    return None;
+                }
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
+                let full = leaf.slots[off].is_some();
+                if end >= self.back_index {
+                    self.done = true;
+                    return full.then_some((start..=end, lv.node, off));
+                }
                 self.front_index = end + 1;
-                self.done = !step_forward(arena, &mut self.front);
-            }
-            if full {
-                return Some((start..=end, lv.node, lv.offset()));
+                if off + 1 < len {
+                    self.front.levels[depth].offset = (off + 1) as u8;
+                    if full {
+                        return Some((start..=end, lv.node, off));
+                    }
+                    off += 1;
+                    start = end + 1;
+                } else {
+                    self.front.levels[depth].offset = off as u8;
+                    self.done = self.front.move_next(arena, depth).is_none();
+                    if full {
+                        return Some((start..=end, lv.node, off));
+                    }
+                    if self.done {
+                        return None;
+                    }
+                    break;
+                }
             }
         }
-        None
+    }
+
+    /// Calls `f` on every remaining non-NULL slot from the front, in order, and ends the walk:
+    /// [`Walker::next`] without keeping the position between slots (internal iteration, for
+    /// `fold` and what is built on it).
+    fn fold<'a, T, B>(
+        &mut self,
+        arena: &'a Arena<T>,
+        init: B,
+        mut f: impl FnMut(B, u64, u64, &'a Option<T>) -> B,
+    ) -> B {
+        let mut acc = init;
+        if self.done {
+            return acc;
+        }
+        self.done = true;
+        if !self.front_ready {
+            self.front.walk_in_place(arena, self.root, usize::from(self.height), self.front_index);
+            self.front_ready = true;
+        }
+        let (depth, back_index) = (self.front.leaf_depth(), self.back_index);
+        loop {
+            let lv = self.front.levels[depth];
+            let leaf = arena.leaf(lv.node);
+            let len = lv.len();
+            let mut start = if lv.offset() == 0 { lv.min } else { leaf.pivots[lv.offset() - 1] + 1 };
+            for off in lv.offset()..len {
+                if start > back_index {
+                    return acc;
+                }
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
+                let slot = &leaf.slots[off];
+                if slot.is_some() {
+                    acc = f(acc, start, end, slot);
+                }
+                if end >= back_index {
+                    return acc;
+                }
+                start = end + 1;
+            }
+            self.front.levels[depth].offset = (len - 1) as u8;
+            if self.front.move_next(arena, depth).is_none() {
+                return acc;
+            }
+        }
     }
 
     /// Mirror of [`Walker::next`].
     fn next_back<T>(&mut self, arena: &Arena<T>) -> Option<(RangeInclusive<u64>, NodeId, usize)> {
-        while !self.done {
-            let (start, end) = self.back.leaf_slot_range(arena);
-            if end < self.front_index {
-                self.done = true;
-                break;
-            }
-            let lv = *self.back.leaf();
-            let full = arena.leaf(lv.node).slots[lv.offset()].is_some();
-            if start <= self.front_index {
-                self.done = true;
-            } else {
+        if self.done {
+            return None;
+        }
+        if !self.back_ready {
+            self.back.walk_in_place(arena, self.root, usize::from(self.height), self.back_index);
+            self.back_ready = true;
+        }
+        let depth = self.back.leaf_depth();
+        loop {
+            let lv = self.back.levels[depth];
+            let leaf = arena.leaf(lv.node);
+            let len = lv.len();
+            let mut off = lv.offset();
+            let mut end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
+            loop {
+                if end < self.front_index {
+                    self.done = true;
+                    return None;
+                }
+                let start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
+                let full = leaf.slots[off].is_some();
+                if start <= self.front_index {
+                    self.done = true;
+                    return full.then_some((start..=end, lv.node, off));
+                }
                 self.back_index = start - 1;
-                self.done = !step_back(arena, &mut self.back);
-            }
-            if full {
-                return Some((start..=end, lv.node, lv.offset()));
+                if off > 0 {
+                    self.back.levels[depth].offset = (off - 1) as u8;
+                    if full {
+                        return Some((start..=end, lv.node, off));
+                    }
+                    off -= 1;
+                    end = start - 1;
+                } else {
+                    self.back.levels[depth].offset = 0;
+                    self.done = self.back.move_prev(arena, depth).is_none();
+                    if full {
+                        return Some((start..=end, lv.node, off));
+                    }
+                    if self.done {
+                        return None;
+                    }
+                    break;
+                }
             }
         }
-        None
     }
 }
 
@@ -126,6 +237,14 @@ impl<'a, T> Iterator for Range<'a, T> {
     fn next(&mut self) -> Option<Self::Item> {
         let (range, node, offset) = self.walker.next(&self.tree.arena)?;
         Some((range, self.value(node, offset)))
+    }
+
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
+        let tree: &'a MapleTree<T> = self.tree;
+        self.walker.fold(&tree.arena, init, |acc, start, end, slot| match slot {
+            Some(value) => f(acc, (start..=end, value)),
+            None => acc,
+        })
     }
 }
 
@@ -162,6 +281,10 @@ impl<'a, T> Iterator for Iter<'a, T> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        self.inner.fold(init, f)
     }
 }
 

@@ -56,6 +56,7 @@
 //! * Single-threaded: there is no RCU mode; Rust's borrow rules give readers and the writer
 //!   exclusive access.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

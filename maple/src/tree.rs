@@ -106,7 +106,18 @@ impl<T> MapleTree<T> {
     #[doc(alias = "mtree_load")]
     #[inline]
     pub fn load(&self, index: u64) -> Option<&T> {
-        self.load_range(index).map(|(_, v)| v)
+        // One descent that follows children only: the slot limits `load_range` keeps track
+        // of are not needed for the value.
+        if self.root == NO_NODE {
+            return None;
+        }
+        let mut node = self.root;
+        for _ in 1..self.height {
+            let n = self.arena.internal(node);
+            node = n.children[slot_of(&n.pivots, index)];
+        }
+        let leaf = self.arena.leaf(node);
+        leaf.slots[slot_of(&leaf.pivots, index)].as_ref()
     }
 
     /// The entry holding `index` with its whole range, if any.
@@ -118,6 +129,13 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     pub fn load_range(&self, index: u64) -> Option<(RangeInclusive<u64>, &T)> {
+        let (leaf, off, first, last) = self.leaf_slot(index)?;
+        let value = self.arena.leaf(leaf).slots[off].as_ref()?;
+        Some((first..=last, value))
+    }
+
+    /// The leaf and slot holding `index`, with the slot's range; `None` for an empty tree.
+    fn leaf_slot(&self, index: u64) -> Option<(u32, usize, u64, u64)> {
         if self.root == NO_NODE {
             return None;
         }
@@ -130,9 +148,8 @@ impl<T> MapleTree<T> {
         }
         let leaf = self.arena.leaf(node);
         let off = slot_of(&leaf.pivots, index);
-        let value = leaf.slots[off].as_ref()?;
         let (first, last) = slot_range(&leaf.pivots, leaf.len(), off, min, max);
-        Some((first..=last, value))
+        Some((node, off, first, last))
     }
 
     /// The first entry overlapping `[start, max]`, with its whole range; `None` if there is
@@ -288,9 +305,22 @@ impl<T: Clone> MapleTree<T> {
         if first > last {
             return Err(Error::Invalid);
         }
+        if entry.is_some() {
+            if let Some((leaf, offset)) = self.value_slot_exactly(first, last) {
+                // Replacing one value by another over the same range changes neither the
+                // shape, nor the count, nor any gap: swap it in without planning a write.
+                return Ok(core::mem::replace(&mut self.arena.leaf_mut(leaf).slots[offset], entry));
+            }
+        }
         let mut plan = Plan::EMPTY;
         write::classify_into(self, first, last, entry.is_none(), &mut plan);
         self.write_planned(&plan, entry)
+    }
+
+    /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
+    fn value_slot_exactly(&self, first: u64, last: u64) -> Option<(u32, usize)> {
+        let (leaf, off, start, end) = self.leaf_slot(first)?;
+        ((start, end) == (first, last) && self.arena.leaf(leaf).slots[off].is_some()).then_some((leaf, off))
     }
 
     /// Reserves the nodes of a classified store and performs it.

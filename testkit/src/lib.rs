@@ -14,6 +14,8 @@
 //! * [`fuzz`]: the fuzz targets' inputs (`arbitrary`-derived operation enums) and
 //!   interpreters, one module per target, runnable on stable.
 
+#![forbid(unsafe_code)]
+
 pub mod cursor_model;
 pub mod fuzz;
 pub mod gaps;

@@ -1,0 +1,153 @@
+//! Memory per stored range, counted by a global allocator: the bytes a structure holds
+//! after it is built (node slack and free nodes included), divided by the ranges it stores.
+//!
+//! `cargo bench --bench memory` (sizes as for the timing benches: `MAPLE_BENCH_QUICK`,
+//! `MAPLE_BENCH_SIZES`). It prints a table and writes `memory/results.json` under criterion's
+//! results directory, where the summary reads it. Values of 8 bytes (`u64`, what the kernel
+//! stores) and 24 bytes (`[u64; 3]`).
+
+mod common;
+
+use cap::Cap;
+use common::{gen_ranges, quick, results_dir, sizes, Order, SEED};
+use maple_tree::MapleTree;
+use rangemap::RangeInclusiveMap;
+use std::alloc::System;
+use std::collections::BTreeMap;
+
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+
+/// The value types measured.
+trait Value: Clone + Eq + 'static {
+    const BYTES: usize;
+    fn of(i: usize) -> Self;
+}
+
+impl Value for u64 {
+    const BYTES: usize = 8;
+    fn of(i: usize) -> Self {
+        i as u64
+    }
+}
+
+impl Value for [u64; 3] {
+    const BYTES: usize = 24;
+    fn of(i: usize) -> Self {
+        [i as u64; 3]
+    }
+}
+
+/// Net bytes allocated by `build` and still held by what it returns (the result is dropped
+/// after counting).
+fn held<R>(build: impl FnOnce() -> R) -> usize {
+    let before = ALLOCATOR.allocated();
+    let built = build();
+    let bytes = ALLOCATOR.allocated() - before;
+    drop(built);
+    bytes
+}
+
+struct Row {
+    structure: &'static str,
+    build: &'static str,
+    value_bytes: usize,
+    n: usize,
+    bytes: usize,
+}
+
+fn measure<V: Value>(n: usize, rows: &mut Vec<Row>) {
+    let ranges = gen_ranges(n, SEED);
+    let items: Vec<(u64, u64, V)> = ranges.iter().enumerate().map(|(i, &(f, l))| (f, l, V::of(i))).collect();
+    let mut push = |structure, build, bytes| rows.push(Row { structure, build, value_bytes: V::BYTES, n, bytes });
+    for (build, order) in [("random", Order::Random), ("ascending", Order::Ascending)] {
+        let idx = order.indices(n, SEED);
+        push(
+            "maple",
+            build,
+            held(|| {
+                let mut t = MapleTree::new();
+                for &i in &idx {
+                    let (f, l, ref v) = items[i];
+                    t.store_range(f, l, v.clone()).expect("out of memory");
+                }
+                t
+            }),
+        );
+        push(
+            "maple-alloc",
+            build,
+            held(|| {
+                let mut t = MapleTree::new_alloc();
+                for &i in &idx {
+                    let (f, l, ref v) = items[i];
+                    t.store_range(f, l, v.clone()).expect("out of memory");
+                }
+                t
+            }),
+        );
+        push(
+            "btree",
+            build,
+            held(|| {
+                let mut m = BTreeMap::new();
+                for &i in &idx {
+                    let (f, l, ref v) = items[i];
+                    m.insert(f, (l, v.clone()));
+                }
+                m
+            }),
+        );
+        push(
+            "rangemap",
+            build,
+            held(|| {
+                let mut m = RangeInclusiveMap::new();
+                for &i in &idx {
+                    let (f, l, ref v) = items[i];
+                    m.insert(f..=l, v.clone());
+                }
+                m
+            }),
+        );
+    }
+    push(
+        "maple",
+        "bulk",
+        held(|| MapleTree::from_sorted(items.iter().map(|(f, l, v)| (*f..=*l, v.clone()))).expect("out of memory")),
+    );
+    push("btree", "bulk", held(|| items.iter().map(|(f, l, v)| (*f, (*l, v.clone()))).collect::<BTreeMap<_, _>>()));
+}
+
+fn main() {
+    // `cargo test --benches` runs this without `--bench`: one small size is enough there.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let sizes = if benching { sizes(quick()) } else { vec![1_000] };
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        measure::<u64>(n, &mut rows);
+        measure::<[u64; 3]>(n, &mut rows);
+    }
+    println!("{:<12} {:<10} {:>6} {:>8} {:>12} {:>8}", "structure", "build", "value", "N", "bytes", "B/range");
+    for r in &rows {
+        let per = r.bytes as f64 / r.n as f64;
+        println!("{:<12} {:<10} {:>5}B {:>8} {:>12} {:>8.1}", r.structure, r.build, r.value_bytes, r.n, r.bytes, per);
+    }
+    if !benching {
+        return;
+    }
+    let json: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "structure": r.structure, "build": r.build, "value_bytes": r.value_bytes,
+                "n": r.n, "bytes": r.bytes,
+            })
+        })
+        .collect();
+    let dir = results_dir().join("memory");
+    std::fs::create_dir_all(&dir).expect("create the results directory");
+    let path = dir.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&json).expect("serialize")).expect("write the results");
+    println!("wrote {}", path.display());
+}

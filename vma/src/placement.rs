@@ -1,0 +1,199 @@
+//! Finding free space: `get_unmapped_area` and the searches under it, as x86-64 Linux does
+//! them (`arch_get_unmapped_area(_topdown)`, `vm_unmapped_area`, `unmapped_area(_topdown)`,
+//! `__thp_get_unmapped_area`).
+//!
+//! The searches ask the allocation tree (`MapleTree::empty_area` / `empty_area_rev`, which
+//! use the tree's gap tracking: O(height)) for the lowest or highest free range of a padded
+//! length (`length + align_mask + start_gap`), then align the start inside it and re-check the
+//! stack guard gap of the VMA above, retrying below (top-down) or above (bottom-up) it when
+//! the guard gap is violated.
+
+use crate::error::VmaError;
+use crate::flags::{MapFlags, VmFlags};
+use crate::space::AddressSpace;
+
+/// The kernel's `struct vm_unmapped_area_info`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AreaRequest {
+    pub(crate) length: u64,
+    pub(crate) low_limit: u64,
+    pub(crate) high_limit: u64,
+    pub(crate) align_mask: u64,
+    pub(crate) align_offset: u64,
+    pub(crate) start_gap: u64,
+}
+
+impl<D, P> AddressSpace<D, P> {
+    /// `vm_start_gap`: the start of a VMA including the guard gap below a grows-down one.
+    pub(crate) fn vm_start_gap(&self, start: u64, flags: VmFlags) -> u64 {
+        if flags.contains(VmFlags::GROWSDOWN) {
+            start.saturating_sub(self.config.stack_guard_gap)
+        } else {
+            start
+        }
+    }
+
+    /// The first VMA at or above `addr`, as (start including guard gap, growsdown).
+    fn next_gap_start(&self, addr: u64) -> Option<(u64, bool)> {
+        self.find_vma(addr).map(|v| (self.vm_start_gap(v.start, v.flags), v.flags.contains(VmFlags::GROWSDOWN)))
+    }
+
+    /// `unmapped_area_topdown`.
+    pub(crate) fn unmapped_area_topdown(&self, info: AreaRequest) -> Result<u64, VmaError> {
+        let length = padded(info)?;
+        let low_limit = info.low_limit.max(self.config.mmap_min_addr);
+        let mut high_limit = info.high_limit;
+        loop {
+            if high_limit == 0 {
+                return Err(VmaError::NoSpace);
+            }
+            let start = self.tree.empty_area_rev(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let gap_end = start + length;
+            let mut gap = gap_end - info.length;
+            gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
+            match self.next_gap_start(gap_end) {
+                Some((next_gap, true)) if next_gap < gap_end => high_limit = next_gap,
+                // x86-64 has no grows-up VMAs: the end gap of the VMA below is its end,
+                // which never reaches into the free range found.
+                _ => return Ok(gap),
+            }
+        }
+    }
+
+    /// `unmapped_area` (bottom-up).
+    pub(crate) fn unmapped_area(&self, info: AreaRequest) -> Result<u64, VmaError> {
+        let length = padded(info)?;
+        let mut low_limit = info.low_limit.max(self.config.mmap_min_addr);
+        let high_limit = info.high_limit;
+        loop {
+            if high_limit == 0 {
+                return Err(VmaError::NoSpace);
+            }
+            let start = self.tree.empty_area(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let mut gap = start + info.start_gap;
+            gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
+            match self.find_vma(start + length) {
+                Some(next) if next.flags.contains(VmFlags::GROWSDOWN) => {
+                    if self.vm_start_gap(next.start, next.flags) < gap + length - 1 {
+                        low_limit = next.end;
+                        continue;
+                    }
+                    return Ok(gap);
+                }
+                _ => return Ok(gap),
+            }
+        }
+    }
+
+    /// `arch_get_unmapped_area(_topdown)` of x86-64 for a request without `MAP_FIXED`:
+    /// honours a free hint, else searches top-down below `mmap_base` (falling back to
+    /// bottom-up) or bottom-up from `legacy_base`.
+    fn arch_get_unmapped_area(&self, hint: u64, len: u64, align_offset: u64) -> Result<u64, VmaError> {
+        let task_size = self.config.task_size;
+        if len > task_size {
+            return Err(VmaError::NoSpace);
+        }
+        let hint_free = |addr: u64| {
+            addr != 0
+                && addr <= task_size - len
+                && self.next_gap_start(addr).map_or(true, |(gap_start, _)| addr + len <= gap_start)
+        };
+        let page_mask = !(self.page_size() - 1);
+        if self.config.top_down {
+            let addr = hint & page_mask;
+            if hint_free(addr) {
+                return Ok(addr);
+            }
+            let info = AreaRequest {
+                length: len,
+                low_limit: self.page_size(),
+                high_limit: self.config.mmap_base,
+                align_mask: 0,
+                align_offset,
+                start_gap: 0,
+            };
+            if let Ok(addr) = self.unmapped_area_topdown(info) {
+                return Ok(addr);
+            }
+        } else {
+            let addr = hint.checked_add(self.page_size() - 1).map_or(0, |a| a & page_mask);
+            if hint_free(addr) {
+                return Ok(addr);
+            }
+        }
+        let info = AreaRequest {
+            length: len,
+            low_limit: self.config.legacy_base,
+            high_limit: task_size,
+            align_mask: 0,
+            align_offset,
+            start_gap: 0,
+        };
+        self.unmapped_area(info)
+    }
+
+    /// `__get_unmapped_area`: where a mapping of `len` bytes (page aligned, non-zero) goes.
+    /// `anonymous_private` enables the THP alignment of large anonymous mappings; `pgoff`
+    /// is the file offset in pages (zero for anonymous memory).
+    ///
+    /// # Errors
+    /// `NoSpace` when nothing fits or a fixed address runs past the task size; `Invalid` for
+    /// an unaligned fixed address.
+    pub(crate) fn get_unmapped_area(
+        &self,
+        addr: u64,
+        len: u64,
+        pgoff: u64,
+        flags: MapFlags,
+        anonymous_private: bool,
+    ) -> Result<u64, VmaError> {
+        let task_size = self.config.task_size;
+        if len > task_size {
+            return Err(VmaError::NoSpace);
+        }
+        let align_offset = pgoff << self.config.page_shift;
+        let addr = if flags.contains(MapFlags::FIXED) {
+            addr
+        } else if anonymous_private && self.config.thp_align && addr == 0 && len % self.config.pmd_size == 0 {
+            self.thp_get_unmapped_area(len)?
+        } else {
+            self.arch_get_unmapped_area(addr, len, align_offset)?
+        };
+        if addr > task_size - len {
+            return Err(VmaError::NoSpace);
+        }
+        if addr & (self.page_size() - 1) != 0 {
+            return Err(VmaError::Invalid);
+        }
+        Ok(addr)
+    }
+
+    /// `thp_get_unmapped_area_vmflags` for anonymous memory (file offset zero): search for
+    /// `len + PMD` bytes, then place the mapping on a PMD boundary inside them.
+    fn thp_get_unmapped_area(&self, len: u64) -> Result<u64, VmaError> {
+        let size = self.config.pmd_size;
+        if len < size {
+            return self.arch_get_unmapped_area(0, len, 0);
+        }
+        let padded = match len.checked_add(size) {
+            Some(p) => p,
+            None => return self.arch_get_unmapped_area(0, len, 0),
+        };
+        match self.arch_get_unmapped_area(0, padded, 0) {
+            Ok(ret) => {
+                let off_sub = 0u64.wrapping_sub(ret) & (size - 1);
+                if self.config.top_down && off_sub == 0 {
+                    Ok(ret + size)
+                } else {
+                    Ok(ret + off_sub)
+                }
+            }
+            Err(_) => self.arch_get_unmapped_area(0, len, 0),
+        }
+    }
+}
+
+/// The search length: the request plus the worst-case alignment and start gap.
+fn padded(info: AreaRequest) -> Result<u64, VmaError> {
+    info.length.checked_add(info.align_mask).and_then(|l| l.checked_add(info.start_gap)).ok_or(VmaError::NoSpace)
+}
