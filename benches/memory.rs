@@ -3,8 +3,10 @@
 //!
 //! `cargo bench --bench memory` (sizes as for the timing benches: `MAPLE_BENCH_QUICK`,
 //! `MAPLE_BENCH_SIZES`). It prints a table and writes `memory/results.json` under criterion's
-//! results directory, where the summary reads it. Values of 8 bytes (`u64`, what the kernel
-//! stores) and 24 bytes (`[u64; 3]`).
+//! results directory, where the summary reads it. Values of 8 bytes (`u64`), 24 bytes
+//! (`[u64; 3]`), and 8 bytes with a niche (`NonZeroU64`, standing for the pointers the kernel
+//! stores: `Option<Box<_>>`, `Option<&_>` and `Option<NonZeroU64>` take 8 bytes, so a leaf
+//! is 256 bytes instead of 384).
 
 mod common;
 
@@ -14,25 +16,34 @@ use maple_tree::MapleTree;
 use rangemap::RangeInclusiveMap;
 use std::alloc::System;
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 
 #[global_allocator]
 static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 
 /// The value types measured.
 trait Value: Clone + Eq + 'static {
-    const BYTES: usize;
+    /// How the value is named in the results: its size, and whether `Option` of it is free.
+    const KIND: &'static str;
     fn of(i: usize) -> Self;
 }
 
 impl Value for u64 {
-    const BYTES: usize = 8;
+    const KIND: &'static str = "8";
     fn of(i: usize) -> Self {
         i as u64
     }
 }
 
+impl Value for NonZeroU64 {
+    const KIND: &'static str = "8 (niche)";
+    fn of(i: usize) -> Self {
+        NonZeroU64::new(i as u64 + 1).expect("not zero")
+    }
+}
+
 impl Value for [u64; 3] {
-    const BYTES: usize = 24;
+    const KIND: &'static str = "24";
     fn of(i: usize) -> Self {
         [i as u64; 3]
     }
@@ -48,10 +59,24 @@ fn held<R>(build: impl FnOnce() -> R) -> usize {
     bytes
 }
 
+/// `empty` with `items` put in, in the order of `idx`.
+fn built<V: Value, S>(
+    items: &[(u64, u64, V)],
+    idx: &[usize],
+    mut empty: S,
+    mut put: impl FnMut(&mut S, u64, u64, V),
+) -> S {
+    for &i in idx {
+        let (first, last, ref value) = items[i];
+        put(&mut empty, first, last, value.clone());
+    }
+    empty
+}
+
 struct Row {
     structure: &'static str,
     build: &'static str,
-    value_bytes: usize,
+    value: &'static str,
     n: usize,
     bytes: usize,
 }
@@ -59,56 +84,17 @@ struct Row {
 fn measure<V: Value>(n: usize, rows: &mut Vec<Row>) {
     let ranges = gen_ranges(n, SEED);
     let items: Vec<(u64, u64, V)> = ranges.iter().enumerate().map(|(i, &(f, l))| (f, l, V::of(i))).collect();
-    let mut push = |structure, build, bytes| rows.push(Row { structure, build, value_bytes: V::BYTES, n, bytes });
+    let mut push = |structure, build, bytes| rows.push(Row { structure, build, value: V::KIND, n, bytes });
     for (build, order) in [("random", Order::Random), ("ascending", Order::Ascending)] {
         let idx = order.indices(n, SEED);
-        push(
-            "maple",
-            build,
-            held(|| {
-                let mut t = MapleTree::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    t.store_range(f, l, v.clone()).expect("out of memory");
-                }
-                t
-            }),
-        );
-        push(
-            "maple-alloc",
-            build,
-            held(|| {
-                let mut t = MapleTree::new_alloc();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    t.store_range(f, l, v.clone()).expect("out of memory");
-                }
-                t
-            }),
-        );
-        push(
-            "btree",
-            build,
-            held(|| {
-                let mut m = BTreeMap::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    m.insert(f, (l, v.clone()));
-                }
-                m
-            }),
-        );
+        let store = |t: &mut MapleTree<V>, f, l, v| t.store_range(f, l, v).expect("out of memory");
+        push("maple", build, held(|| built(&items, &idx, MapleTree::new(), store)));
+        push("maple-alloc", build, held(|| built(&items, &idx, MapleTree::new_alloc(), store)));
+        push("btree", build, held(|| built(&items, &idx, BTreeMap::new(), |m, f, l, v| drop(m.insert(f, (l, v))))));
         push(
             "rangemap",
             build,
-            held(|| {
-                let mut m = RangeInclusiveMap::new();
-                for &i in &idx {
-                    let (f, l, ref v) = items[i];
-                    m.insert(f..=l, v.clone());
-                }
-                m
-            }),
+            held(|| built(&items, &idx, RangeInclusiveMap::new(), |m, f, l, v| m.insert(f..=l, v))),
         );
     }
     push(
@@ -126,12 +112,13 @@ fn main() {
     let mut rows = Vec::new();
     for &n in &sizes {
         measure::<u64>(n, &mut rows);
+        measure::<NonZeroU64>(n, &mut rows);
         measure::<[u64; 3]>(n, &mut rows);
     }
-    println!("{:<12} {:<10} {:>6} {:>8} {:>12} {:>8}", "structure", "build", "value", "N", "bytes", "B/range");
+    println!("{:<12} {:<10} {:>10} {:>8} {:>12} {:>8}", "structure", "build", "value B", "N", "bytes", "B/range");
     for r in &rows {
         let per = r.bytes as f64 / r.n as f64;
-        println!("{:<12} {:<10} {:>5}B {:>8} {:>12} {:>8.1}", r.structure, r.build, r.value_bytes, r.n, r.bytes, per);
+        println!("{:<12} {:<10} {:>10} {:>8} {:>12} {:>8.1}", r.structure, r.build, r.value, r.n, r.bytes, per);
     }
     if !benching {
         return;
@@ -140,7 +127,7 @@ fn main() {
         .iter()
         .map(|r| {
             serde_json::json!({
-                "structure": r.structure, "build": r.build, "value_bytes": r.value_bytes,
+                "structure": r.structure, "build": r.build, "value": r.value,
                 "n": r.n, "bytes": r.bytes,
             })
         })

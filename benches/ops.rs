@@ -407,52 +407,60 @@ fn gap_search(c: &mut Criterion, d: &Data, map: &BTree) {
     let never = 17 * PAGE;
     check_search(d, &tree, map, fits);
     check_search(d, &tree, map, never);
-    {
-        let mut g = c.benchmark_group("gap-lowest");
-        g.bench_function(id::<Maple>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| tree.empty_area(black_box(q.next()), end, fits).ok())
-        });
-        g.bench_function(id::<BTree>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| btree_scan_lowest(map, black_box(q.next()), end, fits))
-        });
-        lookup_in_alloc_tree(&mut g, &tree, d);
-        g.finish();
-    }
-    {
-        let mut g = c.benchmark_group("gap-highest");
-        g.bench_function(id::<Maple>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| tree.empty_area_rev(BASE, black_box(q.next()), fits).ok())
-        });
-        g.bench_function(id::<BTree>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| btree_scan_highest(map, BASE, black_box(q.next()), fits))
-        });
-        lookup_in_alloc_tree(&mut g, &tree, d);
-        g.finish();
-    }
-    {
-        let mut g = c.benchmark_group("gap-nofit");
-        g.bench_function(id::<Maple>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| tree.empty_area(black_box(q.next()), end, never).ok())
-        });
-        g.bench_function(id::<BTree>(d), |b| {
-            let mut q = Cycle::new(&d.uniform);
-            b.iter(|| btree_scan_lowest(map, black_box(q.next()), end, never))
-        });
-        lookup_in_alloc_tree(&mut g, &tree, d);
-        g.finish();
-    }
+    gap_group(
+        c,
+        "gap-lowest",
+        d,
+        &tree,
+        map,
+        |t, a| t.empty_area(a, end, fits).ok(),
+        |m, a| btree_scan_lowest(m, a, end, fits),
+    );
+    gap_group(
+        c,
+        "gap-highest",
+        d,
+        &tree,
+        map,
+        |t, a| t.empty_area_rev(BASE, a, fits).ok(),
+        |m, a| btree_scan_highest(m, BASE, a, fits),
+    );
+    gap_group(
+        c,
+        "gap-nofit",
+        d,
+        &tree,
+        map,
+        |t, a| t.empty_area(a, end, never).ok(),
+        |m, a| btree_scan_lowest(m, a, end, never),
+    );
 }
 
-fn lookup_in_alloc_tree(g: &mut Group, tree: &Maple, d: &Data) {
+/// One free-range search from each address of the uniform stream: ours, the `BTreeMap`
+/// scan, and a point lookup in the same allocation tree.
+fn gap_group(
+    c: &mut Criterion,
+    name: &str,
+    d: &Data,
+    tree: &Maple,
+    map: &BTree,
+    ours: impl Fn(&Maple, u64) -> Option<u64>,
+    scan: impl Fn(&BTree, u64) -> Option<u64>,
+) {
+    let mut g = c.benchmark_group(name);
+    g.bench_function(id::<Maple>(d), |b| {
+        let mut q = Cycle::new(&d.uniform);
+        b.iter(|| ours(tree, black_box(q.next())))
+    });
+    g.bench_function(id::<BTree>(d), |b| {
+        let mut q = Cycle::new(&d.uniform);
+        b.iter(|| scan(map, black_box(q.next())))
+    });
     g.bench_function(BenchmarkId::new("maple-lookup", d.n), |b| {
         let mut q = Cycle::new(&d.hits);
         b.iter(|| tree.load(black_box(q.next())).copied())
     });
+    g.finish();
 }
 
 /// The three structures must answer alike, or the comparison means nothing: checked on a

@@ -131,14 +131,16 @@ impl Runs {
         median(self.0.iter().filter_map(|r| r.get(&(w.into(), s.into(), n)).copied()).collect())
     }
 
-    /// Median over runs of ours / `base` within each run, and the spread (max - min) / median.
+    /// Median over runs of ours / `base` within each run, and the spread (max - min) / median
+    /// (NaN when a single run has both).
     fn ratio(&self, w: &str, ours: &str, base: &str, n: u64) -> Option<(f64, f64)> {
         let key = |s: &str| (w.to_string(), s.to_string(), n);
         let ratios: Vec<f64> = self.0.iter().filter_map(|r| Some(r.get(&key(ours))? / r.get(&key(base))?)).collect();
         let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = ratios.iter().copied().fold(0.0, f64::max);
+        let single = ratios.len() == 1;
         let m = median(ratios)?;
-        Some((m, (hi - lo) / m))
+        Some((m, if single { f64::NAN } else { (hi - lo) / m }))
     }
 
     fn sizes(&self) -> BTreeSet<u64> {
@@ -169,15 +171,15 @@ fn fmt_n(n: u64) -> String {
 fn fmt_ratio(r: Option<(f64, f64)>, runs: usize) -> String {
     match r {
         None => "–".into(),
-        Some((m, spread)) if runs > 1 => format!("{m:.2}× (±{:.0}%)", spread * 50.0),
+        Some((m, spread)) if runs > 1 && !spread.is_nan() => format!("{m:.2}× (±{:.0}%)", spread * 50.0),
         Some((m, _)) => format!("{m:.2}×"),
     }
 }
 
 /// Bytes per range of one memory row.
-fn memory_per_range(memory: &Value, structure: &str, build: &str, value_bytes: u64, n: u64) -> Option<f64> {
+fn memory_per_range(memory: &Value, structure: &str, build: &str, value: &str, n: u64) -> Option<f64> {
     memory.as_array()?.iter().find_map(|r| {
-        (r["structure"] == structure && r["build"] == build && r["value_bytes"] == value_bytes && r["n"] == n)
+        (r["structure"] == structure && r["build"] == build && r["value"] == value && r["n"] == n)
             .then(|| r["bytes"].as_f64().unwrap_or(0.0) / n as f64)
     })
 }
@@ -198,7 +200,7 @@ fn bars_table(runs: &Runs, memory: &Value, out: &mut String) {
     let mem = |vb, n| {
         Some(memory_per_range(memory, "maple", "random", vb, n)? / memory_per_range(memory, "btree", "random", vb, n)?)
     };
-    for (vb, bar) in [(8, Some(1.3)), (24, None)] {
+    for (vb, bar) in [("8", Some(1.3)), ("24", None), ("8 (niche)", None)] {
         let (m5, m6) = (mem(vb, 100_000), mem(vb, 1_000_000));
         let show = |m: Option<f64>| m.map_or("–".into(), |m| format!("{m:.2}×"));
         let met = match (bar, m5, m6) {
@@ -210,7 +212,12 @@ fn bars_table(runs: &Runs, memory: &Value, out: &mut String) {
         let must = bar.map_or("–".into(), |b| format!("≤ {b}×"));
         let _ = writeln!(
             out,
-            "| memory per range, {vb}-byte values, both built by random inserts | {must} | {} | {} | {met} |",
+            "| memory per range, {}, both built by random inserts | {must} | {} | {} | {met} |",
+            match vb {
+                "8" => "8-byte values (`u64`)",
+                "24" => "24-byte values (`[u64; 3]`)",
+                _ => "8-byte values with a niche (`NonZeroU64`, like the kernel's pointers)",
+            },
             show(m5),
             show(m6)
         );
@@ -272,25 +279,25 @@ fn memory_table(memory: &Value, out: &mut String) {
         return;
     };
     let sizes: BTreeSet<u64> = rows.iter().filter_map(|r| r["n"].as_u64()).collect();
-    let mut kinds: Vec<(String, String, u64)> = Vec::new();
+    let mut kinds: Vec<(String, String, String)> = Vec::new();
     for r in rows {
         let kind = (
             r["structure"].as_str().unwrap_or_default().to_string(),
             r["build"].as_str().unwrap_or_default().to_string(),
-            r["value_bytes"].as_u64().unwrap_or_default(),
+            r["value"].as_str().unwrap_or_default().to_string(),
         );
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
     }
-    kinds.sort_by(|a, b| (a.2, &a.0, &a.1).cmp(&(b.2, &b.0, &b.1)));
+    kinds.sort_by(|a, b| (&a.2, &a.0, &a.1).cmp(&(&b.2, &b.0, &b.1)));
     let head: Vec<String> = sizes.iter().map(|&n| format!("N={}", fmt_n(n))).collect();
     let _ = writeln!(out, "| structure | build | value | {} |", head.join(" | "));
     let _ = writeln!(out, "|---|---|---:|{}", "---:|".repeat(sizes.len()));
     for (s, b, vb) in &kinds {
         let cells: Vec<String> = sizes
             .iter()
-            .map(|&n| memory_per_range(memory, s, b, *vb, n).map_or("–".into(), |x| format!("{x:.1} B")))
+            .map(|&n| memory_per_range(memory, s, b, vb, n).map_or("–".into(), |x| format!("{x:.1} B")))
             .collect();
         let _ = writeln!(out, "| {s} | {b} | {vb} B | {} |", cells.join(" | "));
     }
@@ -330,6 +337,8 @@ fn plot(runs: &Runs, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .build_cartesian_2d((xmin * 0.7..xmax * 1.4).log_scale(), (ymin * 0.7..ymax * 1.4).log_scale())?;
     chart
         .configure_mesh()
+        .light_line_style(RGBColor(242, 242, 242))
+        .y_labels(12)
         .x_desc("N (ranges stored)")
         .y_desc("ns per lookup")
         .x_label_formatter(&|x| format!("{x:.0e}"))

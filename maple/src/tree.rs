@@ -313,7 +313,7 @@ impl<T: Clone> MapleTree<T> {
             }
         }
         let mut plan = Plan::EMPTY;
-        write::classify_into(self, first, last, entry.is_none(), &mut plan);
+        write::classify_into(self, first, last, entry.is_none(), &mut plan, false);
         self.write_planned(&plan, entry)
     }
 
@@ -420,10 +420,19 @@ impl<T: Clone> MapleTree<T> {
     /// that cannot be allocated; the tree is unchanged then.
     #[doc(alias = "mtree_erase")]
     pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
-        match self.load_range(index) {
-            None => Ok(None),
-            Some((range, _)) => self.write(*range.start(), *range.end(), None),
+        if self.root == NO_NODE {
+            return Ok(None);
         }
+        // One walk: the path that finds the range is the store's left path.
+        let mut plan = Plan::EMPTY;
+        plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
+        let lv = *plan.left.leaf();
+        if self.arena.leaf(lv.node).slots[lv.offset()].is_none() {
+            return Ok(None);
+        }
+        let (first, last) = plan.left.leaf_slot_range(&self.arena);
+        write::classify_into(self, first, last, true, &mut plan, true);
+        self.write_planned(&plan, None)
     }
 
     /// A structural copy of the tree (node for node, no re-insertion), or

@@ -325,7 +325,9 @@ pub enum Advice {
     HugePage,
     /// `MADV_NOHUGEPAGE`.
     NoHugePage,
-    /// `MADV_DONTNEED` and other advices that only drop or prefetch pages.
+    /// `MADV_DONTNEED` and other advices that only drop or prefetch pages: no VMA changes;
+    /// only a hole in the range is reported. (Linux also refuses `MADV_DONTNEED` on locked
+    /// or PFN-map VMAs with EINVAL; that per-advice check is not modelled.)
     PagesOnly,
 }
 

@@ -25,7 +25,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// address, shared grows-down anonymous, no file without `ANONYMOUS`), `NoSpace`
     /// (nothing fits, or the range passes the task size), `Overflow` (offset + length wraps),
     /// `MapCountExceeded` (`map_count > max_map_count`, or a `FIXED` mapping strictly inside a
-    /// VMA at the limit), `Exists`, `Access` (shared writable mapping of a read-only file),
+    /// VMA at the limit), `Permission` (a fixed address below `mmap_min_addr`), `Exists`, `Access` (shared writable mapping of a read-only file),
     /// `OutOfMemory`. Nothing changes on error.
     ///
     /// ```

@@ -172,7 +172,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return Err(VmaError::NoSpace);
         }
         let target = self.new_area(addr, new_len, addr, false)?;
-        let mut edit = self.edit(addr.min(target), (addr + old_len).max(target + new_len));
+        let mut edit = self.edit_pair((addr, addr + old_len), (target, target + new_len));
         let result = self.move_vma(&mut edit, addr, old_len, new_len, target, flags);
         self.commit(edit)?;
         result
@@ -213,7 +213,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     ) -> Result<u64, VmaError> {
         let fixed = flags.contains(MremapFlags::FIXED);
         let target = if fixed { new_addr } else { self.new_area(addr, new_len, new_addr, false)? };
-        let mut edit = self.edit(addr.min(target), (addr + old_len).max(target + new_len));
+        let mut edit = self.edit_pair((addr, addr + old_len), (target, target + new_len));
         let result = self.plan_mremap_to(&mut edit, addr, old_len, new_len, flags, target);
         self.commit(edit)?;
         result
@@ -247,7 +247,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// gaps between them. A failure on a later VMA keeps the earlier ones moved (as Linux).
     fn remap_move(&mut self, start: u64, len: u64, new_addr: u64, flags: MremapFlags) -> Result<u64, VmaError> {
         let end = start + len;
-        let mut edit = self.edit(start.min(new_addr), end.max(new_addr + len));
+        let mut edit = self.edit_pair((start, end), (new_addr, new_addr + len));
         let result = self.plan_remap_move(&mut edit, start, end, new_addr, flags);
         self.commit(edit)?;
         result

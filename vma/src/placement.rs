@@ -138,7 +138,7 @@ impl<D, P> AddressSpace<D, P> {
     ///
     /// # Errors
     /// `NoSpace` when nothing fits or a fixed address runs past the task size; `Invalid` for
-    /// an unaligned fixed address.
+    /// an unaligned fixed address; `Permission` for an address below `mmap_min_addr`.
     pub(crate) fn get_unmapped_area(
         &self,
         addr: u64,
@@ -164,6 +164,10 @@ impl<D, P> AddressSpace<D, P> {
         }
         if addr & (self.page_size() - 1) != 0 {
             return Err(VmaError::Invalid);
+        }
+        // security_mmap_addr: below mmap_min_addr only with CAP_SYS_RAWIO (not modelled).
+        if addr < self.config.mmap_min_addr {
+            return Err(VmaError::Permission);
         }
         Ok(addr)
     }

@@ -42,7 +42,7 @@ fn crowded(vmas: u64) -> AddressSpace {
     let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
     for i in 0..vmas {
         let prot = if i % 2 == 0 { Prot::READ } else { Prot::READ | Prot::WRITE };
-        mm.mmap(BASE - (vmas - i) * 2 * PS, PS, prot, fixed, None).unwrap();
+        mm.mmap(BASE + (common::AREA_PAGES + 64 + 2 * i) * PS, PS, prot, fixed, None).unwrap();
     }
     mm
 }
@@ -52,7 +52,7 @@ fn every_operation_is_atomic_under_out_of_memory() {
     let files = files();
     let mut failure_points = 0;
     let mut ops = 0;
-    for (seed, background) in [(1, 0), (2, 40), (3, 300)] {
+    for (seed, background) in [(1, 0), (2, 40), (3, 300), (4, 8), (5, 120), (6, 0)] {
         let mut rng = SmallRng::seed_from_u64(seed);
         let mut mm = crowded(background);
         for _ in 0..400 {

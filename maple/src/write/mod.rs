@@ -102,13 +102,21 @@ pub(crate) fn deficient(len: usize, depth: usize, max: u64) -> bool {
 #[doc(alias = "mas_wr_store_type")]
 pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool) -> Plan {
     let mut plan = Plan::EMPTY;
-    classify_into(tree, first, last, is_null, &mut plan);
+    classify_into(tree, first, last, is_null, &mut plan, false);
     plan
 }
 
 /// [`classify`] into an existing plan, so that the two paths it holds are written in place
-/// rather than copied (a write's hot path).
-pub(crate) fn classify_into<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool, plan: &mut Plan) {
+/// rather than copied (a write's hot path). With `walked`, `plan.left` already leads to the
+/// slot holding `first` in a tree that is not empty (an erase found it so).
+pub(crate) fn classify_into<T>(
+    tree: &MapleTree<T>,
+    first: u64,
+    last: u64,
+    is_null: bool,
+    plan: &mut Plan,
+    walked: bool,
+) {
     debug_assert!(first <= last);
     let arena = &tree.arena;
     (plan.first, plan.last, plan.index) = (first, last, first);
@@ -128,7 +136,10 @@ pub(crate) fn classify_into<T>(tree: &MapleTree<T>, first: u64, last: u64, is_nu
         return;
     }
     let height = usize::from(tree.height);
-    plan.left.walk_in_place(arena, tree.root, height, first);
+    if !walked {
+        plan.left.walk_in_place(arena, tree.root, height, first);
+    }
+    debug_assert!((plan.left.leaf_slot_range(arena).0..=plan.left.leaf_slot_range(arena).1).contains(&first));
     if last <= plan.left.leaf().max {
         plan.right.copy_from(&plan.left);
         let leaf = plan.right.leaf_mut();

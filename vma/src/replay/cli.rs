@@ -16,6 +16,7 @@ const USAGE: &str = "\
 usage: maple-vma replay [--maps START] [--pid P] [--place] [--json] [--check END] [--keep-going]
                         [--validate] [--model vma|pages] LOG
        maple-vma parse [--keep-going] LOG
+       maple-vma demo [replay options]
 
 replay   replays the memory system calls of one address space recorded in LOG, a log of
          `strace -f -y -e trace=%memory,%process -o LOG PROGRAM`, and prints its final
@@ -33,7 +34,12 @@ replay   replays the memory system calls of one address space recorded in LOG, a
                          `pages`, a page-granular model that knows no merge rules (an
                          oracle for the pages, not for VMA boundaries)
 parse    parses LOG and prints what it holds.
+demo     replays the bundled trace of python3 importing modules (data/traces/python3 in the
+         source tree) with --place and --check against the layout the kernel produced.
 Files ending in .gz are decompressed.";
+
+/// The process of the bundled python3 trace that `demo` replays.
+const DEMO_PID: u32 = 3473;
 
 /// Parsed command-line arguments.
 #[derive(Debug, Default)]
@@ -53,10 +59,20 @@ struct Args {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args { command: args.next().ok_or("no command")?, model: "vma".into(), ..Args::default() };
-    if !matches!(parsed.command.as_str(), "replay" | "parse") {
+    if !matches!(parsed.command.as_str(), "replay" | "parse" | "demo") {
         return Err(format!("unknown command `{}`", parsed.command));
     }
     let mut logs = Vec::new();
+    if parsed.command == "demo" {
+        // The README's first command: the bundled python3 trace, checked against the kernel.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/traces/python3");
+        parsed.command = "replay".into();
+        parsed.maps = Some(format!("{dir}/{DEMO_PID}.start.maps.gz"));
+        parsed.check = Some(format!("{dir}/{DEMO_PID}.end.maps.gz"));
+        parsed.pid = Some(DEMO_PID);
+        parsed.place = true;
+        logs.push(format!("{dir}/strace.log.gz"));
+    }
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -101,7 +117,7 @@ pub(crate) fn read_text(path: &str) -> Result<String, String> {
     Ok(text)
 }
 
-fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
+pub(crate) fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
     parse_maps(&read_text(path)?).map_err(|error| format!("{path}: {error}"))
 }
 
@@ -136,7 +152,7 @@ impl Progress {
 }
 
 /// Parses a whole log; with `keep_going`, errors are collected instead of ending it.
-fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Vec<ParseError>), ParseError> {
+pub(crate) fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Vec<ParseError>), ParseError> {
     let mut parser = Parser::new();
     let mut events = Vec::new();
     let mut errors = Vec::new();
@@ -159,6 +175,15 @@ fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Ve
     }
     errors.extend(unfinished);
     Ok((events, parser.stats().clone(), errors))
+}
+
+/// File identities (device, inode) by path, from the files mapped in the given layouts.
+pub(crate) fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsEntry>) -> Files {
+    let mut files = Files::new();
+    for entry in layouts.filter(|entry| entry.inode != 0) {
+        files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
+    }
+    files
 }
 
 /// Runs the command line; returns the exit code.
@@ -192,12 +217,7 @@ fn run(args: &Args) -> Result<i32, String> {
     }
     let start = args.maps.as_deref().map(read_maps).transpose()?;
     let end = args.check.as_deref().map(read_maps).transpose()?;
-    let mut files = Files::new();
-    for entry in start.iter().chain(end.iter()).flatten() {
-        if entry.inode != 0 {
-            files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
-        }
-    }
+    let files = files_of(start.iter().chain(end.iter()).flatten());
     let options = Options {
         pid: args.pid,
         start,
@@ -284,6 +304,12 @@ mod tests {
         assert!(args(&["frobnicate", "log"]).unwrap_err().contains("unknown command"));
         assert!(args(&["replay", "a", "b"]).unwrap_err().contains("one LOG"));
         assert_eq!(args(&["replay", "log"]).unwrap().model, "vma");
+        let demo = args(&["demo", "--json"]).unwrap();
+        assert!(demo.place && demo.json && demo.command == "replay" && demo.pid == Some(DEMO_PID));
+        for file in [&demo.log, demo.maps.as_ref().unwrap(), demo.check.as_ref().unwrap()] {
+            assert!(std::path::Path::new(file).exists(), "{file}");
+        }
+        assert!(args(&["demo", "other.log"]).unwrap_err().contains("one LOG"));
         assert_eq!(args(&["replay", "--model", "pages", "log"]).unwrap().model, "pages");
         assert!(args(&["replay", "--model", "x", "log"]).unwrap_err().contains("neither"));
     }

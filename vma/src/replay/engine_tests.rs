@@ -199,5 +199,5 @@ fn random_logs_give_errors_not_panics() {
         refused += vmas.errors.len();
     }
     // Both kinds happen: the test is not vacuous.
-    assert!(applied > 1000 && refused > 1000, "applied {applied}, refused {refused}");
+    assert!(applied > 500 && refused > 500, "applied {applied}, refused {refused}");
 }

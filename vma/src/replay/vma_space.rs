@@ -17,6 +17,9 @@
 //!   what they relocate or move (RELRO, realloc), and the kernel's decision depends on it.
 //! * **Files.** The log names files by path only: each path is one open file description,
 //!   with the device and inode the start or end layout shows for it.
+//! * **Failed calls** are replayed with their logged arguments and must fail with the
+//!   kernel's errno (for the errors a layout decides: `EINVAL`, `ENOMEM`, `EEXIST`,
+//!   `EFAULT`); what Linux applies before failing is kept.
 //! * **Special names.** `[vdso]`, `[vvar]`... come from the start layout by address; the
 //!   `[vsyscall]` gate area (above the task size, not a VMA) is shown as it was.
 
@@ -131,15 +134,16 @@ impl VmaSpace {
         }
     }
 
-    fn mmap(&mut self, call: &Call, ret: u64, place: bool, files: &Files) -> Result<Option<u64>, String> {
-        let Call::Mmap { addr, len, prot, flags, fd, path, offset } = call else { unreachable!() };
+    /// The protection, flags and file of a logged mmap, as the VMA manager takes them.
+    fn mmap_args(&mut self, call: &Call, files: &Files) -> (Prot, MapFlags, Option<(Arc<FileRef>, u64)>) {
+        let Call::Mmap { prot, flags, fd, path, offset, .. } = call else { unreachable!() };
         let prot = Prot::from_bits_retain((*prot & 0x7) as u32);
-        let shared = flags & MAP_SHARED_VALIDATE != 2;
         let mut map_flags = MapFlags::from_bits_retain(*flags as u32 & MapFlags::ALL.bits());
-        if shared {
+        // MAP_SHARED_VALIDATE is MAP_SHARED with both sharing bits set.
+        if flags & MAP_SHARED_VALIDATE == MAP_SHARED_VALIDATE {
             map_flags.remove(MapFlags::PRIVATE);
-            map_flags.insert(MapFlags::SHARED);
         }
+        let shared = map_flags.contains(MapFlags::SHARED);
         let file = if map_flags.contains(MapFlags::ANONYMOUS) {
             None
         } else {
@@ -147,6 +151,12 @@ impl VmaSpace {
             let writable = !shared || prot.contains(Prot::WRITE);
             Some((self.file(&name, files.get(&name), writable), *offset / PAGE))
         };
+        (prot, map_flags, file)
+    }
+
+    fn mmap(&mut self, call: &Call, ret: u64, place: bool, files: &Files) -> Result<Option<u64>, String> {
+        let Call::Mmap { addr, len, flags, .. } = call else { unreachable!() };
+        let (prot, map_flags, file) = self.mmap_args(call, files);
         let kernel_placed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0;
         let len = *len;
         self.counted(&[(ret, ret.saturating_add(len))], |space| {
@@ -216,6 +226,59 @@ impl VmaSpace {
             return Err(format!("the break is {got:x}, the kernel's {ret:x}"));
         }
         Ok(())
+    }
+}
+
+impl VmaSpace {
+    /// Runs `call` with its logged arguments; `None` if the VMA manager has no such call.
+    fn run_logged(&mut self, call: &Call, files: &Files) -> Option<Result<(), VmaError>> {
+        let result = match *call {
+            Call::Mmap { addr, len, .. } => {
+                let (prot, flags, file) = self.mmap_args(call, files);
+                self.mm.mmap(addr, len, prot, flags, file).map(drop)
+            }
+            Call::Munmap { addr, len } => self.mm.munmap(addr, len),
+            Call::Mprotect { addr, len, prot } => {
+                self.mm.mprotect(addr, len, Prot::from_bits_retain((prot & 0x7) as u32))
+            }
+            Call::Mremap { addr, old_len, new_len, flags, new_addr } => {
+                self.mm.mremap(addr, old_len, new_len, MremapFlags::from_bits_retain(flags as u32), new_addr).map(drop)
+            }
+            Call::Madvise { addr, len, advice } => {
+                let advice = i32::try_from(advice).ok().and_then(Advice::from_raw)?;
+                self.mm.madvise(addr, len, advice)
+            }
+            Call::Mlock { addr, len, flags } => self.mm.mlock(addr, len, flags & 1 != 0),
+            Call::Munlock { addr, len } => self.mm.munlock(addr, len),
+            _ => return None,
+        };
+        Some(result)
+    }
+
+    /// A call that failed in the kernel with `errno`: replayed with its logged arguments, it
+    /// must fail the same way, and what Linux applies before failing (mprotect, mlock or
+    /// madvise stopping at a hole) is kept. Failures that depend on what an address space
+    /// does not hold (`EBADF`, `EACCES`, `EAGAIN` from limits...) are not compared.
+    fn apply_failed(&mut self, call: &Call, errno: &str, files: &Files) -> Result<(), String> {
+        let expected = match errno {
+            "EINVAL" => 22,
+            "ENOMEM" => 12,
+            "EEXIST" => 17,
+            "EFAULT" => 14,
+            _ => return Ok(()),
+        };
+        let before = self.mm.clone();
+        match self.run_logged(call, files) {
+            None => Ok(()),
+            Some(Err(error)) if error.errno() == expected => Ok(()),
+            outcome => {
+                self.mm = before;
+                match outcome {
+                    Some(Err(error)) => Err(format!("the kernel failed with {errno}, the VMA manager with {error}")),
+                    _ => Err(format!("the kernel failed with {errno}, the VMA manager succeeded")),
+                }
+            }
+        }
     }
 }
 
@@ -331,7 +394,7 @@ impl Space for VmaSpace {
     fn apply(&mut self, call: &Call, ret: &Ret, place: bool, files: &Files) -> Result<Option<u64>, String> {
         let value = match ret {
             Ret::Value(value) => *value,
-            Ret::Error(_) => return Ok(None),
+            Ret::Error(errno) => return self.apply_failed(call, errno, files).map(|()| None),
             Ret::Unknown => return Err("the call's result is unknown".into()),
         };
         match call {

@@ -84,8 +84,21 @@ fn refusals_and_failed_calls() {
     let mut space = space();
     let error = apply(&mut space, "1 munmap(0x1001, 4096) = 0", false).unwrap_err();
     assert!(error.starts_with("the VMA manager refused what the kernel did: "), "{error}");
-    // A call that failed in the kernel changes nothing.
+    // A call that failed in the kernel fails the same way here, and changes nothing.
     let line = "1 mprotect(0x10000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)";
+    assert_eq!(apply(&mut space, line, false), Ok(None));
+    assert_eq!(print(&space.layout()), START);
+    // A failure the VMA manager does not reproduce is reported, and changes nothing either.
+    let line = "1 munmap(0x400000, 4096) = -1 EINVAL (Invalid argument)";
+    let error = apply(&mut space, line, false).unwrap_err();
+    assert_eq!(error, "the kernel failed with EINVAL, the VMA manager succeeded");
+    assert_eq!(print(&space.layout()), START);
+    let line = "1 munmap(0x400001, 4096) = -1 ENOMEM (Cannot allocate memory)";
+    assert!(apply(&mut space, line, false)
+        .unwrap_err()
+        .starts_with("the kernel failed with ENOMEM, the VMA manager with "));
+    // Failures that depend on more than the layout are not compared.
+    let line = "1 mmap(NULL, 4096, PROT_READ, MAP_SHARED, 9</f>, 0) = -1 EACCES (Permission denied)";
     assert_eq!(apply(&mut space, line, false), Ok(None));
     assert_eq!(print(&space.layout()), START);
     let error = apply(&mut space, "1 brk(0x3c100000) = 0x3c200000", false).unwrap_err();
@@ -129,4 +142,17 @@ fn dropping_write_permission_counts_as_written() {
         .map(|entry| (entry.start, entry.end))
         .collect();
     assert_eq!(pieces, [(0x7e00_0001_0000, 0x7e00_0001_1000), (0x7e00_0001_1000, 0x7e00_0001_2000)]);
+}
+
+#[test]
+fn a_failure_keeps_what_linux_applied_before_it() {
+    // mprotect across a hole: ENOMEM, but the VMA before the hole has been changed.
+    let mut space = space();
+    let line = "1 mprotect(0x53e000, 0x3c000000, PROT_READ) = -1 ENOMEM (Cannot allocate memory)";
+    assert_eq!(apply(&mut space, line, false), Ok(None));
+    let bss = space.layout().into_iter().find(|entry| entry.start == 0x53_e000).unwrap();
+    assert_eq!(bss.perms.to_string(), "r--p");
+    // MAP_FIXED_NOREPLACE over a mapping: EEXIST in both.
+    let line = "1 mmap(0x400000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0) = -1 EEXIST (File exists)";
+    assert_eq!(apply(&mut space, line, false), Ok(None));
 }

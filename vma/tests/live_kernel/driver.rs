@@ -113,7 +113,7 @@ impl Live {
         // so that a request the window cannot hold lands outside it and is skipped.
         let config = Config {
             mmap_base: self.win_end,
-            mmap_min_addr: self.win,
+            mmap_min_addr: self.guard_lo,
             legacy_base: self.win_end + PS,
             ..Config::default()
         };
