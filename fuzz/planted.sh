@@ -4,7 +4,7 @@
 # (MAPLE_PLANT=<letter>, see maple/src/plant.rs) from an empty corpus, one job, with a time
 # limit, and prints a table of the seconds to the first crash ("-" = not found in time).
 #
-#   fuzz/planted.sh [seconds per run (60)] [bugs (A C D E G H J)] [targets (all)]
+#   fuzz/planted.sh [seconds per run (60)] [bugs (A C D E F G H J)] [targets (all)]
 #
 # Env: SEED (libFuzzer -seed, default 1), CORPUS=seed to start from the checked-in corpus
 # instead of an empty one. Needs cargo-fuzz and a nightly toolchain. Each crashing input is
@@ -14,8 +14,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 limit=${1:-60}
-read -r -a bugs <<<"${2:-A C D E G H J}"
-read -r -a targets <<<"${3:-tree_ops cursor prealloc clone}"
+read -r -a bugs <<<"${2:-A C D E F G H J}"
+read -r -a targets <<<"${3:-tree_ops cursor prealloc clone alloc}"
 seed=${SEED:-1}
 
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')

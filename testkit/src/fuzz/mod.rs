@@ -38,6 +38,10 @@ use std::fmt::Debug;
 /// in bounded time.
 pub const MAX_OPS: usize = 400;
 
+/// `Fill` stops once the model holds this many entries: trees of four levels, while one input
+/// still runs in well under a second.
+pub const MAX_FILLED: usize = 3000;
+
 /// A key, resolved against the model's current entries when the operation runs.
 #[allow(missing_docs)] // fields are described in the variant docs
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,13 +166,14 @@ pub enum TreeOp {
     /// `find` and `find_rev` over a range.
     Find(Span),
     /// `count` stores of `width + 1` keys, `gap` keys apart, upwards from `first` (or
-    /// downwards): grows trees of several levels from a short input.
+    /// downwards): grows trees of several levels from a short input (up to [`MAX_FILLED`]
+    /// entries).
     Fill { first: Key, count: u8, width: u8, gap: u8, descending: bool },
     /// Erases `count` entries one by one from the lowest (or the highest) up (down): the
     /// collapsing rebalances of class D.
     EraseRun { count: u8, from_right: bool },
-    /// Rebuilds the tree with `from_sorted` (`from_sorted_alloc` for an allocation tree) from
-    /// the model (packed full nodes).
+    /// Checks the owning iterator both ways, then rebuilds the tree with `from_sorted`
+    /// (`from_sorted_alloc` for an allocation tree) from the model (packed full nodes).
     Rebuild,
     /// `clear`.
     Clear,
@@ -237,6 +242,9 @@ impl World {
                 let mut at = first.resolve(&self.model);
                 let step = u64::from(width) + u64::from(gap) + 1;
                 for _ in 0..count {
+                    if self.model.len() >= MAX_FILLED {
+                        break;
+                    }
                     let (first, last) = if descending {
                         (at.saturating_sub(u64::from(width)), at)
                     } else {
@@ -258,6 +266,14 @@ impl World {
                 Ok(())
             }
             TreeOp::Rebuild => {
+                // The owning iterator, both ways, on copies of the tree about to be replaced.
+                let want: Vec<_> = self.model.iter().map(|(r, v)| (r, *v)).collect();
+                if !self.tree.clone().into_iter().eq(want.iter().cloned()) {
+                    return Err("into_iter() differs from the model".into());
+                }
+                if !self.tree.clone().into_iter().rev().eq(want.iter().rev().cloned()) {
+                    return Err("into_iter().rev() differs from the model".into());
+                }
                 let ranges = self.model.iter().map(|(r, v)| (r, *v));
                 let tree = if self.tree.is_alloc() {
                     MapleTree::from_sorted_alloc(ranges)
