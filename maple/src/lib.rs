@@ -41,7 +41,7 @@
 //! * `std` (default): implements `std::error::Error`. Without it the crate is `no_std` and
 //!   needs only `alloc`.
 //! * `failure-injection`: **testing only**; lets tests make the N-th node allocation fail
-//!   ([`MapleTree::fail_nth_alloc`]).
+//!   (`MapleTree::fail_nth_alloc`).
 //! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
 //!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
 //!   fuzz campaigns find it. Implies `std`.
@@ -61,7 +61,7 @@
 extern crate alloc;
 
 mod bulk;
-mod cursor;
+pub mod cursor;
 mod error;
 mod gap;
 mod iter;

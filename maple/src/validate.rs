@@ -1,16 +1,16 @@
 //! The validator: checks every structural invariant and names the one that broke.
 //!
-//! | id | invariant | defined in |
+//! | id | invariant | owned by module |
 //! |---|---|---|
-//! | N1 | a reachable node is live: `1 <= len <= 16` (a free node has `len == 0`) | [`crate::node`] |
-//! | N2 | nothing after a node's end: pivots from `len - 1` on are the sentinel, slots and child links after `len` are empty | [`crate::node`] |
-//! | T1 | pivots ascend strictly and lie inside the node's implied limits | [`crate::tree`] |
-//! | T2 | all leaves at depth `height`; links point at live nodes of the right kind; each node linked once; live + free nodes = allocated nodes | [`crate::tree`] |
-//! | T3 | occupancy: at least 7 slots unless root or on the right spine | [`crate::tree`] |
-//! | T4 | NULL canonical form: no two adjacent NULL slots (across leaves too), no leaf but the last ends in NULL, an empty tree has no node | [`crate::tree`] |
-//! | T5 | the entry count equals the number of non-NULL slots | [`crate::tree`] |
-//! | G1 | allocation trees: each internal slot's gap equals the largest NULL range below that child, within its limits | [`crate::gap`] |
-//! | G2 | gaps after a node's end are 0; a tree that is not an allocation tree records no gap | [`crate::gap`] |
+//! | N1 | a reachable node is live: `1 <= len <= 16` (a free node has `len == 0`) | `node` (layout) |
+//! | N2 | nothing after a node's end: pivots from `len - 1` on are the sentinel, slots and child links after `len` are empty | `node` (layout) |
+//! | T1 | pivots ascend strictly and lie inside the node's implied limits | `tree` |
+//! | T2 | all leaves at depth `height`; links point at live nodes of the right kind; each node linked once; live + free nodes = allocated nodes | `tree` |
+//! | T3 | occupancy: at least 7 slots unless root or on the right spine | `tree` |
+//! | T4 | NULL canonical form: no two adjacent NULL slots (across leaves too), no leaf but the last ends in NULL, an empty tree has no node | `tree` |
+//! | T5 | the entry count equals the number of non-NULL slots | `tree` |
+//! | G1 | allocation trees: each internal slot's gap equals the largest NULL range below that child, within its limits | `gap` (allocation trees) |
+//! | G2 | gaps after a node's end are 0; a tree that is not an allocation tree records no gap | `gap` (allocation trees) |
 //!
 //! [`MapleTree::validate`] walks every node once (O(n)) and returns the first violation
 //! found, with the node's position and a dump of the node.

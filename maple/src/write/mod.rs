@@ -35,7 +35,8 @@ use crate::MapleTree;
 
 pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
 
-/// The kind of a store, as decided by [`classify`] (the kernel's `enum store_type`).
+/// The kind of a store, as decided when the store is classified (the kernel's
+/// `enum store_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[doc(alias = "store_type")]
 pub enum StoreType {
