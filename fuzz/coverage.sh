@@ -10,7 +10,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
-read -r -a targets <<<"${1:-tree_ops cursor prealloc clone alloc}"
+read -r -a targets <<<"${1:-tree_ops cursor prealloc clone alloc vma_ops}"
 
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
 llvm="$(rustc +nightly --print sysroot)/lib/rustlib/$triple/bin"

@@ -2,9 +2,9 @@
 //! (`fuzz/corpus/<target>/`), then seeded random inputs, so that CI fuzzes a little on every
 //! change without nightly or libFuzzer.
 //!
-//! `MAPLE_FUZZ_INPUTS=N` sets the number of random inputs per target (default 1000; five targets, so 5000 inputs in all).
+//! `MAPLE_FUZZ_INPUTS=N` sets the number of random inputs per target (default 1000; six targets, so 6000 inputs in all).
 
-use maple_suite::fuzz::{alloc, clone, cursor, prealloc, random_input, tree_ops};
+use maple_suite::fuzz::{alloc, clone, cursor, prealloc, random_input, tree_ops, vma_ops};
 use std::path::Path;
 
 type Target = fn(&[u8]) -> Result<(), String>;
@@ -70,4 +70,9 @@ fn clone_corpus_and_random() {
 #[test]
 fn alloc_corpus_and_random() {
     run("alloc", alloc::run);
+}
+
+#[test]
+fn vma_ops_corpus_and_random() {
+    run("vma_ops", vma_ops::run);
 }

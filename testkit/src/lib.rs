@@ -11,6 +11,8 @@
 //! * [`gaps`]: free-range searches and allocating writes checked against a brute-force scan
 //!   of the oracle's holes, and the differential run on allocation trees.
 //! * [`cursor_model`]: a model of the cursor state machine over the oracle's slots.
+//! * [`vma`]: address-space operations for the VMA manager, their generator, and the
+//!   page-granular oracle they are checked against (tests and the `vma_ops` fuzz target).
 //! * [`fuzz`]: the fuzz targets' inputs (`arbitrary`-derived operation enums) and
 //!   interpreters, one module per target, runnable on stable.
 
@@ -21,3 +23,4 @@ pub mod fuzz;
 pub mod gaps;
 pub mod ops;
 pub mod oracle;
+pub mod vma;

@@ -16,6 +16,7 @@
 //! | [`prealloc`] | [`RangeMap`] | preallocate-then-store and writes with the n-th allocation failing |
 //! | [`clone`] | two [`RangeMap`]s | structural clones, then diverging edits of both copies |
 //! | [`alloc`] | brute force over the [`RangeMap`]'s holes | allocation trees: gap searches, allocating writes |
+//! | [`vma_ops`] | the page-granular oracle of [`crate::vma::oracle`] | `maple_vma::AddressSpace` system calls (panics on a difference) |
 //!
 //! Keys ([`Key`]) are biased the way the kernel's bugs need: existing boundaries ±1, the
 //! edges 0, 1, 2 and `u64::MAX`−2..=`u64::MAX`, small keys that collide, and any key.
@@ -25,6 +26,7 @@ pub mod clone;
 pub mod cursor;
 pub mod prealloc;
 pub mod tree_ops;
+pub mod vma_ops;
 
 use crate::ops::{self, Op};
 use crate::oracle::RangeMap;
