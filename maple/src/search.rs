@@ -91,7 +91,9 @@ impl<T> MapleTree<T> {
         };
         // Only the slots that meet the window, in search order; each is first checked for
         // what is cheap (NULL, or a recorded gap that can hold the request).
-        let (lo, hi) = (slot_of(pivots, req.min).min(len - 1), slot_of(pivots, req.max).min(len - 1));
+        // (A node the window covers from its start, or to its end, needs no search there.)
+        let lo = if req.min <= min { 0 } else { slot_of(pivots, req.min).min(len - 1) };
+        let hi = if req.max >= max { len - 1 } else { slot_of(pivots, req.max).min(len - 1) };
         let mut i = if rev { hi } else { lo };
         loop {
             let candidate = if is_leaf {
