@@ -113,12 +113,10 @@ impl<T> MapleTree<T> {
                     }
                 }
             }
-            match (rev, i) {
-                (true, i) if i == lo => return None,
-                (false, i) if i == hi => return None,
-                (true, _) => i -= 1,
-                (false, _) => i += 1,
+            if i == if rev { lo } else { hi } {
+                return None;
             }
+            i = if rev { i - 1 } else { i + 1 };
         }
     }
 

@@ -305,6 +305,10 @@ impl<T: Clone> MapleTree<T> {
         if first > last {
             return Err(Error::Invalid);
         }
+        // A lean probe (no path bookkeeping) first. When it misses, the classification walks
+        // again; measured, that second walk (cache-warm) costs inserts less than building the
+        // full path up front would cost exact-fit stores (callgrind at 1e5: exact fit 272 vs
+        // 414 instructions, erase + re-insert 4,300 vs 4,110; criterion agrees).
         if entry.is_some() {
             if let Some((leaf, offset)) = self.value_slot_exactly(first, last) {
                 // Replacing one value by another over the same range changes neither the

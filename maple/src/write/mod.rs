@@ -140,7 +140,10 @@ pub(crate) fn classify_into<T>(
     if !walked {
         plan.left.walk_in_place(arena, tree.root, height, first);
     }
-    debug_assert!((plan.left.leaf_slot_range(arena).0..=plan.left.leaf_slot_range(arena).1).contains(&first));
+    debug_assert!({
+        let (start, end) = plan.left.leaf_slot_range(arena);
+        start <= first && first <= end
+    });
     if last <= plan.left.leaf().max {
         plan.right.copy_from(&plan.left);
         let leaf = plan.right.leaf_mut();
