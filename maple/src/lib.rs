@@ -60,6 +60,34 @@
 
 extern crate alloc;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`). Without the feature it expands to nothing at all, so the code around each
+/// site is the production code; with it, the change runs only while that bug is planted.
+///
+/// * `plant!('X' => statements)` runs the statements.
+/// * `plant!('X' => let name = value)` rebinds `name` to `value` (and leaves it as it was
+///   while another bug, or none, is planted).
+///
+/// Each site is one statement beside the correct code, never part of its conditions; the
+/// catalogue of bugs and the class each belongs to is in `docs/bug-classes.md`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => let $name:ident = $value:expr) => {
+        let $name = if $crate::plant::on($bug) { $value } else { $name };
+    };
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
 mod bulk;
 pub mod cursor;
 mod error;
@@ -81,20 +109,6 @@ pub use write::StoreType;
 
 #[cfg(feature = "planted-bugs")]
 pub mod plant;
-
-/// Whether the testing-only planted bug `bug` is active (module `plant`); always `false` without
-/// the `planted-bugs` feature, so the hooks compile away.
-#[inline(always)]
-pub(crate) fn planted(bug: char) -> bool {
-    #[cfg(feature = "planted-bugs")]
-    return plant::on(bug);
-    #[cfg(not(feature = "planted-bugs"))]
-    return {
-        let _ = bug;
-        false
-    };
-}
-
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

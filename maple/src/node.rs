@@ -146,14 +146,16 @@ impl<T> Leaf<T> {
     #[doc(alias = "mas_leaf_max_gap")]
     pub(crate) fn max_gap(&self, min: u64, max: u64) -> u64 {
         let len = self.len();
-        (0..len)
+        let gap = (0..len)
             .filter(|&i| self.slots[i].is_none())
             .map(|i| {
                 let (first, last) = slot_range(&self.pivots, len, i, min, max);
-                (last - first).saturating_add(u64::from(!crate::planted('F')))
+                (last - first).saturating_add(1)
             })
             .max()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        plant!('F' => let gap = gap.saturating_sub(1));
+        gap
     }
 }
 

@@ -148,7 +148,9 @@ impl<T> MapleTree<T> {
         }
         let leaf = self.arena.leaf(node);
         let off = slot_of(&leaf.pivots, index);
-        let (first, last) = slot_range(&leaf.pivots, leaf.len(), off, min, max);
+        let len = leaf.len();
+        plant!('B' => let len = if len == crate::node::SLOTS { len - 1 } else { len });
+        let (first, last) = slot_range(&leaf.pivots, len, off, min, max);
         Some((node, off, first, last))
     }
 
