@@ -64,10 +64,19 @@ pub(crate) fn on(letter: char) -> bool {
 
 /// Bug A, first half: before a node store that rewrites a leaf in place up to its maximum,
 /// keeps a copy of the leaf.
-pub(crate) fn stale_tail_before<T: Clone>(tree: &MapleTree<T>, plan: &Plan) -> Option<(NodeId, Leaf<T>)> {
+/// `dup` copies an entry (the store's duplicator, see `write::Dup`).
+pub(crate) fn stale_tail_before<T>(
+    tree: &MapleTree<T>,
+    plan: &Plan,
+    dup: fn(&Option<T>) -> Option<T>,
+) -> Option<(NodeId, Leaf<T>)> {
     let in_place = matches!(plan.kind, StoreType::NodeStore | StoreType::SlotStore | StoreType::Append);
     let r = plan.right.leaf();
-    (on('A') && in_place && plan.last == r.max).then(|| (r.node, tree.arena.leaf(r.node).clone()))
+    (on('A') && in_place && plan.last == r.max).then(|| {
+        let leaf = tree.arena.leaf(r.node);
+        let copy = Leaf { pivots: leaf.pivots, slots: core::array::from_fn(|i| dup(&leaf.slots[i])), len: leaf.len };
+        (r.node, copy)
+    })
 }
 
 /// Bug A, second half: if the leaf shrank, puts the old slots and pivots back after its new
