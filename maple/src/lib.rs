@@ -95,10 +95,12 @@
 extern crate alloc;
 
 mod bulk;
+mod coalesce;
 pub mod cursor;
 mod entry;
 mod error;
 mod gap;
+mod gaps_iter;
 mod iter;
 mod iter_mut;
 mod map;
@@ -109,9 +111,11 @@ mod tree;
 pub mod validate;
 mod write;
 
+pub use coalesce::CoalescingMap;
 pub use cursor::{Cursor, CursorMut, Prealloc, Status};
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use error::Error;
+pub use gaps_iter::Gaps;
 pub use iter::{IntoIter, Iter, Range};
 pub use iter_mut::{IterMut, RangeMut, ValuesMut};
 pub use map::{Keys, Values};
