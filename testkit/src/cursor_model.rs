@@ -1,6 +1,7 @@
 //! A model of the cursor state machine (`maple_tree::Cursor`, the kernel's `ma_state`),
-//! written from the cursor's documentation (the status table in `maple/src/cursor.rs`) and
-//! the kernel's `check_state_handling` expectations in `tests/cursor_kernel.rs`.
+//! written from the cursor specification (`docs/cursor.md`, summarised by the status table in
+//! `maple/src/cursor.rs`) and the kernel's `check_state_handling` expectations in
+//! `maple/tests/cursor_kernel.rs`.
 //!
 //! The model knows nothing of nodes. It sees the tree as the list of its slots in key order,
 //! which the [`RangeMap`] determines completely because the tree keeps NULL ranges in

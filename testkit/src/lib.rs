@@ -1,5 +1,5 @@
 //! The maple workspace's test kit: oracles, operation generators and interpreters shared by
-//! the integration tests in `tests/`, the benches in `benches/` and the fuzz targets in
+//! the crates' integration tests (`maple/tests/`, `vma/tests/`), the benches in `maple/benches/` and the fuzz targets in
 //! `fuzz/`.
 //!
 //! * [`oracle::RangeMap`]: the dumb model of a maple tree, a `BTreeMap` from range start to

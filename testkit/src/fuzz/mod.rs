@@ -1,6 +1,6 @@
 //! Fuzz inputs and their interpreters: the body of every target in `fuzz/`, as ordinary
 //! library code so that `cargo test` on stable runs them too (over the checked-in corpus and
-//! over seeded random inputs, see `tests/fuzz_corpus.rs`).
+//! over seeded random inputs, see `maple/tests/fuzz_corpus.rs` and `vma/tests/fuzz_corpus.rs`).
 //!
 //! Each target module has a `run(data: &[u8]) -> Result<(), String>`: it decodes the bytes
 //! with [`arbitrary`] into a sequence of operations, applies each to the tree and to a model,
@@ -23,6 +23,7 @@
 
 pub mod alloc;
 pub mod clone;
+pub mod corpus;
 pub mod cursor;
 pub mod prealloc;
 pub mod tree_ops;
