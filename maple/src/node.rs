@@ -425,6 +425,23 @@ impl<T> Arena<T> {
         dropped
     }
 
+    /// Mutable access to several leaves at once, in the order of `ids`, which must be
+    /// distinct live leaves (for the mutable iterators). O(k log k) for k ids.
+    pub(crate) fn leaves_mut(&mut self, ids: &[NodeId]) -> Vec<&mut Leaf<T>> {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by_key(|&i| ids[i]);
+        let mut placed: Vec<Option<&mut Leaf<T>>> = (0..ids.len()).map(|_| None).collect();
+        let (mut rest, mut base) = (&mut self.leaves[..], 0usize);
+        for i in order {
+            let id = ids[i] as usize;
+            debug_assert!(id >= base, "leaf ids must be distinct");
+            let (leaf, tail) = core::mem::take(&mut rest)[id - base..].split_first_mut().expect("a live leaf id");
+            placed[i] = Some(leaf);
+            (rest, base) = (tail, id + 1);
+        }
+        placed.into_iter().flatten().collect()
+    }
+
     /// Fallible deep copy of the arena (same node numbering).
     pub(crate) fn try_clone(&self) -> Result<Self, Error>
     where
