@@ -321,7 +321,7 @@ fn non_clone_values() {
                 }
                 4 => assert_eq!(tree.erase(f).unwrap().map(|t| t.id), oracle.erase(f)),
                 _ => {
-                    if let Ok(start) = tree.alloc_range(l - f + 1, 0, span, Token::new(i, &live)) {
+                    if let Ok(start) = tree.alloc_area(0, span, l - f + 1, Token::new(i, &live)) {
                         oracle.store(start, start + (l - f), i);
                     }
                 }
