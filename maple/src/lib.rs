@@ -65,7 +65,7 @@
 //! | `retain(f)` | – | [`retain`](MapleTree::retain)`(f)` |
 //! | `entry(k)` | – | [`entry`](MapleTree::entry)`(k)` (vacant entries know their free range) |
 //! | `from([(k, v); N])`, `collect()`, `extend()` | the same | the same, with any range form (an empty range panics, as in `rangemap`) |
-//! | – | – | [`empty_area`](MapleTree::empty_area), [`alloc_range`](MapleTree::alloc_range) (free-range search) |
+//! | – | – | [`empty_area`](MapleTree::empty_area), [`alloc_area`](MapleTree::alloc_area) (free-range search, exact alignment) |
 //!
 //! Values need `Clone` only for stores that may cut a value in two ([`MapleTree::store_range`],
 //! [`MapleTree::remove_range`]); the `*_no_split` stores, vacant inserts, `erase`/`remove`,

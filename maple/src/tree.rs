@@ -79,7 +79,7 @@ impl<T> MapleTree<T> {
     /// ```
     /// let mut ids = maple_tree::MapleTree::new_alloc();
     /// ids.store_range(0, 9, "reserved")?;
-    /// assert_eq!(ids.alloc_range(4, 0, 100, "four ids")?, 10);
+    /// assert_eq!(ids.alloc_area(0, 100, 4, "four ids")?, 10);
     /// assert_eq!(ids.load_range(12), Some((10..=13, &"four ids")));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
