@@ -21,7 +21,7 @@ seed=${SEED:-1}
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
 target_dir=target/planted
 echo "building the targets with --features planted-bugs (into fuzz/$target_dir)" >&2
-cargo +nightly fuzz build --features planted-bugs --target-dir "$target_dir" >&2
+cargo +nightly fuzz build --sanitizer none --features planted-bugs --target-dir "$target_dir" >&2
 bin=$target_dir/$triple/release
 
 work=$(mktemp -d)

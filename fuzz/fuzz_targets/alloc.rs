@@ -1,10 +1,10 @@
-//! The `alloc` target: see `maple_suite::fuzz::alloc` for the operations and the checks.
+//! The `alloc` target: see `maple_testkit::fuzz::alloc` for the operations and the checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = maple_suite::fuzz::alloc::run(data) {
+    if let Err(failure) = maple_testkit::fuzz::alloc::run(data) {
         panic!("{failure}");
     }
 });

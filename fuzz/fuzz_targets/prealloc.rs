@@ -1,10 +1,10 @@
-//! The `prealloc` target: see `maple_suite::fuzz::prealloc` for the operations and the checks.
+//! The `prealloc` target: see `maple_testkit::fuzz::prealloc` for the operations and the checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = maple_suite::fuzz::prealloc::run(data) {
+    if let Err(failure) = maple_testkit::fuzz::prealloc::run(data) {
         panic!("{failure}");
     }
 });

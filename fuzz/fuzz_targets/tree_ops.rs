@@ -1,10 +1,10 @@
-//! The `tree_ops` target: see `maple_suite::fuzz::tree_ops` for the operations and the checks.
+//! The `tree_ops` target: see `maple_testkit::fuzz::tree_ops` for the operations and the checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(failure) = maple_suite::fuzz::tree_ops::run(data) {
+    if let Err(failure) = maple_testkit::fuzz::tree_ops::run(data) {
         panic!("{failure}");
     }
 });

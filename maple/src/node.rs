@@ -149,14 +149,16 @@ impl<T> Leaf<T> {
     #[doc(alias = "mas_leaf_max_gap")]
     pub(crate) fn max_gap(&self, min: u64, max: u64) -> u64 {
         let len = self.len();
-        (0..len)
+        let gap = (0..len)
             .filter(|&i| self.slots[i].is_none())
             .map(|i| {
                 let (first, last) = slot_range(&self.pivots, len, i, min, max);
-                (last - first).saturating_add(u64::from(!crate::planted('F')))
+                (last - first).saturating_add(1)
             })
             .max()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        plant!('F' => let gap = gap.saturating_sub(1));
+        gap
     }
 }
 
@@ -466,6 +468,23 @@ impl<T> Arena<T> {
         let dropped = children[..len].iter().map(|&child| self.free_subtree(child, levels_below - 1)).sum();
         self.free_internal(id);
         dropped
+    }
+
+    /// Mutable access to several leaves at once, in the order of `ids`, which must be
+    /// distinct live leaves (for the mutable iterators). O(k log k) for k ids.
+    pub(crate) fn leaves_mut(&mut self, ids: &[NodeId]) -> Vec<&mut Leaf<T>> {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by_key(|&i| ids[i]);
+        let mut placed: Vec<Option<&mut Leaf<T>>> = (0..ids.len()).map(|_| None).collect();
+        let (mut rest, mut base) = (&mut self.leaves[..], 0usize);
+        for i in order {
+            let id = ids[i] as usize;
+            debug_assert!(id >= base, "leaf ids must be distinct");
+            let (leaf, tail) = core::mem::take(&mut rest)[id - base..].split_first_mut().expect("a live leaf id");
+            placed[i] = Some(leaf);
+            (rest, base) = (tail, id + 1);
+        }
+        placed.into_iter().flatten().collect()
     }
 
     /// Fallible deep copy of the arena (same node numbering).

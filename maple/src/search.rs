@@ -34,6 +34,7 @@
 
 use crate::error::Error;
 use crate::node::{slot_of, slot_range, NodeId, NO_NODE};
+use crate::write::NoDup;
 use crate::MapleTree;
 
 /// A validated request: a fit of `size` keys inside `[min, max]`.
@@ -219,7 +220,8 @@ impl<T> MapleTree<T> {
     }
 }
 
-impl<T: Clone> MapleTree<T> {
+/// The `alloc_*` calls store into a free range, which cuts no value: they need no `T: Clone`.
+impl<T> MapleTree<T> {
     /// Stores `value` over the lowest fit of `size` keys in `min..=max` (see
     /// [`MapleTree::empty_area`]) and returns its start.
     ///
@@ -240,7 +242,7 @@ impl<T: Clone> MapleTree<T> {
     #[doc(alias = "mtree_alloc_range")]
     pub fn alloc_range(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
         let start = self.empty_area(min, max, size)?;
-        self.store_range(start, start + (size - 1), value)?;
+        self.write_with::<NoDup>(start, start + (size - 1), Some(value))?;
         Ok(start)
     }
 
@@ -259,7 +261,7 @@ impl<T: Clone> MapleTree<T> {
     #[doc(alias = "mtree_alloc_rrange")]
     pub fn alloc_rrange(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
         let start = self.empty_area_rev(min, max, size)?;
-        self.store_range(start, start + (size - 1), value)?;
+        self.write_with::<NoDup>(start, start + (size - 1), Some(value))?;
         Ok(start)
     }
 
@@ -293,7 +295,7 @@ impl<T: Clone> MapleTree<T> {
             Err(e) if from == min => return Err(e),
             Err(_) => (self.empty_area(min, max, 1)?, true),
         };
-        self.store(index, value)?;
+        self.write_with::<NoDup>(index, index, Some(value))?;
         self.cyclic_wrapped = index == u64::MAX;
         *next = index.wrapping_add(1);
         Ok((index, wrapped))

@@ -1,8 +1,8 @@
 //! Seeded differential test against the page-granular oracle of the test kit
-//! (`maple_suite::vma::oracle`): after every operation the address space must validate and
+//! (`maple_testkit::vma::oracle`): after every operation the address space must validate and
 //! give every page the oracle's attributes, and no others.
 
-use maple_suite::vma::oracle;
+use maple_testkit::vma::oracle;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 

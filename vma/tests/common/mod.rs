@@ -1,10 +1,10 @@
 //! Shared by the model-only tests: the test kit's generator of address-space operations over
-//! a small area and their interpreter (`maple_suite::vma`), and scenario helpers.
+//! a small area and their interpreter (`maple_testkit::vma`), and scenario helpers.
 #![allow(dead_code, unused_imports)]
 
 use maple_vma::{AddressSpace, MapFlags, Prot, VmaError};
 
-pub(crate) use maple_suite::vma::{apply, config, files, gen, Op, AREA_PAGES, BASE, PS};
+pub(crate) use maple_testkit::vma::{apply, config, files, gen, Op, AREA_PAGES, BASE, PS};
 
 /// Everything observable about an address space, for equality checks.
 pub(crate) fn dump(mm: &AddressSpace) -> String {

@@ -1,0 +1,126 @@
+//! The adapter between the replay and an address space: the [`Space`] trait, which is all
+//! the replay asks of an address space, and its implementations.
+//!
+//! * [`PageModel`]: the page-granular oracle (`model.rs`), always available.
+//! * [`VmaSpace`](crate::vma_space::VmaSpace): the VMA manager, `maple_vma::AddressSpace`.
+
+use std::collections::HashMap;
+
+use crate::maps::MapsEntry;
+use crate::model::{page_up, perms_of, PageModel};
+use crate::strace::{Call, Ret};
+
+/// Device and inode of files by path: strace logs do not show them, `/proc/pid/maps` does.
+pub type Files = HashMap<String, (u32, u32, u64)>;
+
+/// Counters an implementation may keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub splits: u64,
+    pub merges: u64,
+}
+
+/// An address space the replay can drive.
+pub trait Space: Sized {
+    /// What the summary calls it.
+    const NAME: &'static str;
+
+    /// An empty address space (after `execve`, before the kernel's own mappings).
+    fn empty() -> Self;
+
+    /// An address space holding `layout`.
+    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String>;
+
+    /// The child's address space after a `fork` (no `CLONE_VM`).
+    fn fork(&mut self) -> Result<Self, String>;
+
+    /// Applies `call`, which returned `ret` in the kernel, at the addresses the kernel
+    /// chose. When `place` is set and the kernel chose the address (mmap without
+    /// `MAP_FIXED`, a moving mremap), returns the address this space would have chosen, if
+    /// it can tell. An error says why the call makes no sense for the layout (or had another
+    /// result than in the kernel).
+    fn apply(&mut self, call: &Call, ret: &Ret, place: bool, files: &Files) -> Result<Option<u64>, String>;
+
+    /// Checks the space's internal invariants.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The layout in `/proc/pid/maps` form.
+    fn layout(&self) -> Vec<MapsEntry>;
+
+    /// Number of VMAs.
+    fn map_count(&self) -> usize {
+        self.layout().len()
+    }
+
+    /// Splits and merges so far, if the implementation counts them.
+    fn counters(&self) -> Option<Counters> {
+        None
+    }
+}
+
+impl Space for PageModel {
+    const NAME: &'static str = "page model";
+
+    fn empty() -> Self {
+        PageModel::default()
+    }
+
+    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String> {
+        Ok(PageModel::from_layout(layout))
+    }
+
+    fn fork(&mut self) -> Result<Self, String> {
+        Ok(PageModel::fork(self))
+    }
+
+    fn apply(&mut self, call: &Call, ret: &Ret, _place: bool, files: &Files) -> Result<Option<u64>, String> {
+        // The model replays what the kernel did; a failed call did nothing (brk excepted:
+        // it returns the current break rather than an error).
+        let value = match (call, ret) {
+            (Call::Brk { addr }, Ret::Value(value)) => {
+                self.brk(*addr, *value);
+                return Ok(None);
+            }
+            (_, Ret::Value(value)) => *value,
+            (_, Ret::Error(_)) => return Ok(None),
+            (_, Ret::Unknown) => return Err("the call's result is unknown".into()),
+        };
+        let covered =
+            |model: &PageModel, addr: u64, len: u64, what: &str| match model.first_hole(addr, addr + page_up(len)) {
+                Some(hole) => Err(format!("{what} succeeded in the kernel, but {hole:x} is unmapped in the replay")),
+                None => Ok(()),
+            };
+        match call {
+            Call::Mmap { len, prot, flags, path, offset, .. } => {
+                let identity = path.as_deref().and_then(|path| files.get(path)).copied().unwrap_or((0, 0, 0));
+                self.mmap(value, *len, *prot, *flags, path.as_deref(), *offset, identity);
+            }
+            Call::Munmap { addr, len } => {
+                self.remove(*addr, addr + page_up(*len));
+            }
+            Call::Mprotect { addr, len, prot } if *len > 0 => {
+                self.protect(*addr, addr + page_up(*len), perms_of(*prot, false))?;
+            }
+            Call::Mremap { addr, old_len, new_len, flags, .. } => {
+                self.mremap(*addr, *old_len, *new_len, *flags, value)?
+            }
+            Call::Madvise { addr, len, advice } => {
+                covered(self, *addr, *len, "madvise")?;
+                // MADV_DONTFORK and MADV_DOFORK decide what a child gets.
+                if let 10 | 11 = advice {
+                    self.set_dontfork(*addr, addr + page_up(*len), *advice == 10);
+                }
+            }
+            Call::Mlock { addr, len, .. } => covered(self, *addr, *len, "mlock")?,
+            Call::Munlock { addr, len } => covered(self, *addr, *len, "munlock")?,
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn layout(&self) -> Vec<MapsEntry> {
+        PageModel::layout(self)
+    }
+}
