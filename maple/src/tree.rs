@@ -349,6 +349,7 @@ impl<T> MapleTree<T> {
 
     /// Reserves the nodes of a classified store and performs it.
     pub(crate) fn write_planned_with<D: Dup<T>>(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        debug_assert!(plan.need.fits_in(write::max_need(self.height())), "{plan:?} exceeds the worst case");
         self.arena.reserve(plan.need)?;
         Ok(write::execute::<T, D>(self, plan, entry))
     }
