@@ -69,7 +69,7 @@ pub(crate) fn worst_case(writes: usize, height: usize) -> NodeBudget {
     add(total, max_need(MAX_HEIGHT.max(height)), writes - rising)
 }
 
-impl<T: Clone> MapleTree<T> {
+impl<T> MapleTree<T> {
     /// Reserves the nodes of `writes` writes at once (the worst case of each, see the
     /// [`Reservation`] docs); the writes are then made through the returned reservation and
     /// cannot fail with [`Error::NoMemory`]. This is how the kernel prepares a VMA operation
@@ -108,7 +108,7 @@ impl<T: Clone> MapleTree<T> {
     }
 }
 
-impl<T: Clone> Reservation<'_, T> {
+impl<T> Reservation<'_, T> {
     /// Writes left that cannot fail with [`Error::NoMemory`].
     pub fn writes_left(&self) -> usize {
         self.writes
@@ -118,29 +118,6 @@ impl<T: Clone> Reservation<'_, T> {
     /// least their worst case.
     pub fn reserved_nodes(&self) -> (usize, usize) {
         self.tree.arena.free_counts()
-    }
-
-    /// [`MapleTree::store_range`] through the reservation.
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] if `first > last` (nothing changes, no reserved write is used);
-    /// [`Error::NoMemory`] only once the reserved writes are used up.
-    #[doc(alias = "mas_store_prealloc")]
-    pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
-        self.write(|tree| tree.store_range(first, last, value))
-    }
-
-    /// [`MapleTree::store`] through the reservation; see [`Reservation::store_range`].
-    pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
-        self.store_range(index, index, value)
-    }
-
-    /// [`MapleTree::remove_range`] through the reservation.
-    ///
-    /// # Errors
-    /// As [`Reservation::store_range`].
-    pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
-        self.write(|tree| tree.remove_range(first, last))
     }
 
     /// [`MapleTree::erase`] through the reservation: removes the whole range holding `index`
@@ -172,6 +149,32 @@ impl<T: Clone> Reservation<'_, T> {
             );
         }
         result
+    }
+}
+
+/// The stores that may cut a value in two need `T: Clone`, as on the tree.
+impl<T: Clone> Reservation<'_, T> {
+    /// [`MapleTree::store_range`] through the reservation.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `first > last` (nothing changes, no reserved write is used);
+    /// [`Error::NoMemory`] only once the reserved writes are used up.
+    #[doc(alias = "mas_store_prealloc")]
+    pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+        self.write(|tree| tree.store_range(first, last, value))
+    }
+
+    /// [`MapleTree::store`] through the reservation; see [`Reservation::store_range`].
+    pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
+        self.store_range(index, index, value)
+    }
+
+    /// [`MapleTree::remove_range`] through the reservation.
+    ///
+    /// # Errors
+    /// As [`Reservation::store_range`].
+    pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
+        self.write(|tree| tree.remove_range(first, last))
     }
 }
 
