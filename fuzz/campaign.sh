@@ -34,7 +34,7 @@ for target in "${targets[@]}"; do
     # Fork mode's status lines: "#<execs>: cov: C ft: F corp: N exec/s: E oom/timeout/crash: a/b/c time: Ts ..."
     last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
     execs=$(sed -E -n 's/^#([0-9]+):.*/\1/p' <<<"$last")
-    field() { sed -E -n "s/.* $1: ([^ ]+).*/\\1/p" <<<"$last"; }
+    field() { sed -E -n "s|.* $1: ([^ ]+).*|\\1|p" <<<"$last"; }
     IFS=/ read -r oom timeout crash <<<"$(field oom/timeout/crash)"
     printf '| `%s` | %s | %s | %s | %s | %s | %s | %s/%s/%s |\n' "$target" "$(field time | tr -d s)" "$execs" \
         "$(field exec/s)" "$(field cov)" "$(field ft)" "$(field corp)" "$crash" "$timeout" "$oom"

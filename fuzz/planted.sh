@@ -3,8 +3,10 @@
 # `planted-bugs` feature, then runs each target against each planted historical bug
 # (MAPLE_PLANT=<letter>: the tree's A-J in maple/src/plant.rs, the VMA manager's S and P in
 # vma/src/plant.rs; docs/bug-classes.md) from an empty corpus, one job, with a time limit,
-# and prints a table of the seconds to the first crash ("-" = not found in time). Tree bugs
-# run against the five tree targets, VMA bugs against vma_ops ("." = not run).
+# and prints a table of the seconds to the first crash, wall clock and (in parentheses) CPU
+# time the run got, which does not depend on how busy a shared machine is ("-" = not found in
+# time). Tree bugs run against the five tree targets, VMA bugs against vma_ops ("." = not
+# run).
 #
 #   fuzz/planted.sh [seconds per run (60)] [bugs (A B C D E F G H J S P)] [targets (all)]
 #
@@ -32,19 +34,19 @@ bin=$target_dir/$triple/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Seconds (one decimal) until `target` crashes with bug `bug` planted, or "-".
+# Seconds (one decimal, wall and CPU) until `target` crashes with bug `bug` planted, or "-".
 detect() {
     local bug=$1 target=$2 dir="$work/$1-$2"
     mkdir -p "$dir/corpus"
     if [[ ${CORPUS:-} == seed ]]; then cp corpus/"$target"/* "$dir/corpus/"; fi
-    local start end status=0
+    local start end status=0 TIMEFORMAT='%U %S'
     start=$(date +%s.%N)
-    MAPLE_PLANT=$bug "$bin/$target" "$dir/corpus" -seed="$seed" -max_total_time="$limit" -max_len=4096 \
+    { time MAPLE_PLANT=$bug "$bin/$target" "$dir/corpus" -seed="$seed" -max_total_time="$limit" -max_len=4096 \
         -dict="dict/$target.dict" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$dir/" \
-        >"$dir/log" 2>&1 || status=$?
+        >"$dir/log" 2>&1; } 2>"$dir/time" || status=$?
     end=$(date +%s.%N)
     if [[ $status -ne 0 ]] && compgen -G "$dir/crash-*" >/dev/null; then
-        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+        awk -v s="$start" -v e="$end" '{ printf "%.1f (%.1f)", e - s, $1 + $2 }' "$dir/time"
         mkdir -p artifacts/planted
         cp "$dir"/crash-* "artifacts/planted/$bug-$target.crash"
     else
@@ -74,7 +76,7 @@ for bug in "${bugs[@]}"; do
     [[ $found == 1 ]] || missed+=("$bug")
 done
 echo
-echo "seconds to the first crash, from $( [[ ${CORPUS:-} == seed ]] && echo 'the seed corpus' || echo 'an empty corpus'), one job, -seed=$seed, limit ${limit}s; - = not found"
+echo "seconds (wall, and CPU in parentheses) to the first crash, from $( [[ ${CORPUS:-} == seed ]] && echo 'the seed corpus' || echo 'an empty corpus'), one job, -seed=$seed, limit ${limit}s; - = not found"
 if [[ ${#missed[@]} -gt 0 ]]; then
     echo "NOT FOUND by any target: ${missed[*]}"
     exit 1
