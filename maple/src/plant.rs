@@ -84,14 +84,19 @@ pub(crate) fn on(letter: char) -> bool {
 
 /// Bug A: a store that rewrites a leaf in place (`store`, the correct one) and, when it
 /// reached the leaf's maximum and the leaf shrank, puts the old slots and pivots back after
-/// the new end, where the kernel's buggy node store copied the stale tail.
-pub(crate) fn stale_tail<T: Clone>(
+/// the new end, where the kernel's buggy node store copied the stale tail. `dup` copies an
+/// entry (the store's duplicator, see `write::Dup`), so that `T` need not be `Clone`.
+pub(crate) fn stale_tail<T>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
+    dup: fn(&Option<T>) -> Option<T>,
     store: impl FnOnce(&mut MapleTree<T>) -> Option<T>,
 ) -> Option<T> {
     let r = plan.right.leaf();
-    let before = (plan.last == r.max).then(|| (r.node, tree.arena.leaf(r.node).clone()));
+    let before = (plan.last == r.max).then(|| {
+        let leaf = tree.arena.leaf(r.node);
+        (r.node, Leaf { pivots: leaf.pivots, slots: core::array::from_fn(|i| dup(&leaf.slots[i])), len: leaf.len })
+    });
     let old = store(tree);
     let Some((id, stale)) = before else { return old };
     let leaf = tree.arena.leaf_mut(id);

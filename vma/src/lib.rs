@@ -77,6 +77,7 @@ mod protect;
 mod space;
 mod validate;
 mod vma;
+mod vma_iter;
 
 pub use config::{Config, LinuxPolicy, MergePolicy};
 pub use error::VmaError;

@@ -175,7 +175,7 @@ struct Engine<'t, T> {
 
 /// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
 /// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
-pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
+pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
     let track_gaps = tree.alloc;
     let mut engine = Engine {
         tree,
@@ -193,7 +193,7 @@ pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut L
     engine.tree.fix_root();
 }
 
-impl<T: Clone> Engine<'_, T> {
+impl<T> Engine<'_, T> {
     fn arena(&mut self) -> &mut Arena<T> {
         &mut self.tree.arena
     }
