@@ -79,6 +79,9 @@
 //! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
 //!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
 //!   fuzz campaigns find it. Implies `std`.
+//! * `serde`: `Serialize`/`Deserialize` for [`MapleTree`] and [`CoalescingMap`], as a
+//!   sequence of `(range, value)` pairs; reading rejects inverted, overlapping or unsorted
+//!   ranges with an error. Works without `std`.
 //!
 //! ## Differences from the kernel
 //! * Values are any `T`; there are no reserved values, and NULL is `None`.
@@ -107,6 +110,8 @@ mod map;
 mod node;
 mod path;
 pub mod search;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod tree;
 pub mod validate;
 mod write;
