@@ -74,9 +74,9 @@
 //! ## Features
 //! * `std` (default): implements `std::error::Error`. Without it the crate is `no_std` and
 //!   needs only `alloc`.
-//! * `failure-injection`: **testing only**; lets tests make the N-th node allocation fail
-//!   (`MapleTree::fail_nth_alloc`).
-//! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
+//! * `failure-injection`: **testing only** (its items are hidden from these docs); lets tests
+//!   make the N-th node allocation fail (`MapleTree::fail_nth_alloc`).
+//! * `planted-bugs`: **testing only, never in production** (hidden from these docs); re-creates one historical bug
 //!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
 //!   fuzz campaigns find it. Implies `std`.
 //! * `serde`: `Serialize`/`Deserialize` for [`MapleTree`] and [`CoalescingMap`], as a
@@ -129,6 +129,7 @@ pub use validate::Violation;
 pub use write::StoreType;
 
 #[cfg(feature = "planted-bugs")]
+#[doc(hidden)]
 pub mod plant;
 
 /// Whether the testing-only planted bug `bug` is active (module `plant`); always `false` without
@@ -144,7 +145,8 @@ pub(crate) fn planted(bug: char) -> bool {
     };
 }
 
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests (the README is part of the
+/// package).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -258,7 +258,7 @@ impl<T> MapleTree<T> {
     /// }
     /// let full = tree.memory_bytes();
     /// tree.retain(|range, _| *range.start() < 200);
-    /// assert_eq!(tree.memory_bytes(), full); // freed nodes are kept for reuse
+    /// assert!(tree.memory_bytes() >= full); // freed nodes are kept for reuse
     /// tree.shrink_to_fit();
     /// assert!(tree.memory_bytes() * 20 < full);
     /// assert_eq!(tree.len(), 100);
@@ -301,6 +301,7 @@ impl<T> MapleTree<T> {
     /// Testing only: makes the `n`-th next node allocation fail (`Some(0)` is the very next
     /// one); `None` turns failure injection off.
     #[cfg(feature = "failure-injection")]
+    #[doc(hidden)]
     pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
         self.arena.fail_nth_alloc(n);
     }

@@ -24,3 +24,9 @@ pub mod gaps;
 pub mod ops;
 pub mod oracle;
 pub mod vma;
+
+/// The workspace README's examples, compiled and run as doc tests
+/// (`cargo test -p maple-testkit --doc`; each crate's own README is tested by its crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;

@@ -44,6 +44,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod commit;
 mod config;
 mod error;
