@@ -61,6 +61,11 @@ macro_rules! plant {
     ($($site:tt)*) => {};
 }
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod commit;
 mod config;
 mod error;

@@ -226,6 +226,7 @@ impl<D, P> AddressSpace<D, P> {
     /// Testing only: makes the `n`-th next tree-node allocation fail (`Some(0)` is the next
     /// one), to prove that every operation is atomic under out-of-memory; `None` disables it.
     #[cfg(feature = "failure-injection")]
+    #[doc(hidden)]
     pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
         self.tree.fail_nth_alloc(n);
     }
