@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::maps::MapsEntry;
 use crate::model::{page_up, perms_of, PageModel};
 use crate::strace::{Call, Ret};
+use maple_vma::maps::MapsLine;
 
 /// Device and inode of files by path: strace logs do not show them, `/proc/pid/maps` does.
 pub type Files = HashMap<String, (u32, u32, u64)>;
@@ -29,7 +29,7 @@ pub trait Space: Sized {
     fn empty() -> Self;
 
     /// An address space holding `layout`.
-    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String>;
+    fn from_layout(layout: &[MapsLine]) -> Result<Self, String>;
 
     /// The child's address space after a `fork` (no `CLONE_VM`).
     fn fork(&mut self) -> Result<Self, String>;
@@ -47,7 +47,7 @@ pub trait Space: Sized {
     }
 
     /// The layout in `/proc/pid/maps` form.
-    fn layout(&self) -> Vec<MapsEntry>;
+    fn layout(&self) -> Vec<MapsLine>;
 
     /// Number of VMAs.
     fn map_count(&self) -> usize {
@@ -67,7 +67,7 @@ impl Space for PageModel {
         PageModel::default()
     }
 
-    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String> {
+    fn from_layout(layout: &[MapsLine]) -> Result<Self, String> {
         Ok(PageModel::from_layout(layout))
     }
 
@@ -120,7 +120,7 @@ impl Space for PageModel {
         Ok(None)
     }
 
-    fn layout(&self) -> Vec<MapsEntry> {
+    fn layout(&self) -> Vec<MapsLine> {
         PageModel::layout(self)
     }
 }

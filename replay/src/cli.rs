@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use crate::apply::{Files, Space};
 use crate::engine::{replay, Options, Outcome, Stop};
-use crate::maps::{compare, parse_maps, Difference, MapsEntry};
+use maple_vma::maps::MapsLine;
+
+use crate::maps::{compare, parse_layout, Difference};
 use crate::model::PageModel;
 use crate::strace::{Event, ParseError, ParseStats, Parser};
 use crate::summary;
@@ -117,8 +119,8 @@ pub fn read_text(path: &str) -> Result<String, String> {
     Ok(text)
 }
 
-pub fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
-    parse_maps(&read_text(path)?).map_err(|error| format!("{path}: {error}"))
+pub fn read_maps(path: &str) -> Result<Vec<MapsLine>, String> {
+    parse_layout(&read_text(path)?).map_err(|error| format!("{path}: {error}"))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and the work is long.
@@ -178,7 +180,7 @@ pub fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats
 }
 
 /// File identities (device, inode) by path, from the files mapped in the given layouts.
-pub fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsEntry>) -> Files {
+pub fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsLine>) -> Files {
     let mut files = Files::new();
     for entry in layouts.filter(|entry| entry.inode != 0) {
         files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
@@ -250,7 +252,7 @@ fn report<S: Space>(
     outcome: &Outcome<S>,
     stats: &ParseStats,
     parse_time: Duration,
-    end: Option<&[MapsEntry]>,
+    end: Option<&[MapsLine]>,
     parse_errors: usize,
 ) -> Result<i32, String> {
     for error in &outcome.errors {

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use crate::apply::{Files, Space};
 use crate::flags::{CLONE_VFORK, CLONE_VM, MAP_FIXED, MAP_FIXED_NOREPLACE};
-use crate::maps::MapsEntry;
 use crate::strace::{Call, Event, Marker, Ret};
+use maple_vma::maps::MapsLine;
 
 /// What to replay.
 #[derive(Clone, Debug, Default)]
@@ -27,7 +27,7 @@ pub struct Options {
     /// The process whose address space is replayed (default: the log's first).
     pub pid: Option<u32>,
     /// Its layout at its START marker (or at the start of the log).
-    pub start: Option<Vec<MapsEntry>>,
+    pub start: Option<Vec<MapsLine>>,
     /// Ask the space for its own placement of every mapping the kernel placed.
     pub place: bool,
     /// Report errors and continue instead of stopping at the first.

@@ -1,7 +1,7 @@
 //! Tests of the replay engine on the page model, over small hand-written logs.
 
 use super::*;
-use crate::maps::parse_maps;
+use crate::maps::parse_layout;
 use crate::model::PageModel;
 use crate::strace::Parser;
 
@@ -42,7 +42,7 @@ fn replays_from_the_start_marker_to_the_end_marker_across_threads() {
 11 madvise(0x6d61706c1000, 0, MADV_NORMAL) = 0
 10 munmap(0x7f0000000000, 4096) = 0
 ";
-    let options = Options { start: Some(parse_maps(START).unwrap()), ..Options::default() };
+    let options = Options { start: Some(parse_layout(START).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!(outcome.errors, []);
     assert_eq!(outcome.started_at, Some(3));
@@ -107,7 +107,7 @@ munmap(0x10000, 4096) = 0
 +++ exited with 0 +++
 ";
     let start = "00020000-00021000 r--p 00000000 00:00 0 \n";
-    let options = Options { pid: Some(4242), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let options = Options { pid: Some(4242), start: Some(parse_layout(start).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!((outcome.pid, outcome.started_at, outcome.stop), (0, Some(2), Stop::Exit(4)));
     assert_eq!(maps(&outcome), start);
@@ -125,7 +125,7 @@ fn a_child_without_a_start_marker_starts_from_its_parent_and_misses_dontfork_pag
 1 munmap(0x11000, 4096) = 0
 ";
     let start = "00030000-00032000 r--p 00000000 00:00 0 \n";
-    let options = Options { pid: Some(2), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let options = Options { pid: Some(2), start: Some(parse_layout(start).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!(outcome.errors, []);
     assert_eq!((outcome.seed_pid, outcome.started_at, outcome.stop), (1, Some(1), Stop::EndMarker(6)));
@@ -187,8 +187,12 @@ fn random_logs_give_errors_not_panics() {
             log.push('\n');
         }
         let start = "7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n";
-        let options =
-            Options { start: Some(parse_maps(start).unwrap()), keep_going: true, validate: true, ..Options::default() };
+        let options = Options {
+            start: Some(parse_layout(start).unwrap()),
+            keep_going: true,
+            validate: true,
+            ..Options::default()
+        };
         let events = events(&log);
         let pages = replay::<PageModel>(&events, &options, &mut |_| {});
         let vmas = replay::<VmaSpace>(&events, &options, &mut |_| {});

@@ -28,3 +28,5 @@ pub mod strace;
 pub mod summary;
 pub mod syntax;
 pub mod vma_space;
+
+pub use cli::read_text;

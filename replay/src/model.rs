@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 
 use crate::flags::{MAP_ANONYMOUS, MAP_SHARED, MAP_SHARED_VALIDATE, MREMAP_FIXED};
-use crate::maps::{MapsEntry, Perms, PAGE, SHARED_ANONYMOUS};
+use maple_vma::maps::{MapsLine, Perms};
+
+use crate::maps::{PAGE, SHARED_ANONYMOUS};
 
 /// What a run of pages looks like.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +52,7 @@ pub fn page_up(addr: u64) -> u64 {
 
 impl PageModel {
     /// The model of a `/proc/pid/maps` layout. The heap (`[heap]`) gives the program break.
-    pub fn from_layout(layout: &[MapsEntry]) -> Self {
+    pub fn from_layout(layout: &[MapsLine]) -> Self {
         let mut model = PageModel::default();
         for entry in layout {
             let attrs = Attrs {
@@ -138,8 +140,8 @@ impl PageModel {
 
     /// The layout in `/proc/pid/maps` form: runs that print alike and continue each other
     /// (adjacent, same attributes, contiguous file offsets) are one entry.
-    pub fn layout(&self) -> Vec<MapsEntry> {
-        let mut entries: Vec<MapsEntry> = Vec::new();
+    pub fn layout(&self) -> Vec<MapsLine> {
+        let mut entries: Vec<MapsLine> = Vec::new();
         for (&start, (end, attrs)) in &self.runs {
             if let Some(last) = entries.last_mut() {
                 let continues = last.end == start
@@ -152,7 +154,7 @@ impl PageModel {
                 }
             }
             let offset = if attrs.is_file() { attrs.offset } else { 0 };
-            entries.push(MapsEntry {
+            entries.push(MapsLine {
                 start,
                 end: *end,
                 perms: attrs.perms,

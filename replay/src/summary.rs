@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::apply::{Counters, Space};
 use crate::engine::{Outcome, ReplayError, Stop};
-use crate::maps::{Difference, MapsEntry};
+use maple_vma::maps::MapsLine;
+
+use crate::maps::Difference;
 use crate::strace::{Event, ParseStats};
 
 /// Everything the summary says.
@@ -166,7 +168,7 @@ fn quote(text: &str) -> String {
 }
 
 /// The layout, the summary, the differences and the errors as one JSON object.
-pub fn json(layout: &[MapsEntry], summary: &Summary, differences: &[Difference], errors: &[ReplayError]) -> String {
+pub fn json(layout: &[MapsLine], summary: &Summary, differences: &[Difference], errors: &[ReplayError]) -> String {
     let entries: Vec<String> = layout
         .iter()
         .map(|e| {
