@@ -13,10 +13,21 @@ use maple_vma::maps::MapsLine;
 /// Device and inode of files by path: strace logs do not show them, `/proc/pid/maps` does.
 pub type Files = HashMap<String, (u32, u32, u64)>;
 
+/// File identities (device, inode) by path, from the files mapped in the given layouts.
+pub fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsLine>) -> Files {
+    let mut files = Files::new();
+    for entry in layouts.filter(|entry| entry.inode != 0) {
+        files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
+    }
+    files
+}
+
 /// Counters an implementation may keep.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
+    /// VMA edges made inside a VMA.
     pub splits: u64,
+    /// VMA edges that vanished into one VMA.
     pub merges: u64,
 }
 

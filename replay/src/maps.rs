@@ -63,10 +63,22 @@ struct PageAttrs<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Difference {
     /// Pages `[start, end)` differ: mapped in only one layout, or mapped differently.
-    Pages { start: u64, end: u64, what: String },
+    Pages {
+        /// First address of the range.
+        start: u64,
+        /// One past its last.
+        end: u64,
+        /// What each layout has there.
+        what: String,
+    },
     /// The same pages, cut into VMAs differently: `expected` and `replayed` list the VMAs
     /// (`start-end`) of each layout over the range.
-    Vmas { expected: Vec<(u64, u64)>, replayed: Vec<(u64, u64)> },
+    Vmas {
+        /// The VMAs of the expected layout over the range.
+        expected: Vec<(u64, u64)>,
+        /// Those of the replayed layout.
+        replayed: Vec<(u64, u64)>,
+    },
 }
 
 impl fmt::Display for Difference {
