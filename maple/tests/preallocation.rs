@@ -1,5 +1,5 @@
 //! `CursorMut::preallocate` (the kernel's `mas_preallocate` / `mas_store_prealloc`), bug class
-//! H of `shared/reference/maple-kernel.md`: a reservation must name the right store kind,
+//! H of `docs/bug-classes.md`: a reservation must name the right store kind,
 //! reserve enough nodes that the store cannot fail, and never be exceeded (the kernel's
 //! `check_prealloc`, the 2025 allocation-accounting fixes and the Jun-2024 "alloc node fail"
 //! bug). The store kind cannot change between `preallocate` and `store` here: the

@@ -19,6 +19,8 @@
 //!   anonymous identity ([`Anon`]), name, and user data `D` merged through a
 //!   [`MergePolicy`].
 //! * [`VmaError`]: typed errors with the kernel's errno.
+//! * [`maps`]: one line of `/proc/pid/maps` ([`maps::MapsLine`]), printed and parsed exactly;
+//!   [`AddressSpace::maps_lines`] gives them.
 //!
 //! Every operation plans its changes on a private copy of the VMAs it touches and commits
 //! them at once, so running out of memory leaves the address space exactly as it was (see
@@ -44,15 +46,40 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`); without the feature nothing at all. `plant!('X' => statements)`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod commit;
 mod config;
 mod error;
 mod fault;
 mod flags;
+pub mod maps;
 mod merge;
 mod mmap;
 mod mremap;
 mod placement;
+#[cfg(feature = "planted-bugs")]
+pub mod plant;
 mod primitives;
 mod protect;
 mod space;
