@@ -475,8 +475,9 @@ impl<T> Arena<T> {
     /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
     /// allocated). Node ids change, so no path into the tree may be kept across it.
     pub(crate) fn compact(&mut self, root: NodeId, height: usize) -> NodeId {
-        let live_leaves = self.leaves.len() - self.free_leaves.count;
-        let live_internals = self.internals.len() - self.free_internals.count;
+        let (free_leaves, free_internals) = self.free_counts();
+        let live_leaves = self.leaves.len() - free_leaves;
+        let live_internals = self.internals.len() - free_internals;
         // Free slots inside the kept prefix, which the live nodes past it move into.
         let mut holes_leaves: Vec<NodeId> =
             (0..live_leaves).filter(|&i| self.leaves[i].len == 0).map(|i| i as NodeId).collect();
@@ -521,6 +522,7 @@ impl<T> Arena<T> {
         self.internals.shrink_to_fit();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
+        self.spare = NodeBudget::default();
         root
     }
 

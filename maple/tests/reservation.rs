@@ -227,3 +227,28 @@ fn drop_releases_the_nodes_no_write_took() {
         );
     }
 }
+
+#[test]
+fn shrink_to_fit_after_writes_that_left_spare_nodes() {
+    // A store reserves its worst case and may take less: the rest stays as spare nodes at the
+    // end of the arena, next to nodes on the free lists. Compacting must count both as free.
+    let (mut tree, mut oracle) = packed(3_000);
+    for i in 0..20u64 {
+        // Each splits a full leaf of the packed tree, which has no free node: the store
+        // allocates its worst case and leaves the nodes it did not take spare.
+        tree.store_range(i * 300 + 1, i * 300 + 2, 1_000 + i).unwrap();
+        oracle.store(i * 300 + 1, i * 300 + 2, 1_000 + i);
+    }
+    // A wide removal frees many nodes onto the free lists (and may take spare ones).
+    tree.remove_range(10_000, 20_000).unwrap();
+    oracle.remove(10_000, 20_000);
+    tree.shrink_to_fit();
+    tree.validate().unwrap();
+    check(&tree, &oracle).unwrap();
+    for i in 0..500u64 {
+        tree.store_range(i * 61 + 3, i * 61 + 9, i).unwrap();
+        oracle.store(i * 61 + 3, i * 61 + 9, i);
+        tree.validate().unwrap_or_else(|v| panic!("store {i} after shrink_to_fit: {v}"));
+    }
+    check(&tree, &oracle).unwrap();
+}
