@@ -190,9 +190,11 @@ impl State {
             self.status = Status::Overflow;
             return false;
         }
+        plant!('G' => if self.status == Status::Pause {
+            self.status = Status::Active;
+        });
         match self.status {
             Status::Active => {}
-            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
@@ -223,9 +225,11 @@ impl State {
             self.status = Status::Underflow;
             return false;
         }
+        plant!('G' => if self.status == Status::Pause {
+            self.status = Status::Active;
+        });
         match self.status {
             Status::Active => {}
-            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;

@@ -25,6 +25,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * A **reservation** ([`MapleTree::reserve`]) holds the nodes of several writes at once, so
+//!   that a change made of several stores (a VMA operation) allocates before its first store
+//!   and then cannot fail halfway.
 //! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
 //!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
 //!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
@@ -97,6 +100,34 @@
 
 extern crate alloc;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`). Without the feature it expands to nothing at all, so the code around each
+/// site is the production code; with it, the change runs only while that bug is planted.
+///
+/// * `plant!('X' => statements)` runs the statements.
+/// * `plant!('X' => let name = value)` rebinds `name` to `value` (and leaves it as it was
+///   while another bug, or none, is planted).
+///
+/// Each site is one statement beside the correct code, never part of its conditions; the
+/// catalogue of bugs and the class each belongs to is in `docs/bug-classes.md`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => let $name:ident = $value:expr) => {
+        let $name = if $crate::plant::on($bug) { $value } else { $name };
+    };
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
 mod bulk;
 mod coalesce;
 pub mod cursor;
@@ -109,6 +140,7 @@ mod iter_mut;
 mod map;
 mod node;
 mod path;
+mod reserve;
 pub mod search;
 #[cfg(feature = "serde")]
 mod serde_impl;
@@ -124,6 +156,7 @@ pub use gaps_iter::Gaps;
 pub use iter::{IntoIter, Iter, Range};
 pub use iter_mut::{IterMut, RangeMut, ValuesMut};
 pub use map::{Keys, Values};
+pub use reserve::Reservation;
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;
@@ -131,20 +164,6 @@ pub use write::StoreType;
 #[cfg(feature = "planted-bugs")]
 #[doc(hidden)]
 pub mod plant;
-
-/// Whether the testing-only planted bug `bug` is active (module `plant`); always `false` without
-/// the `planted-bugs` feature, so the hooks compile away.
-#[inline(always)]
-pub(crate) fn planted(bug: char) -> bool {
-    #[cfg(feature = "planted-bugs")]
-    return plant::on(bug);
-    #[cfg(not(feature = "planted-bugs"))]
-    return {
-        let _ = bug;
-        false
-    };
-}
-
 /// The crate README's examples, compiled and run as doc tests (the README is part of the
 /// package).
 #[cfg(doctest)]

@@ -150,7 +150,9 @@ impl<T> MapleTree<T> {
         }
         let leaf = self.arena.leaf(node);
         let off = slot_of(&leaf.pivots, index);
-        let (first, last) = slot_range(&leaf.pivots, leaf.len(), off, min, max);
+        let len = leaf.len();
+        plant!('B' => let len = if len == crate::node::SLOTS { len - 1 } else { len });
+        let (first, last) = slot_range(&leaf.pivots, len, off, min, max);
         Some((node, off, first, last))
     }
 
@@ -373,6 +375,7 @@ impl<T> MapleTree<T> {
 
     /// Reserves the nodes of a classified store and performs it.
     pub(crate) fn write_planned_with<D: Dup<T>>(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        debug_assert!(plan.need.fits_in(write::max_need(self.height())), "{plan:?} exceeds the worst case");
         self.arena.reserve(plan.need)?;
         Ok(write::execute::<T, D>(self, plan, entry))
     }

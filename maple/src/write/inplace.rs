@@ -145,15 +145,17 @@ pub(super) fn leaf_content<T, D: Dup<T>>(
     buf.push((last, entry));
     let leaf = tree.arena.leaf_mut(r.node);
     let len = leaf.len();
-    let r_parent = plan.right.leaf_depth().saturating_sub(1);
     if l.node != r.node {
         dropped += leaf.slots[..len].iter().filter(|s| s.is_some()).count();
     }
     for i in 0..len {
         let (_, end) = slot_range(&leaf.pivots, len, i, r.min, r.max);
-        if end > last || crate::planted('C') && l.node != r.node && end == plan.right.levels[r_parent].max {
+        if end > last {
             buf.push((end, leaf.slots[i].take()));
         }
+        plant!('C' => if l.node != r.node && end <= last && crate::plant::at_parent_max(plan, end) {
+            buf.push((end, leaf.slots[i].take()));
+        });
     }
     let kept = buf.iter().filter(|(_, v)| v.is_some()).count();
     tree.len = tree.len + kept - dropped;

@@ -22,6 +22,11 @@
 //! | [`StoreType::Rebalance`] | the leaf falls below its minimum | 0 (merging frees a node before it takes one) |
 //! | [`StoreType::SpanningStore`] | the write crosses leaves | 1 leaf + `h` internal nodes |
 //!
+//! No kind needs more than [`max_need`] at height `h`: one leaf and `h` internal nodes (a
+//! split whose every ancestor is full adds a root; a spanning store rebuilds one node per
+//! level plus a root). A [`crate::Reservation`] budgets several writes from that bound, and every
+//! write checks its own budget against it.
+//!
 //! The in-place kinds rewrite the leaf where it is (`inplace`); the rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
 //! per level, pulling in a neighbour where a node would be too thin.
@@ -121,6 +126,13 @@ impl Plan {
         right: Path::EMPTY,
         need: NodeBudget { leaves: 0, internals: 0 },
     };
+}
+
+/// The largest budget the table above gives one store into a tree of `height` levels: one
+/// leaf and `height` internal nodes (an empty tree: one leaf).
+#[inline]
+pub(crate) const fn max_need(height: usize) -> NodeBudget {
+    NodeBudget { leaves: 1, internals: height }
 }
 
 /// Whether a node with `len` slots at `depth` must merge with a neighbour. The root is
@@ -227,10 +239,14 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
     if leaf.slots[l.offset()].is_none() {
         plan.first = start;
-    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() && !crate::planted('E') {
+    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
         plan.left.leaf_mut().offset -= 1;
         plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
     }
+    plant!('E' => if plan.left.leaf().offset() != l.offset() {
+        *plan.left.leaf_mut() = l;
+        plan.first = start;
+    });
     let r = *plan.right.leaf();
     let leaf = arena.leaf(r.node);
     let (_, end) = slot_range(&leaf.pivots, r.len(), r.offset(), r.min, r.max);
@@ -256,10 +272,9 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
     let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
-    NodeBudget {
-        leaves: 1,
-        internals: (full + usize::from(full == leaf_depth)).saturating_sub(crate::planted('H').into()),
-    }
+    let internals = full + usize::from(full == leaf_depth);
+    plant!('H' => let internals = internals.saturating_sub(1));
+    NodeBudget { leaves: 1, internals }
 }
 
 /// Performs a classified store whose nodes are reserved. Returns the entry that was in the
@@ -273,9 +288,12 @@ pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry:
                     buf.push((plan.first - 1, None));
                 }
                 buf.push((plan.last, Some(value)));
-                if plan.last < u64::MAX || crate::planted('J') {
+                if plan.last < u64::MAX {
                     buf.push((u64::MAX, None));
                 }
+                plant!('J' => if plan.last == u64::MAX {
+                    buf.push((u64::MAX, None));
+                });
                 let id = tree.arena.alloc_leaf();
                 write_leaf(&mut tree.arena, id, buf);
                 tree.root = id;
@@ -301,12 +319,8 @@ pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry:
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
         StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
             // The leaf's new content fits it and keeps it above its minimum.
-            #[cfg(feature = "planted-bugs")]
-            let stale = crate::plant::stale_tail_before(tree, plan, D::dup);
-            let old = inplace::leaf_store::<T, D>(tree, plan, entry);
-            #[cfg(feature = "planted-bugs")]
-            crate::plant::stale_tail_after(tree, stale);
-            old
+            plant!('A' => return crate::plant::stale_tail(tree, plan, D::dup, |tree| inplace::leaf_store::<T, D>(tree, plan, entry)));
+            inplace::leaf_store::<T, D>(tree, plan, entry)
         }
         _ => {
             // Built and consumed in place: the buffer is large, moving it costs more than

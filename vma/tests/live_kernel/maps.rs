@@ -73,15 +73,3 @@ pub(crate) fn read_smaps(buf: &mut String, lo: u64, hi: u64) -> Vec<KernelVma> {
     out.extend(current);
     out
 }
-
-/// Every mapping of the process as `(start, end, path)`, from `/proc/self/maps`.
-pub(crate) fn read_maps(buf: &mut String) -> Vec<(u64, u64, String)> {
-    buf.clear();
-    std::fs::File::open("/proc/self/maps").and_then(|mut f| f.read_to_string(buf)).expect("read maps");
-    buf.lines()
-        .map(|l| {
-            let (s, e, _, _, _, _, p) = parse_line(l);
-            (s, e, p)
-        })
-        .collect()
-}
