@@ -470,13 +470,13 @@ impl<T> Arena<T> {
         dropped
     }
 
-    /// Gives every free node back to the system: moves the live nodes of the tree rooted at
+    /// Gives every free and spare node back to the system: moves the live nodes of the tree rooted at
     /// `root` (`height` levels) to the front of their vectors, fixing the links to them,
     /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
     /// allocated). Node ids change, so no path into the tree may be kept across it.
     pub(crate) fn compact(&mut self, root: NodeId, height: usize) -> NodeId {
-        let live_leaves = self.leaves.len() - self.free_leaves.count;
-        let live_internals = self.internals.len() - self.free_internals.count;
+        let live_leaves = self.leaves.len() - self.free_leaves.count - self.spare.leaves;
+        let live_internals = self.internals.len() - self.free_internals.count - self.spare.internals;
         // Free slots inside the kept prefix, which the live nodes past it move into.
         let mut holes_leaves: Vec<NodeId> =
             (0..live_leaves).filter(|&i| self.leaves[i].len == 0).map(|i| i as NodeId).collect();
@@ -521,6 +521,7 @@ impl<T> Arena<T> {
         self.internals.shrink_to_fit();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
+        self.spare = NodeBudget::default();
         root
     }
 
