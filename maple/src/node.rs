@@ -470,7 +470,7 @@ impl<T> Arena<T> {
         dropped
     }
 
-    /// Gives every free node back to the system: moves the live nodes of the tree rooted at
+    /// Gives every free and spare node back to the system: moves the live nodes of the tree rooted at
     /// `root` (`height` levels) to the front of their vectors, fixing the links to them,
     /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
     /// allocated). Node ids change, so no path into the tree may be kept across it.
