@@ -5,7 +5,7 @@
 # (`cargo install --locked`, which needs only the crate registry). Offline, or without a
 # nightly toolchain, it says SKIPPED and exits 0, as the CI's no_std target step does.
 #
-#   fuzz/ci.sh [seconds per target (20)] [targets (all)]
+#   fuzz/ci.sh [seconds per target (20)] ["target ..." (all, from `cargo fuzz list`)]
 #
 # Built without AddressSanitizer, as every campaign here is (the crates forbid `unsafe`; see
 # README.md). A crash leaves its input in fuzz/artifacts/ci/<target>/.
@@ -13,7 +13,6 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 limit=${1:-20}
-read -r -a targets <<<"${2:-tree_ops cursor prealloc clone alloc vma_ops}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -29,6 +28,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     fi
 fi
 step "$(cargo fuzz --version), $(rustc +nightly --version)"
+# Every target of fuzz/Cargo.toml unless the caller names some.
+read -r -a targets <<<"${2:-$(cargo fuzz list | tr '\n' ' ')}"
 
 step "cargo +nightly fuzz build --sanitizer none (every target)"
 cargo +nightly fuzz build --sanitizer none

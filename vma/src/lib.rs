@@ -19,6 +19,8 @@
 //!   anonymous identity ([`Anon`]), name, and user data `D` merged through a
 //!   [`MergePolicy`].
 //! * [`VmaError`]: typed errors with the kernel's errno.
+//! * [`maps`]: one line of `/proc/pid/maps` ([`maps::MapsLine`]), printed and parsed exactly;
+//!   [`AddressSpace::maps_lines`] gives them.
 //!
 //! Every operation plans its changes on a private copy of the VMAs it touches and commits
 //! them at once, so running out of memory leaves the address space exactly as it was (see
@@ -61,11 +63,17 @@ macro_rules! plant {
     ($($site:tt)*) => {};
 }
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod commit;
 mod config;
 mod error;
 mod fault;
 mod flags;
+pub mod maps;
 mod merge;
 mod mmap;
 mod mremap;
