@@ -11,7 +11,7 @@ use crate::node::{NodeBudget, SLOTS};
 use crate::write::{max_gap, write_internal, write_leaf, Child};
 use crate::MapleTree;
 use alloc::vec::Vec;
-use core::ops::RangeInclusive;
+use core::ops::RangeBounds;
 
 /// Sizes of the nodes `n` entries are cut into: full nodes, a last node of at least two
 /// slots, and (for leaves) no node but the last ending in NULL.
@@ -43,7 +43,7 @@ fn try_push<E>(vec: &mut Vec<E>, item: E) -> Result<(), Error> {
 }
 
 impl<T> MapleTree<T> {
-    /// Builds a tree from ranges sorted by key and not overlapping, packing its nodes full
+    /// Builds a tree from ranges (any range form) sorted by key and not overlapping, packing its nodes full
     /// (the kernel's bulk-insert mode). O(n), and about half the nodes of inserting one by one.
     ///
     /// # Errors
@@ -59,9 +59,10 @@ impl<T> MapleTree<T> {
     /// tree.validate().unwrap();
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn from_sorted<I>(ranges: I) -> Result<Self, Error>
+    pub fn from_sorted<R, I>(ranges: I) -> Result<Self, Error>
     where
-        I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
+        R: RangeBounds<u64>,
+        I: IntoIterator<Item = (R, T)>,
     {
         Self::build_sorted(ranges, MapleTree::new())
     }
@@ -80,24 +81,26 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.empty_area(0, u64::MAX, 6), Ok(9_995));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn from_sorted_alloc<I>(ranges: I) -> Result<Self, Error>
+    pub fn from_sorted_alloc<R, I>(ranges: I) -> Result<Self, Error>
     where
-        I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
+        R: RangeBounds<u64>,
+        I: IntoIterator<Item = (R, T)>,
     {
         Self::build_sorted(ranges, MapleTree::new_alloc())
     }
 
     /// The bulk build into the empty `tree`.
-    fn build_sorted<I>(ranges: I, mut tree: Self) -> Result<Self, Error>
+    fn build_sorted<R, I>(ranges: I, mut tree: Self) -> Result<Self, Error>
     where
-        I: IntoIterator<Item = (RangeInclusive<u64>, T)>,
+        R: RangeBounds<u64>,
+        I: IntoIterator<Item = (R, T)>,
     {
         let mut entries: Vec<(u64, Option<T>)> = Vec::new();
         // The first key not yet covered; `None` once `u64::MAX` is covered.
         let mut next = Some(0u64);
         let mut len = 0;
         for (range, value) in ranges {
-            let (first, last) = (*range.start(), *range.end());
+            let (first, last) = crate::tree::bounds(&range).ok_or(Error::Invalid)?;
             match next {
                 Some(n) if first >= n && first <= last => {
                     if first > n {

@@ -190,9 +190,11 @@ impl State {
             self.status = Status::Overflow;
             return false;
         }
+        plant!('G' => if self.status == Status::Pause {
+            self.status = Status::Active;
+        });
         match self.status {
             Status::Active => {}
-            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
@@ -223,9 +225,11 @@ impl State {
             self.status = Status::Underflow;
             return false;
         }
+        plant!('G' => if self.status == Status::Pause {
+            self.status = Status::Active;
+        });
         match self.status {
             Status::Active => {}
-            Status::Pause if crate::planted('G') => {}
             Status::Start | Status::Pause | Status::None => {
                 if !self.walk(tree) {
                     return false;
@@ -444,7 +448,7 @@ pub struct Cursor<'a, T> {
 /// tree.store_range(10, 20, 'a')?;
 /// let mut cursor = tree.cursor_mut(13);
 /// cursor.set_range(13, 15);
-/// assert_eq!(cursor.store(Some('b'))?, Some('a')); // returns the first value overwritten
+/// assert_eq!(cursor.store(Some('b'))?, Some('a')); // the value that held index() = 13
 /// assert_eq!(cursor.next(u64::MAX), Some(&'a')); // the tail 16..=20
 /// assert_eq!((cursor.index(), cursor.last()), (16, 20));
 /// assert_eq!(cursor.erase()?, Some('a'));
@@ -699,13 +703,28 @@ impl<'a, T: Clone> CursorMut<'a, T> {
     }
 
     /// Writes `entry` (`None` is NULL) over `index()..=last()` and returns the value that
-    /// held `index()` before (`mas_store_gfp`). Afterwards the cursor is `Active` on the range
+    /// held `index()` before (`mas_store_gfp`), cloned when part of its range survives. Only
+    /// that one: if `index()` held nothing, the result is `None` even when the store covers
+    /// values further on, and every other value the store covers is dropped (use
+    /// [`MapleTree::range`] first to see them all). Afterwards the cursor is `Active` on the range
     /// written; a NULL store first widens over the NULL ranges beside it, and the cursor
     /// reports the merged hole (or `Start` on `0..=u64::MAX` if the tree became empty).
     ///
     /// # Errors
     /// [`Error::Invalid`] if `index() > last()`, [`Error::NoMemory`]; the status becomes
     /// `Error(e)` and the tree is unchanged.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// tree.store_range(10, 19, 'a')?;
+    /// tree.store_range(20, 29, 'b')?;
+    /// let mut cursor = tree.cursor_mut(0);
+    /// cursor.set_range(5, 25);
+    /// assert_eq!(cursor.store(Some('c'))?, None); // 5 held nothing; 'a' and 'b' are dropped
+    /// cursor.set_range(24, 28);
+    /// assert_eq!(cursor.store(Some('d'))?, Some('c')); // cloned: 5..=23 keeps 'c'
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
     #[doc(alias = "mas_store")]
     #[doc(alias = "mas_store_gfp")]
     pub fn store(&mut self, entry: Option<T>) -> Result<Option<T>, Error> {
@@ -802,7 +821,7 @@ impl<T: Clone> Prealloc<'_, '_, T> {
     #[doc(alias = "mas_store_prealloc")]
     pub fn store(self) -> Option<T> {
         let tree = &mut *self.cursor.tree;
-        let old = write::execute(tree, &self.plan, self.entry);
+        let old = write::execute::<T, write::Cloning>(tree, &self.plan, self.entry);
         self.cursor.state.after_write(tree, &self.plan);
         old
     }

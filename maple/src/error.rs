@@ -4,8 +4,9 @@ use core::fmt;
 
 /// Why a tree operation failed. A failed operation changes nothing.
 ///
-/// The variants mirror the kernel's error codes (`-EINVAL`, `-EEXIST`, `-ENOMEM`, `-EBUSY`);
-/// [`Error::errno`] gives the number.
+/// The variants mirror the kernel's error codes (`-EINVAL`, `-EEXIST`, `-ENOMEM`, `-EBUSY`;
+/// [`Error::WouldSplit`], which the kernel has no use for, is `-EINVAL`); [`Error::errno`]
+/// gives the number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
@@ -17,6 +18,11 @@ pub enum Error {
     NoMemory,
     /// No free range fits the request (from the free-range searches).
     Busy,
+    /// The store would cut one stored value in two, which needs a copy of it (from the
+    /// stores for values that are not `Clone`, such as [`MapleTree::store_no_split`]).
+    ///
+    /// [`MapleTree::store_no_split`]: crate::MapleTree::store_no_split
+    WouldSplit,
 }
 
 impl Error {
@@ -27,6 +33,7 @@ impl Error {
             Error::Exists => 17,
             Error::NoMemory => 12,
             Error::Busy => 16,
+            Error::WouldSplit => 22,
         }
     }
 }
@@ -38,6 +45,7 @@ impl fmt::Display for Error {
             Error::Exists => "range already occupied",
             Error::NoMemory => "out of memory",
             Error::Busy => "no free range fits",
+            Error::WouldSplit => "the store would cut a value in two",
         })
     }
 }

@@ -3,6 +3,15 @@
 //! A map from non-overlapping inclusive ranges of `u64` keys to values, with the semantics
 //! and the layout of the Linux kernel's maple tree (`lib/maple_tree.c`), in safe Rust.
 //!
+//! **Differences from `BTreeMap` to know first.** The key of an entry is a *range*, and a
+//! point lookup (`get(k)`) finds the range holding `k`. [`MapleTree::insert`] and
+//! [`MapleTree::insert_range`] (the kernel's `mtree_insert`, std's `try_insert`) **never
+//! overwrite**: they fail with [`Error::Exists`] on an occupied key. The overwriting store,
+//! `BTreeMap::insert`'s job, is [`MapleTree::store_range`], which trims or splits what it
+//! covers. Writes return `Result`, because a tree reports allocation failure instead of
+//! aborting; the std-named conveniences (`remove`, `pop_first`, `Extend`, entry inserts)
+//! panic on it as the std collections do. Equal neighbouring values are never merged.
+//!
 //! * The tree is a **total map** over `0..=u64::MAX`: keys that hold nothing read as NULL
 //!   (`None`). A store overwrites whatever it covers, truncating or splitting ranges it covers
 //!   in part; NULL ranges next to each other always merge; equal values never merge.
@@ -16,6 +25,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * A **reservation** ([`MapleTree::reserve`]) holds the nodes of several writes at once, so
+//!   that a change made of several stores (a VMA operation) allocates before its first store
+//!   and then cannot fail halfway.
 //! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
 //!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
 //!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
@@ -37,14 +49,42 @@
 //! # Ok::<(), maple_tree::Error>(())
 //! ```
 //!
+//! ## Coming from `BTreeMap` or `rangemap`
+//!
+//! | `BTreeMap<u64, V>` | `rangemap::RangeInclusiveMap<u64, V>` | `MapleTree<V>` |
+//! |---|---|---|
+//! | `insert(k, v)` (overwrites) | `insert(r, v)` (overwrites, coalesces) | [`store_range`](MapleTree::store_range)`(a, b, v)` (overwrites, never coalesces) |
+//! | `try_insert(k, v)` (nightly) | – | [`try_insert`](MapleTree::try_insert)`(r, v)`, [`insert_range`](MapleTree::insert_range)`(a, b, v)` |
+//! | `get(&k)` | `get(&k)` | [`get`](MapleTree::get)`(k)`, [`Index`](core::ops::Index) `tree[k]` |
+//! | – | `get_key_value(&k)` | [`get_key_value`](MapleTree::get_key_value)`(k)` (the range holding `k`) |
+//! | `get_mut(&k)` | – | [`get_mut`](MapleTree::get_mut)`(k)` |
+//! | `contains_key(&k)` | `contains_key(&k)` | [`contains_key`](MapleTree::contains_key)`(k)` |
+//! | `remove(&k)` | – | [`remove`](MapleTree::remove)`(k)` (the whole range holding `k`), [`erase`](MapleTree::erase) |
+//! | – | `remove(r)` (trims, splits) | [`remove_range`](MapleTree::remove_range)`(a, b)` |
+//! | `range(r)` | `overlapping(r)` | [`range`](MapleTree::range)`(r)` (every entry overlapping `r`) |
+//! | `range_mut(r)`, `iter_mut()`, `values_mut()` | – | [`range_mut`](MapleTree::range_mut), [`iter_mut`](MapleTree::iter_mut), [`values_mut`](MapleTree::values_mut) |
+//! | `keys()`, `values()`, `iter()` | `iter()` | [`keys`](MapleTree::keys), [`values`](MapleTree::values), [`iter`](MapleTree::iter) |
+//! | `first_key_value()`, `pop_first()` | `first_range_value()` | [`first_key_value`](MapleTree::first_key_value), [`pop_first`](MapleTree::pop_first) (and `last`) |
+//! | `retain(f)` | – | [`retain`](MapleTree::retain)`(f)` |
+//! | `entry(k)` | – | [`entry`](MapleTree::entry)`(k)` (vacant entries know their free range) |
+//! | `from([(k, v); N])`, `collect()`, `extend()` | the same | the same, with any range form (an empty range panics, as in `rangemap`) |
+//! | – | – | [`empty_area`](MapleTree::empty_area), [`alloc_area`](MapleTree::alloc_area) (free-range search, exact alignment) |
+//!
+//! Values need `Clone` only for stores that may cut a value in two ([`MapleTree::store_range`],
+//! [`MapleTree::remove_range`]); the `*_no_split` stores, vacant inserts, `erase`/`remove`,
+//! `get_mut` and the iterators work for any value type.
+//!
 //! ## Features
 //! * `std` (default): implements `std::error::Error`. Without it the crate is `no_std` and
 //!   needs only `alloc`.
-//! * `failure-injection`: **testing only**; lets tests make the N-th node allocation fail
-//!   (`MapleTree::fail_nth_alloc`).
-//! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
+//! * `failure-injection`: **testing only** (its items are hidden from these docs); lets tests
+//!   make the N-th node allocation fail (`MapleTree::fail_nth_alloc`).
+//! * `planted-bugs`: **testing only, never in production** (hidden from these docs); re-creates one historical bug
 //!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
 //!   fuzz campaigns find it. Implies `std`.
+//! * `serde`: `Serialize`/`Deserialize` for [`MapleTree`] and [`CoalescingMap`], as a
+//!   sequence of `(range, value)` pairs; reading rejects inverted, overlapping or unsorted
+//!   ranges with an error. Works without `std`.
 //!
 //! ## Differences from the kernel
 //! * Values are any `T`; there are no reserved values, and NULL is `None`.
@@ -60,42 +100,72 @@
 
 extern crate alloc;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`). Without the feature it expands to nothing at all, so the code around each
+/// site is the production code; with it, the change runs only while that bug is planted.
+///
+/// * `plant!('X' => statements)` runs the statements.
+/// * `plant!('X' => let name = value)` rebinds `name` to `value` (and leaves it as it was
+///   while another bug, or none, is planted).
+///
+/// Each site is one statement beside the correct code, never part of its conditions; the
+/// catalogue of bugs and the class each belongs to is in `docs/bug-classes.md`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => let $name:ident = $value:expr) => {
+        let $name = if $crate::plant::on($bug) { $value } else { $name };
+    };
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
 mod bulk;
+mod coalesce;
 pub mod cursor;
+mod entry;
 mod error;
 mod gap;
+mod gaps_iter;
 mod iter;
+mod iter_mut;
+mod map;
 mod node;
 mod path;
+mod reserve;
 pub mod search;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod tree;
 pub mod validate;
 mod write;
 
+pub use coalesce::CoalescingMap;
 pub use cursor::{Cursor, CursorMut, Prealloc, Status};
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use error::Error;
+pub use gaps_iter::Gaps;
 pub use iter::{IntoIter, Iter, Range};
+pub use iter_mut::{IterMut, RangeMut, ValuesMut};
+pub use map::{Keys, Values};
+pub use reserve::Reservation;
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;
 
 #[cfg(feature = "planted-bugs")]
+#[doc(hidden)]
 pub mod plant;
-
-/// Whether the testing-only planted bug `bug` is active (module `plant`); always `false` without
-/// the `planted-bugs` feature, so the hooks compile away.
-#[inline(always)]
-pub(crate) fn planted(bug: char) -> bool {
-    #[cfg(feature = "planted-bugs")]
-    return plant::on(bug);
-    #[cfg(not(feature = "planted-bugs"))]
-    return {
-        let _ = bug;
-        false
-    };
-}
-
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests (the README is part of the
+/// package).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

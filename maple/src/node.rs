@@ -37,8 +37,11 @@
 //!
 //! # Invariants this module relies on
 //!
-//! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and sits on its
-//!   vector's free list (linked through `pivots[0]`).
+//! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and either sits on
+//!   its vector's free list (linked through `pivots[0]`) or is one of the vector's *spare*
+//!   nodes: blank nodes at the end of the vector that a reservation added and no write has
+//!   taken yet. Writes take from the free list first, then the lowest spare node, so the
+//!   unused spares stay at the end, where [`Arena::release_spare`] can drop them.
 //! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are `None`;
 //!   internal children from `len` on are [`NO_NODE`] and their gaps 0.
 //!
@@ -146,14 +149,16 @@ impl<T> Leaf<T> {
     #[doc(alias = "mas_leaf_max_gap")]
     pub(crate) fn max_gap(&self, min: u64, max: u64) -> u64 {
         let len = self.len();
-        (0..len)
+        let gap = (0..len)
             .filter(|&i| self.slots[i].is_none())
             .map(|i| {
                 let (first, last) = slot_range(&self.pivots, len, i, min, max);
-                (last - first).saturating_add(u64::from(!crate::planted('F')))
+                (last - first).saturating_add(1)
             })
             .max()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        plant!('F' => let gap = gap.saturating_sub(1));
+        gap
     }
 }
 
@@ -186,6 +191,18 @@ fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError
     nodes.try_reserve_exact((nodes.len() / 8).max(4))
 }
 
+/// Drops the last `spare` (blank) nodes of `nodes`; if more than a quarter of the capacity
+/// (and more than 64 nodes) is then unused, shrinks it to the length plus the eighth that
+/// [`grow`] would add. Shrinking copies the vector, which only a reservation much larger
+/// than the tree makes worth it; ordinary reservations leave the capacity alone.
+fn release_tail<N>(nodes: &mut Vec<N>, spare: usize) {
+    nodes.truncate(nodes.len() - spare);
+    let len = nodes.len();
+    if nodes.capacity() - len > (len / 4).max(64) {
+        nodes.shrink_to(len + len / 8);
+    }
+}
+
 /// Where the free list of one vector starts, and how long it is.
 #[derive(Clone, Copy, Debug)]
 struct FreeList {
@@ -204,6 +221,13 @@ pub(crate) struct NodeBudget {
     pub(crate) internals: usize,
 }
 
+impl NodeBudget {
+    /// Whether every count of `self` is at most that of `other`.
+    pub(crate) const fn fits_in(self, other: NodeBudget) -> bool {
+        self.leaves <= other.leaves && self.internals <= other.internals
+    }
+}
+
 /// Owner of every node of one tree.
 #[derive(Clone)]
 pub(crate) struct Arena<T> {
@@ -211,6 +235,8 @@ pub(crate) struct Arena<T> {
     internals: Vec<Internal>,
     free_leaves: FreeList,
     free_internals: FreeList,
+    /// Blank nodes at the end of each vector that no free list links (N1).
+    spare: NodeBudget,
     /// Net nodes the running write may still take (debug bookkeeping of the reservation).
     budget: NodeBudget,
     #[cfg(feature = "failure-injection")]
@@ -230,6 +256,7 @@ impl<T> Arena<T> {
             internals: Vec::new(),
             free_leaves: FreeList::EMPTY,
             free_internals: FreeList::EMPTY,
+            spare: NodeBudget { leaves: 0, internals: 0 },
             budget: NodeBudget { leaves: 0, internals: 0 },
             #[cfg(feature = "failure-injection")]
             fail_at: None,
@@ -261,9 +288,10 @@ impl<T> Arena<T> {
         (self.leaves.len(), self.internals.len())
     }
 
-    /// Nodes on the free lists, as (leaves, internals).
+    /// Blank nodes ready for writes (the free lists and the spare nodes), as (leaves,
+    /// internals).
     pub(crate) fn free_counts(&self) -> (usize, usize) {
-        (self.free_leaves.count, self.free_internals.count)
+        (self.free_leaves.count + self.spare.leaves, self.free_internals.count + self.spare.internals)
     }
 
     /// Whether a node index is on a free list (a dead node).
@@ -288,6 +316,7 @@ impl<T> Arena<T> {
         self.internals = Vec::new();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
+        self.spare = NodeBudget::default();
         self.budget = NodeBudget::default();
     }
 
@@ -310,40 +339,49 @@ impl<T> Arena<T> {
         true
     }
 
-    /// Makes sure the free lists hold at least `need` nodes, allocating the difference one
-    /// node at a time, and sets the running write's budget to `need`. On failure the free
-    /// lists keep what was allocated so far, and no live node is touched.
+    /// Makes sure the free lists and the spare nodes hold at least `need` nodes, adding the
+    /// difference as spare nodes one node at a time, and sets the running write's budget to
+    /// `need`. On failure the nodes added so far stay spare, and no live node is touched.
     pub(crate) fn reserve(&mut self, need: NodeBudget) -> Result<(), Error> {
+        let (free_leaves, free_internals) = self.free_counts();
         // A large reservation (a bulk build) takes its room in one exact step.
-        let missing = need.leaves.saturating_sub(self.free_leaves.count);
+        let missing = need.leaves.saturating_sub(free_leaves);
         if missing > 1 && self.leaves.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
-        let missing = need.internals.saturating_sub(self.free_internals.count);
+        let missing = need.internals.saturating_sub(free_internals);
         if missing > 1 && self.internals.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
-        while self.free_leaves.count < need.leaves {
+        while self.free_leaves.count + self.spare.leaves < need.leaves {
             if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
                 return Err(Error::NoMemory);
             }
-            let id = self.leaves.len() as NodeId;
             self.leaves.push(Leaf::empty());
-            self.push_free_leaf(id);
+            self.spare.leaves += 1;
         }
-        while self.free_internals.count < need.internals {
+        while self.free_internals.count + self.spare.internals < need.internals {
             if !self.allocation_allowed()
                 || self.internals.len() >= NO_NODE as usize
                 || grow(&mut self.internals).is_err()
             {
                 return Err(Error::NoMemory);
             }
-            let id = self.internals.len() as NodeId;
             self.internals.push(Internal::empty());
-            self.push_free_internal(id);
+            self.spare.internals += 1;
         }
         self.budget = need;
         Ok(())
+    }
+
+    /// Drops the spare nodes (N1) and, when that leaves a vector mostly unused capacity (a
+    /// large reservation on a small tree), gives the capacity back. Ends the running write's
+    /// budget. Nodes on the free lists stay: they sit among live nodes.
+    pub(crate) fn release_spare(&mut self) {
+        release_tail(&mut self.leaves, self.spare.leaves);
+        release_tail(&mut self.internals, self.spare.internals);
+        self.spare = NodeBudget::default();
+        self.budget = NodeBudget::default();
     }
 
     fn push_free_leaf(&mut self, id: NodeId) {
@@ -366,6 +404,11 @@ impl<T> Arena<T> {
         self.budget.leaves = self.budget.leaves.saturating_sub(1);
         let id = self.free_leaves.head;
         if id == NO_NODE {
+            if self.spare.leaves > 0 {
+                // The lowest spare node, so that the unused ones stay at the end.
+                self.spare.leaves -= 1;
+                return (self.leaves.len() - 1 - self.spare.leaves) as NodeId;
+            }
             // Only reachable if the reservation was too small (a bug caught by the debug
             // assertion above); fall back to an infallible allocation.
             self.leaves.push(Leaf::empty());
@@ -383,6 +426,10 @@ impl<T> Arena<T> {
         self.budget.internals = self.budget.internals.saturating_sub(1);
         let id = self.free_internals.head;
         if id == NO_NODE {
+            if self.spare.internals > 0 {
+                self.spare.internals -= 1;
+                return (self.internals.len() - 1 - self.spare.internals) as NodeId;
+            }
             self.internals.push(Internal::empty());
             return (self.internals.len() - 1) as NodeId;
         }
@@ -423,6 +470,77 @@ impl<T> Arena<T> {
         dropped
     }
 
+    /// Gives every free node back to the system: moves the live nodes of the tree rooted at
+    /// `root` (`height` levels) to the front of their vectors, fixing the links to them,
+    /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
+    /// allocated). Node ids change, so no path into the tree may be kept across it.
+    pub(crate) fn compact(&mut self, root: NodeId, height: usize) -> NodeId {
+        let live_leaves = self.leaves.len() - self.free_leaves.count;
+        let live_internals = self.internals.len() - self.free_internals.count;
+        // Free slots inside the kept prefix, which the live nodes past it move into.
+        let mut holes_leaves: Vec<NodeId> =
+            (0..live_leaves).filter(|&i| self.leaves[i].len == 0).map(|i| i as NodeId).collect();
+        let mut holes_internals: Vec<NodeId> =
+            (0..live_internals).filter(|&i| self.internals[i].len == 0).map(|i| i as NodeId).collect();
+        let mut relocate = |id: NodeId, is_leaf: bool, arena: &mut Self| -> NodeId {
+            let (live, holes) =
+                if is_leaf { (live_leaves, &mut holes_leaves) } else { (live_internals, &mut holes_internals) };
+            if (id as usize) < live {
+                return id;
+            }
+            let to = holes.pop().expect("as many holes below the live count as live nodes above it");
+            if is_leaf {
+                arena.leaves.swap(id as usize, to as usize);
+            } else {
+                arena.internals.swap(id as usize, to as usize);
+            }
+            to
+        };
+        let root = if root == NO_NODE { root } else { relocate(root, height == 1, self) };
+        // Breadth-first over the internal nodes: each node's children move (and its links are
+        // fixed) before they are visited.
+        let mut level: Vec<NodeId> = if height > 1 { alloc::vec![root] } else { Vec::new() };
+        for depth in 0..height.saturating_sub(1) {
+            let children_are_leaves = depth + 2 == height;
+            let mut next = Vec::new();
+            for &id in &level {
+                for slot in 0..self.internals[id as usize].len() {
+                    let child = self.internals[id as usize].children[slot];
+                    let moved = relocate(child, children_are_leaves, self);
+                    self.internals[id as usize].children[slot] = moved;
+                    if !children_are_leaves {
+                        next.push(moved);
+                    }
+                }
+            }
+            level = next;
+        }
+        self.leaves.truncate(live_leaves);
+        self.leaves.shrink_to_fit();
+        self.internals.truncate(live_internals);
+        self.internals.shrink_to_fit();
+        self.free_leaves = FreeList::EMPTY;
+        self.free_internals = FreeList::EMPTY;
+        root
+    }
+
+    /// Mutable access to several leaves at once, in the order of `ids`, which must be
+    /// distinct live leaves (for the mutable iterators). O(k log k) for k ids.
+    pub(crate) fn leaves_mut(&mut self, ids: &[NodeId]) -> Vec<&mut Leaf<T>> {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by_key(|&i| ids[i]);
+        let mut placed: Vec<Option<&mut Leaf<T>>> = (0..ids.len()).map(|_| None).collect();
+        let (mut rest, mut base) = (&mut self.leaves[..], 0usize);
+        for i in order {
+            let id = ids[i] as usize;
+            debug_assert!(id >= base, "leaf ids must be distinct");
+            let (leaf, tail) = core::mem::take(&mut rest)[id - base..].split_first_mut().expect("a live leaf id");
+            placed[i] = Some(leaf);
+            (rest, base) = (tail, id + 1);
+        }
+        placed.into_iter().flatten().collect()
+    }
+
     /// Fallible deep copy of the arena (same node numbering).
     pub(crate) fn try_clone(&self) -> Result<Self, Error>
     where
@@ -439,6 +557,7 @@ impl<T> Arena<T> {
             internals,
             free_leaves: self.free_leaves,
             free_internals: self.free_internals,
+            spare: self.spare,
             budget: NodeBudget::default(),
             #[cfg(feature = "failure-injection")]
             fail_at: None,

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::iter::{IntoIter, Iter, Range};
 use crate::node::{slot_of, slot_range, Arena, NO_NODE};
 use crate::path::Path;
-use crate::write::{self, Plan};
+use crate::write::{self, Cloning, Dup, NoDup, Plan};
 use core::fmt;
 use core::ops::{Bound, RangeBounds, RangeInclusive};
 
@@ -79,7 +79,7 @@ impl<T> MapleTree<T> {
     /// ```
     /// let mut ids = maple_tree::MapleTree::new_alloc();
     /// ids.store_range(0, 9, "reserved")?;
-    /// assert_eq!(ids.alloc_range(4, 0, 100, "four ids")?, 10);
+    /// assert_eq!(ids.alloc_area(0, 100, 4, "four ids")?, 10);
     /// assert_eq!(ids.load_range(12), Some((10..=13, &"four ids")));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
@@ -104,6 +104,7 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mtree_load")]
+    #[doc(alias = "get")]
     #[inline]
     pub fn load(&self, index: u64) -> Option<&T> {
         // One descent that follows children only: the slot limits `load_range` keeps track
@@ -128,6 +129,7 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.load_range(15), Some((10..=19, &'x')));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
+    #[doc(alias = "get_key_value")]
     pub fn load_range(&self, index: u64) -> Option<(RangeInclusive<u64>, &T)> {
         let (leaf, off, first, last) = self.leaf_slot(index)?;
         let value = self.arena.leaf(leaf).slots[off].as_ref()?;
@@ -135,7 +137,7 @@ impl<T> MapleTree<T> {
     }
 
     /// The leaf and slot holding `index`, with the slot's range; `None` for an empty tree.
-    fn leaf_slot(&self, index: u64) -> Option<(u32, usize, u64, u64)> {
+    pub(crate) fn leaf_slot(&self, index: u64) -> Option<(u32, usize, u64, u64)> {
         if self.root == NO_NODE {
             return None;
         }
@@ -148,7 +150,9 @@ impl<T> MapleTree<T> {
         }
         let leaf = self.arena.leaf(node);
         let off = slot_of(&leaf.pivots, index);
-        let (first, last) = slot_range(&leaf.pivots, leaf.len(), off, min, max);
+        let len = leaf.len();
+        plant!('B' => let len = if len == crate::node::SLOTS { len - 1 } else { len });
+        let (first, last) = slot_range(&leaf.pivots, len, off, min, max);
         Some((node, off, first, last))
     }
 
@@ -237,9 +241,34 @@ impl<T> MapleTree<T> {
         usize::from(self.height)
     }
 
-    /// Bytes of node memory the tree holds, free nodes included.
+    /// Bytes of node memory the tree holds, free nodes included (exactly: the capacity of the
+    /// node vectors); [`MapleTree::shrink_to_fit`] releases the free ones.
     pub fn memory_bytes(&self) -> usize {
         self.arena.memory_bytes()
+    }
+
+    /// Gives the memory of every free node back to the allocator, so that
+    /// [`MapleTree::memory_bytes`] covers the live nodes only (`Vec::shrink_to_fit`'s name).
+    /// A tree keeps the nodes its removals free for later stores; after many removals this
+    /// returns them. O(nodes allocated); moves nodes, not values. Cannot fail (shrinking
+    /// needs no new memory).
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// for i in 0..10_000u64 {
+    ///     tree.store_range(i * 2, i * 2, i)?;
+    /// }
+    /// let full = tree.memory_bytes();
+    /// tree.retain(|range, _| *range.start() < 200);
+    /// assert!(tree.memory_bytes() >= full); // freed nodes are kept for reuse
+    /// tree.shrink_to_fit();
+    /// assert!(tree.memory_bytes() * 20 < full);
+    /// assert_eq!(tree.len(), 100);
+    /// tree.validate().unwrap();
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.root = self.arena.compact(self.root, self.height());
     }
 
     /// Frees every node (for a store that replaces the whole tree).
@@ -274,6 +303,7 @@ impl<T> MapleTree<T> {
     /// Testing only: makes the `n`-th next node allocation fail (`Some(0)` is the very next
     /// one); `None` turns failure injection off.
     #[cfg(feature = "failure-injection")]
+    #[doc(hidden)]
     pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
         self.arena.fail_nth_alloc(n);
     }
@@ -299,9 +329,16 @@ pub(crate) fn bounds<R: RangeBounds<u64>>(range: &R) -> Option<(u64, u64)> {
     (first <= last).then_some((first, last))
 }
 
-impl<T: Clone> MapleTree<T> {
-    /// Plans, reserves for and performs a store; the kernel's `mas_store_gfp`.
-    pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
+impl<T> MapleTree<T> {
+    /// Plans, reserves for and performs a store; the kernel's `mas_store_gfp`. `D` copies an
+    /// entry the store cuts (see [`Dup`]): with [`NoDup`] the caller must have made sure that
+    /// no value is cut in two ([`MapleTree::splits_value`]).
+    pub(crate) fn write_with<D: Dup<T>>(
+        &mut self,
+        first: u64,
+        last: u64,
+        entry: Option<T>,
+    ) -> Result<Option<T>, Error> {
         if first > last {
             return Err(Error::Invalid);
         }
@@ -318,7 +355,7 @@ impl<T: Clone> MapleTree<T> {
         }
         let mut plan = Plan::EMPTY;
         write::classify_into(self, first, last, entry.is_none(), &mut plan, false);
-        self.write_planned(&plan, entry)
+        self.write_planned_with::<D>(&plan, entry)
     }
 
     /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
@@ -327,10 +364,115 @@ impl<T: Clone> MapleTree<T> {
         ((start, end) == (first, last) && self.arena.leaf(leaf).slots[off].is_some()).then_some((leaf, off))
     }
 
+    /// Whether a store over `first..=last` would cut one stored value in two (the only store
+    /// that needs `T: Clone`): a value's range starts before `first` and ends after `last`.
+    pub(crate) fn splits_value(&self, first: u64, last: u64) -> bool {
+        match self.leaf_slot(first) {
+            Some((leaf, off, start, end)) => start < first && last < end && self.arena.leaf(leaf).slots[off].is_some(),
+            None => false,
+        }
+    }
+
     /// Reserves the nodes of a classified store and performs it.
-    pub(crate) fn write_planned(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+    pub(crate) fn write_planned_with<D: Dup<T>>(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        debug_assert!(plan.need.fits_in(write::max_need(self.height())), "{plan:?} exceeds the worst case");
         self.arena.reserve(plan.need)?;
-        Ok(write::execute(self, plan, entry))
+        Ok(write::execute::<T, D>(self, plan, entry))
+    }
+
+    /// Stores `value` over `first..=last` only if no key in it holds a value (never
+    /// overwrites, unlike `BTreeMap::insert`; [`MapleTree::try_insert`] is the same with any
+    /// range form). Needs no `T: Clone`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if `first > last`; [`Error::Exists`] if any key in the range holds
+    /// a value; [`Error::NoMemory`]. The tree is unchanged on error.
+    ///
+    /// ```
+    /// use maple_tree::{Error, MapleTree};
+    /// let mut tree = MapleTree::new();
+    /// tree.insert_range(10, 19, 1)?;
+    /// assert_eq!(tree.insert_range(19, 25, 2), Err(Error::Exists));
+    /// tree.insert_range(20, 25, 2)?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[doc(alias = "mtree_insert_range")]
+    #[doc(alias = "try_insert")]
+    pub fn insert_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+        if first > last {
+            return Err(Error::Invalid);
+        }
+        if self.root != NO_NODE {
+            let path = Path::walk(&self.arena, self.root, self.height(), first);
+            let lv = path.leaf();
+            let (_, end) = path.leaf_slot_range(&self.arena);
+            if self.arena.leaf(lv.node).slots[lv.offset()].is_some() || end < last {
+                return Err(Error::Exists);
+            }
+        }
+        // The range is vacant: the store cuts at most a NULL range, never a value.
+        self.write_with::<NoDup>(first, last, Some(value)).map(drop)
+    }
+
+    /// Stores `value` at `index` only if it holds nothing; see [`MapleTree::insert_range`].
+    ///
+    /// **Not `BTreeMap::insert`**: this never overwrites (it is the kernel's `mtree_insert`,
+    /// and nightly std's `try_insert`); on an occupied key it fails with [`Error::Exists`],
+    /// which `#[must_use]` makes hard to ignore. The overwriting store is
+    /// [`MapleTree::store`]/[`MapleTree::store_range`].
+    ///
+    /// ```
+    /// use maple_tree::{Error, MapleTree};
+    /// let mut tree = MapleTree::new();
+    /// tree.insert(5, 'a')?;
+    /// assert_eq!(tree.insert(5, 'b'), Err(Error::Exists)); // no overwrite
+    /// tree.store(5, 'b')?; // overwrites
+    /// assert_eq!(tree[5], 'b');
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[doc(alias = "mtree_insert")]
+    pub fn insert(&mut self, index: u64, value: T) -> Result<(), Error> {
+        self.insert_range(index, index, value)
+    }
+
+    /// Removes the **whole** range holding `index` and returns its value; `Ok(None)` (and no
+    /// change) if `index` holds nothing. Needs no `T: Clone`; [`MapleTree::remove`] is the std
+    /// name, which panics on allocation failure instead.
+    ///
+    /// # Errors
+    /// [`Error::NoMemory`] if merging the freed range with its NULL neighbours needs a node
+    /// that cannot be allocated; the tree is unchanged then.
+    #[doc(alias = "mtree_erase")]
+    #[doc(alias = "remove")]
+    pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
+        if self.root == NO_NODE {
+            return Ok(None);
+        }
+        // One walk: the path that finds the range is the store's left path.
+        let mut plan = Plan::EMPTY;
+        plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
+        let lv = *plan.left.leaf();
+        if self.arena.leaf(lv.node).slots[lv.offset()].is_none() {
+            return Ok(None);
+        }
+        let (first, last) = plan.left.leaf_slot_range(&self.arena);
+        write::classify_into(self, first, last, true, &mut plan, true);
+        // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
+        // cut in two.
+        self.write_planned_with::<NoDup>(&plan, None)
+    }
+}
+
+impl<T: Clone> MapleTree<T> {
+    /// Plans, reserves for and performs a store that may clone a value it cuts in two.
+    #[inline]
+    pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
+        self.write_with::<Cloning>(first, last, entry)
+    }
+
+    /// Reserves the nodes of a classified store and performs it, cloning what it cuts.
+    pub(crate) fn write_planned(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        self.write_planned_with::<Cloning>(plan, entry)
     }
 
     /// Stores `value` over `first..=last`, overwriting whatever was there: a range partly
@@ -351,6 +493,7 @@ impl<T: Clone> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mtree_store_range")]
+    #[doc(alias = "insert")]
     pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
         self.write(first, last, Some(value)).map(drop)
     }
@@ -359,42 +502,6 @@ impl<T: Clone> MapleTree<T> {
     #[doc(alias = "mtree_store")]
     pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
         self.store_range(index, index, value)
-    }
-
-    /// Stores `value` over `first..=last` only if no key in it holds a value.
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] if `first > last`; [`Error::Exists`] if any key in the range holds
-    /// a value; [`Error::NoMemory`]. The tree is unchanged on error.
-    ///
-    /// ```
-    /// use maple_tree::{Error, MapleTree};
-    /// let mut tree = MapleTree::new();
-    /// tree.insert_range(10, 19, 1)?;
-    /// assert_eq!(tree.insert_range(19, 25, 2), Err(Error::Exists));
-    /// tree.insert_range(20, 25, 2)?;
-    /// # Ok::<(), Error>(())
-    /// ```
-    #[doc(alias = "mtree_insert_range")]
-    pub fn insert_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
-        if first > last {
-            return Err(Error::Invalid);
-        }
-        if self.root != NO_NODE {
-            let path = Path::walk(&self.arena, self.root, self.height(), first);
-            let lv = path.leaf();
-            let (_, end) = path.leaf_slot_range(&self.arena);
-            if self.arena.leaf(lv.node).slots[lv.offset()].is_some() || end < last {
-                return Err(Error::Exists);
-            }
-        }
-        self.store_range(first, last, value)
-    }
-
-    /// Stores `value` at `index` only if it holds nothing; see [`MapleTree::insert_range`].
-    #[doc(alias = "mtree_insert")]
-    pub fn insert(&mut self, index: u64, value: T) -> Result<(), Error> {
-        self.insert_range(index, index, value)
     }
 
     /// Removes the values of `first..=last`, trimming or splitting ranges that reach outside
@@ -414,29 +521,6 @@ impl<T: Clone> MapleTree<T> {
     /// ```
     pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
         self.write(first, last, None).map(drop)
-    }
-
-    /// Removes the **whole** range holding `index` and returns its value; `Ok(None)` (and no
-    /// change) if `index` holds nothing.
-    ///
-    /// # Errors
-    /// [`Error::NoMemory`] if merging the freed range with its NULL neighbours needs a node
-    /// that cannot be allocated; the tree is unchanged then.
-    #[doc(alias = "mtree_erase")]
-    pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
-        if self.root == NO_NODE {
-            return Ok(None);
-        }
-        // One walk: the path that finds the range is the store's left path.
-        let mut plan = Plan::EMPTY;
-        plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
-        let lv = *plan.left.leaf();
-        if self.arena.leaf(lv.node).slots[lv.offset()].is_none() {
-            return Ok(None);
-        }
-        let (first, last) = plan.left.leaf_slot_range(&self.arena);
-        write::classify_into(self, first, last, true, &mut plan, true);
-        self.write_planned(&plan, None)
     }
 
     /// A structural copy of the tree (node for node, no re-insertion), or
@@ -488,32 +572,6 @@ impl<T: PartialEq> PartialEq for MapleTree<T> {
 }
 
 impl<T: Eq> Eq for MapleTree<T> {}
-
-impl<T: Clone> Extend<(RangeInclusive<u64>, T)> for MapleTree<T> {
-    /// Stores each range in turn, later ones overwriting earlier ones. Empty ranges
-    /// (`start > end`) store nothing.
-    ///
-    /// # Panics
-    /// On allocation failure, like the standard collections; use
-    /// [`MapleTree::store_range`] to handle it.
-    fn extend<I: IntoIterator<Item = (RangeInclusive<u64>, T)>>(&mut self, iter: I) {
-        for (range, value) in iter {
-            if !range.is_empty() {
-                self.store_range(*range.start(), *range.end(), value).expect("out of memory");
-            }
-        }
-    }
-}
-
-impl<T: Clone> FromIterator<(RangeInclusive<u64>, T)> for MapleTree<T> {
-    /// Stores each range in turn; see [`Extend`]. For sorted, non-overlapping input,
-    /// [`MapleTree::from_sorted`] builds a denser tree faster.
-    fn from_iter<I: IntoIterator<Item = (RangeInclusive<u64>, T)>>(iter: I) -> Self {
-        let mut tree = MapleTree::new();
-        tree.extend(iter);
-        tree
-    }
-}
 
 impl<'a, T> IntoIterator for &'a MapleTree<T> {
     type Item = (RangeInclusive<u64>, &'a T);

@@ -11,6 +11,7 @@
 //! | T5 | the entry count equals the number of non-NULL slots | `tree` |
 //! | G1 | allocation trees: each internal slot's gap equals the largest NULL range below that child, within its limits | `gap` (allocation trees) |
 //! | G2 | gaps after a node's end are 0; a tree that is not an allocation tree records no gap | `gap` (allocation trees) |
+//! | C1 | coalescing maps: no two touching entries hold equal values ([`crate::CoalescingMap::validate`]) | `coalesce` |
 //!
 //! [`MapleTree::validate`] walks every node once (O(n)) and returns the first violation
 //! found, with the node's position and a dump of the node.
@@ -40,6 +41,11 @@ impl Violation {
     /// What was wrong, where.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// A violation of `invariant` (for the layers above the tree, such as C1).
+    pub(crate) fn new(invariant: &'static str, message: String) -> Self {
+        Violation { invariant, message }
     }
 }
 

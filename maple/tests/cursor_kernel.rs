@@ -2,9 +2,9 @@
 //! scenarios of the Linux kernel's `lib/test_maple_tree.c`:
 //! `check_state_handling`, `check_find`, `check_find_2`, `next_prev_test`,
 //! `check_rev_find`, `check_next_entry`, `check_prev_entry`,
-//! `check_iteration`, plus the "walk into a NULL range" example from
-//! `shared/reference/maple-kernel.md` §2 and a few empty-tree / error cases
-//! that follow from the cursor spec (`/tmp/plan/cursor-spec.md`).
+//! `check_iteration`, plus the "walk into a NULL range" example and a few
+//! empty-tree / error cases that follow from the cursor specification,
+//! `docs/cursor.md` ("cursor spec §N" below names its sections).
 //!
 //! Values: the kernel stores `xa_mk_value(i)`; here the value is simply `i`
 //! (a `u64`). A value of 0 is an ordinary entry. "NULL" = absent.
@@ -579,7 +579,7 @@ fn state_handling_error_status() {
     assert_eq!(all, vec![(0x1000, 0x1500, 1), (0x2000, 0x2500, 2), (0x3000, 0x3500, 3)]);
 }
 
-/// The worked example in the reference notes (§2, `mas_walk` and `mas_find`):
+/// The worked example of the cursor spec (§2, `mas_walk` and `mas_find`):
 /// a walk into a hole reports the hole's full range.
 ///
 /// ```text

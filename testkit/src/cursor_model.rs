@@ -1,6 +1,7 @@
 //! A model of the cursor state machine (`maple_tree::Cursor`, the kernel's `ma_state`),
-//! written from the cursor's documentation (the status table in `maple/src/cursor.rs`) and
-//! the kernel's `check_state_handling` expectations in `maple/tests/cursor_kernel.rs`.
+//! written from the cursor specification (`docs/cursor.md`, summarised by the status table in
+//! `maple/src/cursor.rs`) and the kernel's `check_state_handling` expectations in
+//! `maple/tests/cursor_kernel.rs`.
 //!
 //! The model knows nothing of nodes. It sees the tree as the list of its slots in key order,
 //! which the [`RangeMap`] determines completely because the tree keeps NULL ranges in
@@ -36,6 +37,50 @@ pub fn slots(model: &RangeMap<u64>) -> Slots {
         slots.push((next, u64::MAX, None));
     }
     slots
+}
+
+/// A slot of the model: `(first, last, value)`, `None` for a NULL range.
+pub type Slot<V> = (u64, u64, Option<V>);
+
+/// The model's slot holding `key`: its entry, or the whole NULL range around `key`.
+pub fn slot_at<V: Clone + PartialEq>(model: &RangeMap<V>, key: u64) -> Slot<V> {
+    match model.get(key) {
+        Some((range, v)) => (*range.start(), *range.end(), Some(v.clone())),
+        None => {
+            let (first, last) = model.holes_from(key).next().expect("a key outside every entry is in a hole");
+            (first, last, None)
+        }
+    }
+}
+
+/// The model's slots that overlap `first..=last`, whole, in key order.
+pub fn slots_over<V: Clone + PartialEq>(model: &RangeMap<V>, first: u64, last: u64) -> Vec<Slot<V>> {
+    let mut slots = Vec::new();
+    let mut key = first;
+    loop {
+        let slot = slot_at(model, key);
+        let end = slot.1;
+        slots.push(slot);
+        match end.checked_add(1) {
+            Some(next) if end < last => key = next,
+            _ => return slots,
+        }
+    }
+}
+
+/// Brings `slots`, the slot list of the model before a write of `first..=last` (or of
+/// several writes inside it), up to date with `model` after it. Only the slots overlapping
+/// `first - 1 ..= last + 1` can change (the write, and the NULL ranges beside it that merge
+/// with it), and their outer ends stay slot boundaries: O(log n + k) for k such slots.
+pub fn resync(slots: &mut Slots, model: &RangeMap<u64>, first: u64, last: u64) {
+    if slots.is_empty() || model.is_empty() {
+        *slots = self::slots(model);
+        return;
+    }
+    let i0 = slots.partition_point(|s| s.1 < first.saturating_sub(1));
+    let i1 = slots.partition_point(|s| s.0 <= last.saturating_add(1));
+    let (a, b) = (slots[i0].0, slots[i1 - 1].1);
+    slots.splice(i0..i1, slots_over(model, a, b));
 }
 
 /// The modelled cursor: the range it reports, its status and, when it has one, its position

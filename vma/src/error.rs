@@ -65,7 +65,7 @@ impl VmaError {
 impl From<maple_tree::Error> for VmaError {
     fn from(e: maple_tree::Error) -> Self {
         match e {
-            maple_tree::Error::Invalid => VmaError::Invalid,
+            maple_tree::Error::Invalid | maple_tree::Error::WouldSplit => VmaError::Invalid,
             maple_tree::Error::Exists => VmaError::Exists,
             maple_tree::Error::Busy => VmaError::NoSpace,
             _ => VmaError::OutOfMemory,

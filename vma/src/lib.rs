@@ -46,6 +46,28 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`); without the feature nothing at all. `plant!('X' => statements)`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod commit;
 mod config;
 mod error;
@@ -56,11 +78,14 @@ mod merge;
 mod mmap;
 mod mremap;
 mod placement;
+#[cfg(feature = "planted-bugs")]
+pub mod plant;
 mod primitives;
 mod protect;
 mod space;
 mod validate;
 mod vma;
+mod vma_iter;
 
 pub use config::{Config, LinuxPolicy, MergePolicy};
 pub use error::VmaError;

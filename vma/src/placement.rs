@@ -11,6 +11,7 @@
 use crate::error::VmaError;
 use crate::flags::{MapFlags, VmFlags};
 use crate::space::AddressSpace;
+use crate::vma_iter;
 
 /// The kernel's `struct vm_unmapped_area_info`.
 #[derive(Clone, Copy, Debug)]
@@ -44,10 +45,8 @@ impl<D, P> AddressSpace<D, P> {
         let low_limit = info.low_limit.max(self.config.mmap_min_addr);
         let mut high_limit = info.high_limit;
         loop {
-            if high_limit == 0 {
-                return Err(VmaError::NoSpace);
-            }
-            let start = self.tree.empty_area_rev(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let start =
+                vma_iter::empty_area_rev(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
             let gap_end = start + length;
             let mut gap = gap_end - info.length;
             gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
@@ -66,10 +65,8 @@ impl<D, P> AddressSpace<D, P> {
         let mut low_limit = info.low_limit.max(self.config.mmap_min_addr);
         let high_limit = info.high_limit;
         loop {
-            if high_limit == 0 {
-                return Err(VmaError::NoSpace);
-            }
-            let start = self.tree.empty_area(low_limit, high_limit - 1, length).map_err(|_| VmaError::NoSpace)?;
+            let start =
+                vma_iter::empty_area(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
             let mut gap = start + info.start_gap;
             gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
             match self.find_vma(start + length) {

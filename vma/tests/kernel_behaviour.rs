@@ -1,4 +1,4 @@
-//! Scenario tests: every observation of `kernel-vma-behaviour.md` (what Linux 6.18 was seen
+//! Scenario tests: every observation of `docs/kernel-vma-behaviour.md` (what Linux 6.18 was seen
 //! to do), with the layout drawn above the assertions. Pages are numbered from the test
 //! area's base; `rw` = read-write, `+` = has anonymous memory (was written).
 

@@ -1,5 +1,5 @@
 //! `vm.max_map_count` with the kernel's exact comparisons, at the real default limit (65530),
-//! as observed on Linux 6.18 (kernel-vma-behaviour.md, "vm.max_map_count").
+//! as observed on Linux 6.18 (`docs/kernel-vma-behaviour.md`, "vm.max_map_count").
 
 mod common;
 

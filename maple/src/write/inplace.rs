@@ -1,7 +1,7 @@
 //! The leaf-level part of a store: the exact-fit slot swap, and the new content of the
 //! leaf (or the two leaves) a store touches.
 
-use super::{LeafBuf, Plan};
+use super::{Dup, LeafBuf, Plan};
 use crate::node::{slot_of, slot_range, PIVOTS, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
@@ -25,7 +25,7 @@ pub(super) fn exact_fit<T>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T
 /// the slots after them shift to make room for (or close up behind) the new ones, and the
 /// gaps above are refreshed in an allocation tree. Returns the entry that held `plan.index`
 /// (cloned when part of its range survives).
-pub(super) fn leaf_store<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
+pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     debug_assert_eq!(l.node, r.node);
     let (first, last) = (plan.first, plan.last);
@@ -37,9 +37,9 @@ pub(super) fn leaf_store<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: 
     let dropped = leaf.slots[lo..=ro].iter().filter(|s| s.is_some()).count();
     // The entry at the caller's index, then the pieces of the covered slots that survive.
     let at = slot_of(&leaf.pivots, plan.index);
-    let old = if (at == lo && head) || (at == ro && tail) { leaf.slots[at].clone() } else { leaf.slots[at].take() };
+    let old = if (at == lo && head) || (at == ro && tail) { D::dup(&leaf.slots[at]) } else { leaf.slots[at].take() };
     let head_entry = if head && lo == ro && tail {
-        leaf.slots[lo].clone()
+        D::dup(&leaf.slots[lo])
     } else if head {
         leaf.slots[lo].take()
     } else {
@@ -105,7 +105,7 @@ pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
 /// what lies after `last` (keeping the tail of a partly overwritten range). Entries move out
 /// of the leaves; a range cut in two is cloned. Updates the tree's entry count for what the
 /// store drops, fills `buf` with the content and returns the entry that held `plan.index`.
-pub(super) fn leaf_content<T: Clone>(
+pub(super) fn leaf_content<T, D: Dup<T>>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
     entry: Option<T>,
@@ -124,7 +124,7 @@ pub(super) fn leaf_content<T: Clone>(
         let at = slot_of(&leaf.pivots, plan.index);
         let (start, end) = slot_range(&leaf.pivots, len, at, l.min, l.max);
         old = if start < first || (l.node == r.node && end > last) {
-            leaf.slots[at].clone()
+            D::dup(&leaf.slots[at])
         } else {
             leaf.slots[at].take()
         };
@@ -136,7 +136,7 @@ pub(super) fn leaf_content<T: Clone>(
             }
             if start < first {
                 // The head of a range the store cuts: keep it (cloned if the tail survives too).
-                let head = if l.node == r.node && end > last { leaf.slots[i].clone() } else { leaf.slots[i].take() };
+                let head = if l.node == r.node && end > last { D::dup(&leaf.slots[i]) } else { leaf.slots[i].take() };
                 buf.push((first - 1, head));
             }
             break;
@@ -145,15 +145,17 @@ pub(super) fn leaf_content<T: Clone>(
     buf.push((last, entry));
     let leaf = tree.arena.leaf_mut(r.node);
     let len = leaf.len();
-    let r_parent = plan.right.leaf_depth().saturating_sub(1);
     if l.node != r.node {
         dropped += leaf.slots[..len].iter().filter(|s| s.is_some()).count();
     }
     for i in 0..len {
         let (_, end) = slot_range(&leaf.pivots, len, i, r.min, r.max);
-        if end > last || crate::planted('C') && l.node != r.node && end == plan.right.levels[r_parent].max {
+        if end > last {
             buf.push((end, leaf.slots[i].take()));
         }
+        plant!('C' => if l.node != r.node && end <= last && crate::plant::at_parent_max(plan, end) {
+            buf.push((end, leaf.slots[i].take()));
+        });
     }
     let kept = buf.iter().filter(|(_, v)| v.is_some()).count();
     tree.len = tree.len + kept - dropped;

@@ -22,6 +22,11 @@
 //! | [`StoreType::Rebalance`] | the leaf falls below its minimum | 0 (merging frees a node before it takes one) |
 //! | [`StoreType::SpanningStore`] | the write crosses leaves | 1 leaf + `h` internal nodes |
 //!
+//! No kind needs more than [`max_need`] at height `h`: one leaf and `h` internal nodes (a
+//! split whose every ancestor is full adds a root; a spanning store rebuilds one node per
+//! level plus a root). A [`crate::Reservation`] budgets several writes from that bound, and every
+//! write checks its own budget against it.
+//!
 //! The in-place kinds rewrite the leaf where it is (`inplace`); the rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
 //! per level, pulling in a neighbour where a node would be too thin.
@@ -34,6 +39,38 @@ use crate::path::Path;
 use crate::MapleTree;
 
 pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
+
+/// How a store copies an entry whose range it cuts (`T: Clone` only where that happens).
+///
+/// A store duplicates an entry in two cases: it cuts one range in two (the head and the tail
+/// both keep the value), and it returns the value that held `plan.index` while part of that
+/// value's range survives. [`Cloning`] clones; [`NoDup`] yields NULL, which is exact for NULL
+/// slots and for the returned value the non-`Clone` stores never hand out, so a caller that
+/// uses [`NoDup`] must first make sure the store cuts no *value* in two
+/// ([`MapleTree::splits_value`]).
+pub(crate) trait Dup<T> {
+    fn dup(slot: &Option<T>) -> Option<T>;
+}
+
+/// Duplicates by cloning.
+pub(crate) struct Cloning;
+
+impl<T: Clone> Dup<T> for Cloning {
+    #[inline(always)]
+    fn dup(slot: &Option<T>) -> Option<T> {
+        slot.clone()
+    }
+}
+
+/// Duplicates nothing: NULL for every copy (see [`Dup`]).
+pub(crate) struct NoDup;
+
+impl<T> Dup<T> for NoDup {
+    #[inline(always)]
+    fn dup(_: &Option<T>) -> Option<T> {
+        None
+    }
+}
 
 /// The kind of a store, as decided when the store is classified (the kernel's
 /// `enum store_type`).
@@ -89,6 +126,13 @@ impl Plan {
         right: Path::EMPTY,
         need: NodeBudget { leaves: 0, internals: 0 },
     };
+}
+
+/// The largest budget the table above gives one store into a tree of `height` levels: one
+/// leaf and `height` internal nodes (an empty tree: one leaf).
+#[inline]
+pub(crate) const fn max_need(height: usize) -> NodeBudget {
+    NodeBudget { leaves: 1, internals: height }
 }
 
 /// Whether a node with `len` slots at `depth` must merge with a neighbour. The root is
@@ -195,10 +239,14 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
     if leaf.slots[l.offset()].is_none() {
         plan.first = start;
-    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() && !crate::planted('E') {
+    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
         plan.left.leaf_mut().offset -= 1;
         plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
     }
+    plant!('E' => if plan.left.leaf().offset() != l.offset() {
+        *plan.left.leaf_mut() = l;
+        plan.first = start;
+    });
     let r = *plan.right.leaf();
     let leaf = arena.leaf(r.node);
     let (_, end) = slot_range(&leaf.pivots, r.len(), r.offset(), r.min, r.max);
@@ -224,15 +272,14 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
     let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
-    NodeBudget {
-        leaves: 1,
-        internals: (full + usize::from(full == leaf_depth)).saturating_sub(crate::planted('H').into()),
-    }
+    let internals = full + usize::from(full == leaf_depth);
+    plant!('H' => let internals = internals.saturating_sub(1));
+    NodeBudget { leaves: 1, internals }
 }
 
 /// Performs a classified store whose nodes are reserved. Returns the entry that was in the
 /// slot holding `plan.index` (cloned when part of its range survives). Cannot fail.
-pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
+pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
     match plan.kind {
         StoreType::StoreRoot => {
             if let Some(value) = entry {
@@ -241,9 +288,12 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
                     buf.push((plan.first - 1, None));
                 }
                 buf.push((plan.last, Some(value)));
-                if plan.last < u64::MAX || crate::planted('J') {
+                if plan.last < u64::MAX {
                     buf.push((u64::MAX, None));
                 }
+                plant!('J' => if plan.last == u64::MAX {
+                    buf.push((u64::MAX, None));
+                });
                 let id = tree.arena.alloc_leaf();
                 write_leaf(&mut tree.arena, id, buf);
                 tree.root = id;
@@ -269,18 +319,14 @@ pub(crate) fn execute<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, entry: Opt
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
         StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
             // The leaf's new content fits it and keeps it above its minimum.
-            #[cfg(feature = "planted-bugs")]
-            let stale = crate::plant::stale_tail_before(tree, plan);
-            let old = inplace::leaf_store(tree, plan, entry);
-            #[cfg(feature = "planted-bugs")]
-            crate::plant::stale_tail_after(tree, stale);
-            old
+            plant!('A' => return crate::plant::stale_tail(tree, plan, D::dup, |tree| inplace::leaf_store::<T, D>(tree, plan, entry)));
+            inplace::leaf_store::<T, D>(tree, plan, entry)
         }
         _ => {
             // Built and consumed in place: the buffer is large, moving it costs more than
             // most stores.
             let mut buf = LeafBuf::new();
-            let old = inplace::leaf_content(tree, plan, entry, &mut buf);
+            let old = inplace::leaf_content::<T, D>(tree, plan, entry, &mut buf);
             rebuild::commit(tree, plan, &mut buf);
             old
         }

@@ -175,7 +175,7 @@ struct Engine<'t, T> {
 
 /// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
 /// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
-pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
+pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
     let track_gaps = tree.alloc;
     let mut engine = Engine {
         tree,
@@ -193,7 +193,7 @@ pub(super) fn commit<T: Clone>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut L
     engine.tree.fix_root();
 }
 
-impl<T: Clone> Engine<'_, T> {
+impl<T> Engine<'_, T> {
     fn arena(&mut self) -> &mut Arena<T> {
         &mut self.tree.arena
     }
@@ -299,11 +299,14 @@ impl<T: Clone> Engine<'_, T> {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
-        let merging = crate::planted('D') && deficient(buf.len(), depth, self.right.levels[depth].max);
         if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
+            // (Pulled in because the content was deficient, not to share an overflow.)
+            plant!('D' => if buf.len() <= SLOTS {
+                crate::plant::drop_last_slot(self.arena().leaf_mut(id));
+            });
             let leaf = self.arena().leaf_mut(id);
-            let len = leaf.len() - usize::from(merging && leaf.len() > 1);
+            let len = leaf.len();
             let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
             join(buf, moved, to_right);
             run.push(id);

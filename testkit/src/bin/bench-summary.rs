@@ -273,6 +273,40 @@ fn full_table(runs: &Runs, out: &mut String) {
     }
 }
 
+/// maple-vma against the live kernel (`cargo bench -p maple-vma --bench kernel`): the groups
+/// named `vma-*`, functions `ours` and `kernel`, with the bar ours / kernel ≤ 0.2× at 40k VMAs.
+fn kernel_table(runs: &Runs, out: &mut String) -> bool {
+    let k = runs.0.len();
+    let groups: BTreeSet<String> =
+        runs.0.iter().flat_map(|r| r.keys().filter(|key| key.0.starts_with("vma-")).map(|key| key.0.clone())).collect();
+    if groups.is_empty() {
+        return false;
+    }
+    let _ = writeln!(
+        out,
+        "| operation (two calls, layout restored) | VMAs | ours | kernel | ours / kernel | bar ≤ 0.2× (40k) |\n|---|---:|---:|---:|---:|:---:|"
+    );
+    for g in &groups {
+        for n in runs.sizes() {
+            let (Some(ours), Some(kernel)) = (runs.time(g, "ours", n), runs.time(g, "kernel", n)) else { continue };
+            let ratio = runs.ratio(g, "ours", "kernel", n);
+            let met = match (n, ratio) {
+                (40_000, Some((r, _))) => verdict(r <= 0.2),
+                _ => "".into(),
+            };
+            let op = g.trim_start_matches("vma-");
+            let _ = writeln!(
+                out,
+                "| {op} | {n} | {} | {} | {} | {met} |",
+                fmt_ns(ours),
+                fmt_ns(kernel),
+                fmt_ratio(ratio, k)
+            );
+        }
+    }
+    true
+}
+
 fn memory_table(memory: &Value, out: &mut String) {
     let Some(rows) = memory.as_array() else {
         let _ = writeln!(out, "(no memory results: run `cargo bench --bench memory`)");
@@ -419,6 +453,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     full_table(&runs, &mut body);
     let _ = writeln!(body, "\n### Memory per stored range (counting allocator)\n");
     memory_table(&memory, &mut body);
+    let mut kernel = String::new();
+    if kernel_table(&runs, &mut kernel) {
+        let _ = writeln!(body, "\n### maple-vma against the live kernel (same operations, same layout, same run)\n");
+        body.push_str(&kernel);
+    }
     print!("{body}");
 
     let section = format!("{BEGIN}\n{body}{END}");

@@ -3,14 +3,16 @@
 //! `current()` after every step; interleaved with whole-tree operations that reshape the
 //! tree.
 //!
-//! The tree cannot be validated while a `CursorMut` borrows it, so a cursor lives for one
+//! The tree cannot be checked while a `CursorMut` borrows it, so a cursor lives for one
 //! *session*: a run of steps that ends after each write that changed the tree. Then the tree
-//! is validated and compared with its model, and a new cursor is put in exactly the state the
-//! old one had: a write leaves it `Active` on the range written, which `set` + `walk`
-//! re-creates, or `Start` over `0..=u64::MAX`, which `set_range` does.
+//! is compared with its model where the write landed (and in full on the schedule of
+//! [`super::check`]), and a new cursor is put in exactly the state the old one had: a write
+//! leaves it `Active` on the range written, which `set` + `walk` re-creates, or `Start` over
+//! `0..=u64::MAX`, which `set_range` does. The model's slot list follows each write
+//! ([`resync`]) rather than being rebuilt.
 
-use super::{check, decode, failure, Key, Span, TreeOp, World};
-use crate::cursor_model::{slots, CursorModel, Move, Slots};
+use super::{decode, failure, Key, Span, TreeOp, World};
+use crate::cursor_model::{resync, CursorModel, Move, Slots};
 use crate::oracle::RangeMap;
 use arbitrary::Arbitrary;
 use maple_tree::{CursorMut, Error, Status};
@@ -43,8 +45,8 @@ pub enum CursorOp {
 enum Next {
     /// Keep the cursor.
     Continue,
-    /// The tree changed: validate it, then carry on with an equivalent cursor.
-    Changed,
+    /// The tree changed over these keys: check it, then carry on with an equivalent cursor.
+    Changed(u64, u64),
     /// Run this whole-tree operation, then start again from `set(index)`.
     Tree(TreeOp),
 }
@@ -53,7 +55,7 @@ enum Next {
 struct Models<'w> {
     oracle: &'w mut RangeMap<u64>,
     next_value: &'w mut u64,
-    slots: Slots,
+    slots: &'w mut Slots,
     cursor: CursorModel,
 }
 
@@ -61,40 +63,43 @@ struct Models<'w> {
 pub fn run(data: &[u8]) -> Result<(), String> {
     let ops: Vec<CursorOp> = decode(data);
     let mut world = World::default();
+    let mut slots = Slots::new();
     let mut cursor = CursorModel::new(0);
     let mut i = 0;
     while i < ops.len() {
-        let mut pending = None;
+        let mut next = Next::Continue;
         {
             let mut m = Models {
-                slots: slots(&world.model),
+                slots: &mut slots,
                 oracle: &mut world.model,
                 next_value: &mut world.next_value,
                 cursor: cursor.clone(),
             };
             let mut c = world.tree.cursor_mut(0);
             restore(&mut c, &m).map_err(|e| format!("before op {i}: {e}"))?;
-            while i < ops.len() {
-                let next = step(&mut c, &mut m, ops[i]).map_err(|e| failure(&ops, i, &e))?;
+            while i < ops.len() && matches!(next, Next::Continue) {
+                next = step(&mut c, &mut m, ops[i]).map_err(|e| failure(&ops, i, &e))?;
                 i += 1;
-                match next {
-                    Next::Continue => {}
-                    Next::Changed => break,
-                    Next::Tree(op) => {
-                        pending = Some(op);
-                        break;
-                    }
-                }
             }
             cursor = m.cursor;
         }
-        if let Some(op) = pending {
-            world.apply(op).map_err(|e| failure(&ops, i - 1, &e))?;
-            cursor = CursorModel::new(cursor.index);
+        match next {
+            Next::Continue => {}
+            Next::Changed(first, last) => world.check_write(first, last).map_err(|e| failure(&ops, i - 1, &e))?,
+            Next::Tree(op) => {
+                world.take_touched();
+                world.apply(op).map_err(|e| failure(&ops, i - 1, &e))?;
+                if let Some((first, last)) = world.take_touched() {
+                    resync(&mut slots, &world.model, first, last);
+                }
+                if world.model.is_empty() {
+                    slots.clear();
+                }
+                cursor = CursorModel::new(cursor.index);
+            }
         }
-        check(&world).map_err(|e| failure(&ops, i - 1, &e))?;
     }
-    Ok(())
+    world.check_full().map_err(|e| format!("at the end, after {} ops: {e}", ops.len()))
 }
 
 /// Puts a fresh cursor in the modelled state (`Start`, or `Active` on a slot).
@@ -114,7 +119,7 @@ fn restore(c: &mut CursorMut<'_, u64>, m: &Models<'_>) -> Result<(), String> {
 /// Compares the cursor with its model.
 fn compare(c: &CursorMut<'_, u64>, m: &Models<'_>) -> Result<(), String> {
     let got = (c.index(), c.last(), c.status(), c.current().copied());
-    let want = (m.cursor.index, m.cursor.last, m.cursor.status, m.cursor.current(&m.slots));
+    let want = (m.cursor.index, m.cursor.last, m.cursor.status, m.cursor.current(m.slots));
     if got != want {
         return Err(format!("cursor (index, last, status, current) = {got:x?}, model {want:x?}"));
     }
@@ -138,7 +143,7 @@ fn step(c: &mut CursorMut<'_, u64>, m: &mut Models<'_>, op: CursorOp) -> Result<
                 Move::PrevRange => c.prev_range(limit),
             }
             .copied();
-            let want = m.cursor.read(&m.slots, mv, limit);
+            let want = m.cursor.read(m.slots, mv, limit);
             if got != want {
                 return Err(format!("returned {got:?}, model {want:?}"));
             }
@@ -185,8 +190,8 @@ fn step(c: &mut CursorMut<'_, u64>, m: &mut Models<'_>, op: CursorOp) -> Result<
                 expect_result(got, Ok(None))?;
                 Next::Continue
             } else {
-                m.cursor.walk(&m.slots);
-                if m.cursor.current(&m.slots).is_none() {
+                m.cursor.walk(m.slots);
+                if m.cursor.current(m.slots).is_none() {
                     expect_result(got, Ok(None))?;
                     Next::Continue
                 } else {
@@ -243,7 +248,7 @@ fn write(m: &mut Models<'_>, entry: Option<u64>, got: Result<Option<u64>, Error>
         Some(v) => m.oracle.store(first, last, v),
         None => m.oracle.remove(first, last),
     }
-    m.slots = slots(m.oracle);
-    m.cursor.after_write(first, &m.slots);
-    Ok(Next::Changed)
+    resync(m.slots, m.oracle, first, last);
+    m.cursor.after_write(first, m.slots);
+    Ok(Next::Changed(first, last))
 }

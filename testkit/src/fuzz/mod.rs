@@ -4,10 +4,10 @@
 //!
 //! Each target module has a `run(data: &[u8]) -> Result<(), String>`: it decodes the bytes
 //! with [`arbitrary`] into a sequence of operations, applies each to the tree and to a model,
-//! and after every operation validates the tree and compares it with the model (full forward
-//! and reverse iteration, the length, loads at the entries' boundaries ±1). `Err` describes
-//! the first disagreement; a panic inside the tree is a failure too. Inputs that run out of
-//! bytes simply end.
+//! and after every operation compares the two where the operation wrote, with the full check
+//! (the validator, full iteration both ways, loads at the entries' boundaries ±1) on a
+//! schedule and at the end of the input ([`check`]). `Err` describes the first disagreement;
+//! a panic inside the tree is a failure too. Inputs that run out of bytes simply end.
 //!
 //! | target | model | what it drives |
 //! |---|---|---|
@@ -25,6 +25,7 @@
 //! edges 0, 1, 2 and `u64::MAX`−2..=`u64::MAX`, small keys that collide, and any key.
 
 pub mod alloc;
+pub mod check;
 pub mod clone;
 pub mod corpus;
 pub mod cursor;
@@ -195,11 +196,13 @@ pub struct World {
     /// Its model.
     pub model: RangeMap<u64>,
     pub(crate) next_value: u64,
+    /// When the next full check is due, and what was written since the caller last asked.
+    pub(crate) schedule: check::Schedule,
 }
 
 impl Default for World {
     fn default() -> Self {
-        World { tree: MapleTree::new(), model: RangeMap::new(), next_value: 1 }
+        World { tree: MapleTree::new(), model: RangeMap::new(), next_value: 1, schedule: check::Schedule::default() }
     }
 }
 
@@ -218,7 +221,10 @@ impl World {
 
     /// Applies `op` to the tree and the model, checking after every write (see [`check`]).
     pub fn apply(&mut self, op: TreeOp) -> Result<(), String> {
-        let checked = |w: &mut World, op: Op| ops::apply(&mut w.tree, &mut w.model, op).and_then(|()| check(w));
+        let checked = |w: &mut World, op: Op| {
+            let (first, last) = w.touches(op);
+            ops::apply(&mut w.tree, &mut w.model, op).and_then(|()| w.check_write(first, last))
+        };
         match op {
             TreeOp::Store(span) => {
                 let (first, last) = span.resolve(&self.model);
@@ -260,11 +266,11 @@ impl World {
                         (at, at.saturating_add(u64::from(width)))
                     };
                     let value = self.value();
-                    ops::apply(&mut self.tree, &mut self.model, Op::Store { first, last, value })?;
-                    self.tree.validate().map_err(|v| format!("after {:?}: {v}", (first, last, value)))?;
+                    checked(self, Op::Store { first, last, value })
+                        .map_err(|e| format!("store {:?}: {e}", (first, last, value)))?;
                     at = if descending { at.saturating_sub(step) } else { at.saturating_add(step) };
                 }
-                check(self)
+                Ok(())
             }
             TreeOp::EraseRun { count, from_right } => {
                 for _ in 0..count {
@@ -290,44 +296,36 @@ impl World {
                     MapleTree::from_sorted(ranges)
                 };
                 self.tree = tree.map_err(|e| format!("from_sorted failed: {e:?}"))?;
-                check(self)
+                self.check_full()
             }
             TreeOp::Clear => {
                 self.tree.clear();
                 self.model = RangeMap::new();
-                check(self)
+                self.check_full()
             }
         }
     }
-}
 
-/// Validates the tree and compares it with the model: [`ops::check`] (the validator, the
-/// length, full forward and reverse iteration), then loads at every entry's boundaries ±1
-/// (at most 64 entries, spread over the tree).
-pub fn check(world: &World) -> Result<(), String> {
-    check_tree(&world.tree, &world.model)
-}
-
-/// [`check`] for any tree and model.
-pub fn check_tree<V: Clone + PartialEq + Debug>(tree: &MapleTree<V>, model: &RangeMap<V>) -> Result<(), String> {
-    ops::check(tree, model)?;
-    let stride = model.len() / 64 + 1;
-    for (range, _) in model.iter().step_by(stride) {
-        let (first, last) = (*range.start(), *range.end());
-        for index in [first.saturating_sub(1), first, last, last.saturating_add(1)] {
-            let got = tree.load_range(index);
-            let want = model.get(index);
-            if got != want {
-                return Err(format!("load_range({index:#x}): tree {got:?}, model {want:?}"));
+    /// The keys a write can change: its range, or the whole entry an erase removes.
+    pub(crate) fn touches(&self, op: Op) -> (u64, u64) {
+        match op {
+            Op::Store { first, last, .. } | Op::Insert { first, last, .. } | Op::Remove { first, last } => {
+                (first, last)
             }
+            Op::Erase { index } => self.model.get(index).map_or((index, index), |(r, _)| (*r.start(), *r.end())),
+            Op::Load { index } => (index, index),
+            Op::Find { start, max } => (start, max),
         }
     }
-    Ok(())
 }
 
 /// Compares `range(start..=max)` forwards and backwards with the model.
 fn check_range(tree: &MapleTree<u64>, model: &RangeMap<u64>, start: u64, max: u64) -> Result<(), String> {
-    let want: Vec<_> = model.iter().filter(|(r, _)| *r.end() >= start && *r.start() <= max && start <= max).collect();
+    let want: Vec<_> = model
+        .iter()
+        .skip_while(|(r, _)| *r.end() < start)
+        .take_while(|(r, _)| *r.start() <= max && start <= max)
+        .collect();
     if !tree.range(start..=max).eq(want.iter().cloned()) {
         return Err(format!("range({start:#x}..={max:#x}) differs from the model"));
     }
@@ -354,17 +352,21 @@ pub fn failure<O: Debug>(ops: &[O], i: usize, e: &str) -> String {
     format!("op {i} {:?}: {e}\nthe ops before it: {before:#?}", ops[i])
 }
 
-/// Decodes operations from `data` and runs `step` on each. Errors name the operation and the
-/// ones before it.
-pub fn run_ops<O: for<'a> Arbitrary<'a> + Debug>(
+/// Decodes operations from `data` and runs `step` on each, then `end` (the full checks).
+/// Errors name the operation and the ones before it.
+pub fn run_ops<O: for<'a> Arbitrary<'a> + Debug, S>(
     data: &[u8],
-    mut step: impl FnMut(&O) -> Result<(), String>,
+    state: &mut S,
+    mut step: impl FnMut(&mut S, &O) -> Result<(), String>,
+    end: impl FnOnce(&mut S) -> Result<(), String>,
 ) -> Result<(), String> {
     let ops: Vec<O> = decode(data);
     for (i, op) in ops.iter().enumerate() {
-        step(op).map_err(|e| failure(&ops, i, &e))?;
+        step(state, op).map_err(|e| failure(&ops, i, &e))?;
     }
-    Ok(())
+    end(state).map_err(|e| {
+        format!("at the end, after {} ops: {e}\nthe last ops: {:#?}", ops.len(), &ops[ops.len().saturating_sub(8)..])
+    })
 }
 
 /// `len` pseudo-random bytes from `seed`: the stable stand-in for a fuzzer's inputs.

@@ -11,7 +11,7 @@
 //!   more nodes than it reserved (the targets run with debug assertions);
 //! * the reserved store returns the old value and leaves the cursor on the range written.
 
-use super::{check, run_ops, Span, TreeOp, World};
+use super::{run_ops, Span, TreeOp, World};
 use crate::cursor_model::{slots, CursorModel};
 use crate::ops::{self, Op};
 use arbitrary::Arbitrary;
@@ -42,10 +42,9 @@ pub enum WriteKind {
 
 /// Runs the operations decoded from `data`.
 pub fn run(data: &[u8]) -> Result<(), String> {
-    let mut world = World::default();
-    run_ops(data, |op: &PreallocOp| match *op {
+    let step = |world: &mut World, op: &PreallocOp| match *op {
         PreallocOp::Tree(op) => world.apply(op),
-        PreallocOp::Reserve { span, value, fail, commit } => reserve(&mut world, span, value, fail, commit),
+        PreallocOp::Reserve { span, value, fail, commit } => reserve(world, span, value, fail, commit),
         PreallocOp::Failing { kind, span, n } => {
             let (first, last) = span.resolve(&world.model);
             let op = match kind {
@@ -54,10 +53,12 @@ pub fn run(data: &[u8]) -> Result<(), String> {
                 WriteKind::Remove => Op::Remove { first, last },
                 WriteKind::Erase => Op::Erase { index: first },
             };
+            let (first, last) = world.touches(op);
             ops::apply_failing(&mut world.tree, &mut world.model, op, u64::from(n % 16))?;
-            check(&world)
+            world.check_write(first, last)
         }
-    })
+    };
+    run_ops(data, &mut World::default(), step, World::check_full)
 }
 
 fn reserve(world: &mut World, span: Span, value: bool, fail: Option<u8>, commit: bool) -> Result<(), String> {
@@ -119,5 +120,5 @@ fn reserve(world: &mut World, span: Span, value: bool, fail: Option<u8>, commit:
             }
         }
     }
-    check(world)
+    world.check_write(first, last)
 }

@@ -10,7 +10,9 @@ use maple_vma::{AddressSpace, Advice, Backing, Config, FileRef, MapFlags, Mremap
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::{maps, sys};
+use maple_testkit::syscalls::Window;
+
+use crate::maps;
 
 const PS: u64 = 4096;
 const WINDOW_PAGES: u64 = 1024;
@@ -39,6 +41,7 @@ pub(crate) struct Stats {
 }
 
 pub(crate) struct Live {
+    window: Window,
     guard_lo: u64,
     win: u64,
     win_end: u64,
@@ -66,27 +69,12 @@ impl Live {
     pub(crate) fn setup() -> Option<Live> {
         let mut buf = String::with_capacity(32 << 20);
         maps::read_smaps(&mut buf, 0, 1).len();
-        let total = (WINDOW_PAGES + 2) * PS;
-        let anon_private = MapFlags::PRIVATE.bits() | MapFlags::NORESERVE.bits();
-        let base = sys::mmap(0, total, 0, anon_private, None, 0).ok()?;
-        let (guard_lo, win, win_end) = (base, base + PS, base + PS + WINDOW_PAGES * PS);
-        let fixed_shared = MapFlags::SHARED.bits() | MapFlags::FIXED.bits();
-        sys::mmap(guard_lo, PS, 0, fixed_shared, None, 0).ok()?;
-        sys::mmap(win_end, PS, 0, fixed_shared, None, 0).ok()?;
-        sys::munmap(win, WINDOW_PAGES * PS).ok()?;
-        // Fill the free gaps above the window (below the stack, leaving it room to grow).
-        let all = maps::read_maps(&mut buf);
-        let stack = all.iter().find(|m| m.path == "[stack]").map_or(u64::MAX, |m| m.start);
-        let ceiling = stack.saturating_sub(1 << 30);
-        let mut at = win_end + PS;
-        for &MapsLine { start, end, .. } in all.iter().filter(|m| m.end > win_end + PS) {
-            let top = start.min(ceiling);
-            if top > at {
-                let flags = anon_private | MapFlags::FIXED_NOREPLACE.bits();
-                sys::mmap(at, top - at, 0, flags, None, 0).ok()?;
-            }
-            at = at.max(end);
-        }
+        // SAFETY: the test creates no mapping by other means while it runs: its one large
+        // buffer (`buf`, for reading smaps) is allocated above, before the window, and the
+        // test runs on the test harness's thread alone.
+        #[allow(unsafe_code)]
+        let window = unsafe { Window::reserve(WINDOW_PAGES)? };
+        let (guard_lo, win, win_end) = (window.guard_lo(), window.start(), window.end());
         let mut memfds = Vec::new();
         for i in 0..2 {
             let name = format!("maple-vma-{i}");
@@ -104,12 +92,12 @@ impl Live {
             };
             memfds.push((fd, Arc::new(file)));
         }
-        Some(Live { guard_lo, win, win_end, memfds, buf, stats: Stats::default() })
+        Some(Live { window, guard_lo, win, win_end, memfds, buf, stats: Stats::default() })
     }
 
     /// One seed: an empty window, `ops` random operations, a comparison after each.
     pub(crate) fn run_seed(&mut self, seed: u64, ops: usize) {
-        sys::munmap(self.win, WINDOW_PAGES * PS).expect("clear the window");
+        self.window.clear();
         // The top-down search covers exactly the window; the bottom-up fallback starts above it,
         // so that a request the window cannot hold lands outside it and is skipped.
         let config = Config {
@@ -337,18 +325,18 @@ impl Live {
         let k: Result<u64, i32> = match *op {
             Op::Mmap { addr, len, prot, flags, file } => {
                 let fd = file.map(|(f, _)| self.memfds[f].0.as_fd());
-                sys::mmap(addr, len, prot, flags & !MapFlags::ANONYMOUS.bits(), fd, file.map_or(0, |f| f.1))
+                self.window.mmap(addr, len, prot, flags & !MapFlags::ANONYMOUS.bits(), fd, file.map_or(0, |f| f.1))
             }
-            Op::Munmap { addr, len } => sys::munmap(addr, len).map(|()| 0),
-            Op::Mprotect { addr, len, prot } => sys::mprotect(addr, len, prot).map(|()| 0),
+            Op::Munmap { addr, len } => self.window.munmap(addr, len).map(|()| 0),
+            Op::Mprotect { addr, len, prot } => self.window.mprotect(addr, len, prot).map(|()| 0),
             Op::Mremap { addr, old_len, new_len, flags, new_addr } => {
-                sys::mremap(addr, old_len, new_len, flags, new_addr)
+                self.window.mremap(addr, old_len, new_len, flags, new_addr)
             }
-            Op::Madvise { addr, len, advice } => sys::madvise(addr, len, rustix_advice(advice)).map(|()| 0),
-            Op::Mlock { addr, len, on_fault } => sys::mlock(addr, len, on_fault).map(|()| 0),
-            Op::Munlock { addr, len } => sys::munlock(addr, len).map(|()| 0),
+            Op::Madvise { addr, len, advice } => self.window.madvise(addr, len, rustix_advice(advice)).map(|()| 0),
+            Op::Mlock { addr, len, on_fault } => self.window.mlock(addr, len, on_fault).map(|()| 0),
+            Op::Munlock { addr, len } => self.window.munlock(addr, len).map(|()| 0),
             Op::Touch { addr, write } => {
-                sys::touch(addr, write);
+                self.window.touch(addr, write);
                 Ok(0)
             }
         };

@@ -20,8 +20,6 @@
 mod driver;
 #[cfg(target_os = "linux")]
 mod maps;
-#[cfg(target_os = "linux")]
-mod sys;
 
 #[cfg(target_os = "linux")]
 #[test]

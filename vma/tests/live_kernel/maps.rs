@@ -52,10 +52,3 @@ pub(crate) fn read_smaps(buf: &mut String, lo: u64, hi: u64) -> Vec<KernelVma> {
     out.extend(current);
     out
 }
-
-/// Every mapping of the process, from `/proc/self/maps`.
-pub(crate) fn read_maps(buf: &mut String) -> Vec<MapsLine> {
-    buf.clear();
-    std::fs::File::open("/proc/self/maps").and_then(|mut f| f.read_to_string(buf)).expect("read maps");
-    buf.lines().map(parse_line).collect()
-}

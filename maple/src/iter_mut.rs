@@ -1,0 +1,241 @@
+//! Iterators that hand out `&mut` values: [`IterMut`], [`RangeMut`] and [`ValuesMut`].
+//!
+//! They change values only, never ranges, so the tree's shape and every invariant stay as
+//! they are. The iterator first lists the leaves the window touches, in key order (one descent
+//! and a step per leaf, O(log n + k)), then splits the arena's leaves into disjoint `&mut`
+//! borrows of exactly those leaves (safe code, O(k log k)); it keeps one small record per leaf
+//! touched.
+
+use crate::node::{slot_range, Leaf, NodeId, NO_NODE, PIVOTS};
+use crate::path::Path;
+use crate::MapleTree;
+use alloc::vec::Vec;
+use core::iter::{Enumerate, Flatten, FusedIterator};
+use core::ops::RangeInclusive;
+use core::slice;
+
+/// The values of one leaf that overlap the window, with their ranges.
+struct LeafMut<'a, T> {
+    pivots: &'a [u64; PIVOTS],
+    /// The leaf's implied limits, its used slots, and the window `[first, last]`.
+    min: u64,
+    max: u64,
+    len: usize,
+    first: u64,
+    last: u64,
+    slots: Enumerate<slice::IterMut<'a, Option<T>>>,
+}
+
+impl<'a, T> LeafMut<'a, T> {
+    /// The item for slot `off` holding `slot`, if it holds a value inside the window.
+    fn item(&self, off: usize, slot: &'a mut Option<T>) -> Option<(RangeInclusive<u64>, &'a mut T)> {
+        let (start, end) = slot_range(self.pivots, self.len, off, self.min, self.max);
+        if end < self.first || start > self.last {
+            return None;
+        }
+        Some((start..=end, slot.as_mut()?))
+    }
+}
+
+impl<'a, T> Iterator for LeafMut<'a, T> {
+    type Item = (RangeInclusive<u64>, &'a mut T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (off, slot) = self.slots.next()?;
+            if let Some(item) = self.item(off, slot) {
+                return Some(item);
+            }
+        }
+    }
+}
+
+impl<T> DoubleEndedIterator for LeafMut<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        loop {
+            let (off, slot) = self.slots.next_back()?;
+            if let Some(item) = self.item(off, slot) {
+                return Some(item);
+            }
+        }
+    }
+}
+
+/// Double-ended iterator over the entries overlapping a window, with mutable values, from
+/// [`MapleTree::range_mut`]. Each item is the entry's whole range (which may reach outside the
+/// window) and its value.
+pub struct RangeMut<'a, T> {
+    inner: Flatten<alloc::vec::IntoIter<LeafMut<'a, T>>>,
+}
+
+impl<'a, T> RangeMut<'a, T> {
+    /// The entries of `tree` overlapping `[first, last]` (none if `first > last`).
+    pub(crate) fn new(tree: &'a mut MapleTree<T>, first: u64, last: u64) -> Self {
+        let mut limits: Vec<(NodeId, u64, u64)> = Vec::new();
+        if tree.root != NO_NODE && first <= last {
+            let mut path = Path::walk(&tree.arena, tree.root, tree.height(), first);
+            let depth = path.leaf_depth();
+            loop {
+                let lv = *path.leaf();
+                limits.push((lv.node, lv.min, lv.max));
+                if lv.max >= last || path.move_next(&tree.arena, depth).is_none() {
+                    break;
+                }
+            }
+        }
+        let ids: Vec<NodeId> = limits.iter().map(|&(id, _, _)| id).collect();
+        let leaves = tree.arena.leaves_mut(&ids);
+        let parts: Vec<LeafMut<'a, T>> = leaves
+            .into_iter()
+            .zip(limits)
+            .map(|(leaf, (_, min, max))| {
+                let Leaf { pivots, slots, len } = leaf;
+                let len = usize::from(*len);
+                LeafMut { pivots, min, max, len, first, last, slots: slots[..len].iter_mut().enumerate() }
+            })
+            .collect();
+        RangeMut { inner: parts.into_iter().flatten() }
+    }
+}
+
+impl<'a, T> Iterator for RangeMut<'a, T> {
+    type Item = (RangeInclusive<u64>, &'a mut T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+}
+
+impl<T> DoubleEndedIterator for RangeMut<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back()
+    }
+}
+
+impl<T> FusedIterator for RangeMut<'_, T> {}
+
+/// Double-ended iterator over all entries in key order, with mutable values, from
+/// [`MapleTree::iter_mut`].
+pub struct IterMut<'a, T> {
+    inner: RangeMut<'a, T>,
+    remaining: usize,
+}
+
+impl<'a, T> IterMut<'a, T> {
+    pub(crate) fn new(tree: &'a mut MapleTree<T>) -> Self {
+        let remaining = tree.len();
+        IterMut { inner: RangeMut::new(tree, 0, u64::MAX), remaining }
+    }
+}
+
+impl<'a, T> Iterator for IterMut<'a, T> {
+    type Item = (RangeInclusive<u64>, &'a mut T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.inner.next()?;
+        self.remaining -= 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> DoubleEndedIterator for IterMut<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let item = self.inner.next_back()?;
+        self.remaining -= 1;
+        Some(item)
+    }
+}
+
+impl<T> ExactSizeIterator for IterMut<'_, T> {}
+impl<T> FusedIterator for IterMut<'_, T> {}
+
+/// Double-ended iterator over the values in key order, mutably, from
+/// [`MapleTree::values_mut`].
+pub struct ValuesMut<'a, T> {
+    inner: IterMut<'a, T>,
+}
+
+impl<'a, T> Iterator for ValuesMut<'a, T> {
+    type Item = &'a mut T;
+
+    fn next(&mut self) -> Option<&'a mut T> {
+        self.inner.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> DoubleEndedIterator for ValuesMut<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back().map(|(_, v)| v)
+    }
+}
+
+impl<T> ExactSizeIterator for ValuesMut<'_, T> {}
+impl<T> FusedIterator for ValuesMut<'_, T> {}
+
+impl<T> MapleTree<T> {
+    /// All entries in key order, each with its range and a mutable reference to its value
+    /// (BTreeMap's `iter_mut`). Values change in place; ranges cannot.
+    ///
+    /// ```
+    /// let mut tree: maple_tree::MapleTree<u32> = [(0..=9, 1), (20..=29, 2)].into();
+    /// for (range, value) in tree.iter_mut() {
+    ///     *value += *range.start() as u32;
+    /// }
+    /// assert_eq!(tree.get(5), Some(&1));
+    /// assert_eq!(tree.get(25), Some(&22));
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, T> {
+        IterMut::new(self)
+    }
+
+    /// The entries overlapping `range`, in key order, with mutable values (BTreeMap's
+    /// `range_mut`). Items carry each entry's whole range, which may reach outside `range`;
+    /// an empty `range` yields nothing. O(log n + k).
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// for i in 0..10u64 {
+    ///     tree.store_range(i * 10, i * 10 + 4, i)?;
+    /// }
+    /// for (_, value) in tree.range_mut(22..=41) {
+    ///     *value *= 100;
+    /// }
+    /// let values: Vec<u64> = tree.values().copied().collect();
+    /// assert_eq!(values, [0, 1, 200, 300, 400, 5, 6, 7, 8, 9]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn range_mut<R: core::ops::RangeBounds<u64>>(&mut self, range: R) -> RangeMut<'_, T> {
+        match crate::tree::bounds(&range) {
+            Some((first, last)) => RangeMut::new(self, first, last),
+            None => RangeMut::new(self, 1, 0),
+        }
+    }
+
+    /// The values in key order, mutably (BTreeMap's `values_mut`).
+    ///
+    /// ```
+    /// let mut tree: maple_tree::MapleTree<String> = [(0..=9, "a".to_string()), (10..=19, "b".into())].into();
+    /// tree.values_mut().for_each(|v| v.push('!'));
+    /// assert_eq!(tree[15], "b!");
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, T> {
+        ValuesMut { inner: self.iter_mut() }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut MapleTree<T> {
+    type Item = (RangeInclusive<u64>, &'a mut T);
+    type IntoIter = IterMut<'a, T>;
+
+    fn into_iter(self) -> IterMut<'a, T> {
+        self.iter_mut()
+    }
+}
