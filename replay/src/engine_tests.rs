@@ -239,3 +239,21 @@ fn the_first_refused_call_without_a_start_layout_says_how_to_capture_one() {
     let outcome = run("10 mprotect(0x7f0000100000, 4096, PROT_READ) = 0\n", &with_start);
     assert!(!outcome.errors[0].message.contains("--maps"), "{:?}", outcome.errors);
 }
+
+#[test]
+fn a_break_moved_below_the_heap_start_and_back_does_not_panic() {
+    // Found by the `replay` fuzz target: the page model mapped the heap over an inverted
+    // range (start above end) and panicked in `BTreeMap::range`.
+    let log = "\
+10 brk(NULL) = 0x600000
+10 brk(0x400000) = 0x400000
+10 brk(0x500000) = 0x500000
+";
+    for keep_going in [false, true] {
+        let outcome = run(log, &Options { keep_going, ..Options::default() });
+        assert_eq!(outcome.space.unwrap().layout(), []);
+        let options = Options { keep_going, ..Options::default() };
+        let vmas = replay::<crate::vma_space::VmaSpace>(&events(log), &options, &mut |_| {});
+        assert!(vmas.unwrap().space.unwrap().validate().is_ok());
+    }
+}

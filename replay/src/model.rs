@@ -94,6 +94,9 @@ impl PageModel {
 
     /// Removes `[start, end)` and returns the runs that were there.
     pub(crate) fn remove(&mut self, start: u64, end: u64) -> Vec<(u64, u64, Attrs)> {
+        if start >= end {
+            return Vec::new();
+        }
         self.cut(start);
         self.cut(end);
         let keys: Vec<u64> = self.runs.range(start..end).map(|(&key, _)| key).collect();
@@ -103,7 +106,11 @@ impl PageModel {
     }
 
     /// Maps `[start, end)` with `attrs`, replacing what was there.
+    /// An empty or inverted range (a corrupt log) maps nothing.
     pub(crate) fn map(&mut self, start: u64, end: u64, attrs: Attrs) {
+        if start >= end {
+            return;
+        }
         self.remove(start, end);
         self.runs.insert(start, (end, attrs));
     }

@@ -17,6 +17,9 @@
 //! | [`clone`] | two [`RangeMap`]s | structural clones, then diverging edits of both copies |
 //! | [`alloc`] | brute force over the [`RangeMap`]'s holes | allocation trees: gap searches, allocating writes |
 //! | [`vma_ops`] | the page-granular oracle of [`crate::vma::oracle`] | `maple_vma::AddressSpace` system calls (panics on a difference) |
+//! | [`strace_parse`] | line numbers, strict vs `keep_going` | maple-replay's strace parser on arbitrary bytes |
+//! | [`maps_roundtrip`] | the kernel's column rule | `maple_vma::maps` parse -> print -> parse |
+//! | [`replay`] | validity of the result | maple-replay end to end: log + start layout |
 //!
 //! Keys ([`Key`]) are biased the way the kernel's bugs need: existing boundaries ±1, the
 //! edges 0, 1, 2 and `u64::MAX`−2..=`u64::MAX`, small keys that collide, and any key.
@@ -26,7 +29,10 @@ pub mod check;
 pub mod clone;
 pub mod corpus;
 pub mod cursor;
+pub mod maps_roundtrip;
 pub mod prealloc;
+pub mod replay;
+pub mod strace_parse;
 pub mod tree_ops;
 pub mod vma_ops;
 
