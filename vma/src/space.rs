@@ -162,10 +162,8 @@ impl<D, P> AddressSpace<D, P> {
 
     /// The first VMA intersecting `[start, end)` (`find_vma_intersection`).
     pub fn find_vma_intersection(&self, start: u64, end: u64) -> Option<&Vma<D>> {
-        if start >= end {
-            return None;
-        }
-        self.tree.find(start, end - 1).map(|(_, &s)| self.vma_at(s))
+        let last = end.checked_sub(1).filter(|&last| start <= last)?;
+        self.tree.find(start, last).map(|(_, &s)| self.vma_at(s))
     }
 
     /// Every VMA in address order; double-ended (`for_each_vma`).
@@ -218,8 +216,8 @@ impl<D, P> AddressSpace<D, P> {
         let tree = MapleTree::from_sorted_alloc(self.tree.iter().map(|(r, &s)| (r, s)))?;
         self.tree = tree;
         while self.vmas.last().is_some_and(Option::is_none) {
-            let last = (self.vmas.len() - 1) as Slot;
             self.vmas.pop();
+            let last = self.vmas.len() as Slot; // the slot just dropped
             self.free_slots.retain(|&s| s != last);
         }
         Ok(())

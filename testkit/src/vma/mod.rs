@@ -36,12 +36,12 @@ pub enum Op {
 
 /// A config whose top-down area is the test area.
 pub fn config() -> Config {
-    Config {
-        mmap_base: BASE + AREA_PAGES * PS,
-        mmap_min_addr: BASE,
-        legacy_base: BASE + AREA_PAGES * PS,
-        ..Config::default()
-    }
+    Config::builder()
+        .mmap_base(BASE + AREA_PAGES * PS)
+        .mmap_min_addr(BASE)
+        .legacy_base(BASE + AREA_PAGES * PS)
+        .build()
+        .expect("the test area is a valid configuration")
 }
 
 /// Two files for file mappings.
