@@ -17,6 +17,7 @@
 //! | [`clone`] | two [`RangeMap`]s | structural clones, then diverging edits of both copies |
 //! | [`alloc`] | brute force over the [`RangeMap`]'s holes | allocation trees: gap searches, allocating writes |
 //! | [`vma_ops`] | the page-granular oracle of [`crate::vma::oracle`] | `maple_vma::AddressSpace` system calls (panics on a difference) |
+//! | [`vma_api`] | no panic, `validate`, errors change nothing, the oracle where it applies | every public `AddressSpace` call with hostile arguments and configurations |
 //!
 //! Keys ([`Key`]) are biased the way the kernel's bugs need: existing boundaries ±1, the
 //! edges 0, 1, 2 and `u64::MAX`−2..=`u64::MAX`, small keys that collide, and any key.
@@ -28,6 +29,7 @@ pub mod corpus;
 pub mod cursor;
 pub mod prealloc;
 pub mod tree_ops;
+pub mod vma_api;
 pub mod vma_ops;
 
 use crate::ops::{self, Op};

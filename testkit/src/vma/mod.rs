@@ -5,6 +5,7 @@
 //! The generator draws from any [`Rng`]: a seeded one in the tests, [`BytesRng`] (the fuzz
 //! input's bytes) in the `vma_ops` fuzz target, so that the fuzzer steers every choice.
 
+pub mod api;
 pub mod oracle;
 
 use std::sync::Arc;
