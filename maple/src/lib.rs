@@ -25,6 +25,9 @@
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and
 //!   preallocates ([`Prealloc`]) through itself.
+//! * A **reservation** ([`MapleTree::reserve`]) holds the nodes of several writes at once, so
+//!   that a change made of several stores (a VMA operation) allocates before its first store
+//!   and then cannot fail halfway.
 //! * **Allocation trees** ([`MapleTree::new_alloc`]) also track the largest free (NULL)
 //!   range below every child, so that [`MapleTree::empty_area`], [`MapleTree::empty_area_rev`]
 //!   and the `alloc_*` calls find free ranges in O(height) (see [`search`]).
@@ -65,7 +68,7 @@
 //! | `retain(f)` | – | [`retain`](MapleTree::retain)`(f)` |
 //! | `entry(k)` | – | [`entry`](MapleTree::entry)`(k)` (vacant entries know their free range) |
 //! | `from([(k, v); N])`, `collect()`, `extend()` | the same | the same, with any range form (an empty range panics, as in `rangemap`) |
-//! | – | – | [`empty_area`](MapleTree::empty_area), [`alloc_range`](MapleTree::alloc_range) (free-range search) |
+//! | – | – | [`empty_area`](MapleTree::empty_area), [`alloc_area`](MapleTree::alloc_area) (free-range search, exact alignment) |
 //!
 //! Values need `Clone` only for stores that may cut a value in two ([`MapleTree::store_range`],
 //! [`MapleTree::remove_range`]); the `*_no_split` stores, vacant inserts, `erase`/`remove`,
@@ -134,6 +137,7 @@ mod iter_mut;
 mod map;
 mod node;
 mod path;
+mod reserve;
 pub mod search;
 mod tree;
 pub mod validate;
@@ -147,6 +151,7 @@ pub use gaps_iter::Gaps;
 pub use iter::{IntoIter, Iter, Range};
 pub use iter_mut::{IterMut, RangeMut, ValuesMut};
 pub use map::{Keys, Values};
+pub use reserve::Reservation;
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;

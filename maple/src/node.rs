@@ -37,8 +37,11 @@
 //!
 //! # Invariants this module relies on
 //!
-//! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and sits on its
-//!   vector's free list (linked through `pivots[0]`).
+//! * N1: a live node has `1 <= len <= SLOTS`; a free node has `len == 0` and either sits on
+//!   its vector's free list (linked through `pivots[0]`) or is one of the vector's *spare*
+//!   nodes: blank nodes at the end of the vector that a reservation added and no write has
+//!   taken yet. Writes take from the free list first, then the lowest spare node, so the
+//!   unused spares stay at the end, where [`Arena::release_spare`] can drop them.
 //! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are `None`;
 //!   internal children from `len` on are [`NO_NODE`] and their gaps 0.
 //!
@@ -188,6 +191,18 @@ fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError
     nodes.try_reserve_exact((nodes.len() / 8).max(4))
 }
 
+/// Drops the last `spare` (blank) nodes of `nodes`; if more than a quarter of the capacity
+/// (and more than 64 nodes) is then unused, shrinks it to the length plus the eighth that
+/// [`grow`] would add. Shrinking copies the vector, which only a reservation much larger
+/// than the tree makes worth it; ordinary reservations leave the capacity alone.
+fn release_tail<N>(nodes: &mut Vec<N>, spare: usize) {
+    nodes.truncate(nodes.len() - spare);
+    let len = nodes.len();
+    if nodes.capacity() - len > (len / 4).max(64) {
+        nodes.shrink_to(len + len / 8);
+    }
+}
+
 /// Where the free list of one vector starts, and how long it is.
 #[derive(Clone, Copy, Debug)]
 struct FreeList {
@@ -206,6 +221,13 @@ pub(crate) struct NodeBudget {
     pub(crate) internals: usize,
 }
 
+impl NodeBudget {
+    /// Whether every count of `self` is at most that of `other`.
+    pub(crate) const fn fits_in(self, other: NodeBudget) -> bool {
+        self.leaves <= other.leaves && self.internals <= other.internals
+    }
+}
+
 /// Owner of every node of one tree.
 #[derive(Clone)]
 pub(crate) struct Arena<T> {
@@ -213,6 +235,8 @@ pub(crate) struct Arena<T> {
     internals: Vec<Internal>,
     free_leaves: FreeList,
     free_internals: FreeList,
+    /// Blank nodes at the end of each vector that no free list links (N1).
+    spare: NodeBudget,
     /// Net nodes the running write may still take (debug bookkeeping of the reservation).
     budget: NodeBudget,
     #[cfg(feature = "failure-injection")]
@@ -232,6 +256,7 @@ impl<T> Arena<T> {
             internals: Vec::new(),
             free_leaves: FreeList::EMPTY,
             free_internals: FreeList::EMPTY,
+            spare: NodeBudget { leaves: 0, internals: 0 },
             budget: NodeBudget { leaves: 0, internals: 0 },
             #[cfg(feature = "failure-injection")]
             fail_at: None,
@@ -263,9 +288,10 @@ impl<T> Arena<T> {
         (self.leaves.len(), self.internals.len())
     }
 
-    /// Nodes on the free lists, as (leaves, internals).
+    /// Blank nodes ready for writes (the free lists and the spare nodes), as (leaves,
+    /// internals).
     pub(crate) fn free_counts(&self) -> (usize, usize) {
-        (self.free_leaves.count, self.free_internals.count)
+        (self.free_leaves.count + self.spare.leaves, self.free_internals.count + self.spare.internals)
     }
 
     /// Whether a node index is on a free list (a dead node).
@@ -290,6 +316,7 @@ impl<T> Arena<T> {
         self.internals = Vec::new();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
+        self.spare = NodeBudget::default();
         self.budget = NodeBudget::default();
     }
 
@@ -312,40 +339,49 @@ impl<T> Arena<T> {
         true
     }
 
-    /// Makes sure the free lists hold at least `need` nodes, allocating the difference one
-    /// node at a time, and sets the running write's budget to `need`. On failure the free
-    /// lists keep what was allocated so far, and no live node is touched.
+    /// Makes sure the free lists and the spare nodes hold at least `need` nodes, adding the
+    /// difference as spare nodes one node at a time, and sets the running write's budget to
+    /// `need`. On failure the nodes added so far stay spare, and no live node is touched.
     pub(crate) fn reserve(&mut self, need: NodeBudget) -> Result<(), Error> {
+        let (free_leaves, free_internals) = self.free_counts();
         // A large reservation (a bulk build) takes its room in one exact step.
-        let missing = need.leaves.saturating_sub(self.free_leaves.count);
+        let missing = need.leaves.saturating_sub(free_leaves);
         if missing > 1 && self.leaves.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
-        let missing = need.internals.saturating_sub(self.free_internals.count);
+        let missing = need.internals.saturating_sub(free_internals);
         if missing > 1 && self.internals.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
-        while self.free_leaves.count < need.leaves {
+        while self.free_leaves.count + self.spare.leaves < need.leaves {
             if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
                 return Err(Error::NoMemory);
             }
-            let id = self.leaves.len() as NodeId;
             self.leaves.push(Leaf::empty());
-            self.push_free_leaf(id);
+            self.spare.leaves += 1;
         }
-        while self.free_internals.count < need.internals {
+        while self.free_internals.count + self.spare.internals < need.internals {
             if !self.allocation_allowed()
                 || self.internals.len() >= NO_NODE as usize
                 || grow(&mut self.internals).is_err()
             {
                 return Err(Error::NoMemory);
             }
-            let id = self.internals.len() as NodeId;
             self.internals.push(Internal::empty());
-            self.push_free_internal(id);
+            self.spare.internals += 1;
         }
         self.budget = need;
         Ok(())
+    }
+
+    /// Drops the spare nodes (N1) and, when that leaves a vector mostly unused capacity (a
+    /// large reservation on a small tree), gives the capacity back. Ends the running write's
+    /// budget. Nodes on the free lists stay: they sit among live nodes.
+    pub(crate) fn release_spare(&mut self) {
+        release_tail(&mut self.leaves, self.spare.leaves);
+        release_tail(&mut self.internals, self.spare.internals);
+        self.spare = NodeBudget::default();
+        self.budget = NodeBudget::default();
     }
 
     fn push_free_leaf(&mut self, id: NodeId) {
@@ -368,6 +404,11 @@ impl<T> Arena<T> {
         self.budget.leaves = self.budget.leaves.saturating_sub(1);
         let id = self.free_leaves.head;
         if id == NO_NODE {
+            if self.spare.leaves > 0 {
+                // The lowest spare node, so that the unused ones stay at the end.
+                self.spare.leaves -= 1;
+                return (self.leaves.len() - 1 - self.spare.leaves) as NodeId;
+            }
             // Only reachable if the reservation was too small (a bug caught by the debug
             // assertion above); fall back to an infallible allocation.
             self.leaves.push(Leaf::empty());
@@ -385,6 +426,10 @@ impl<T> Arena<T> {
         self.budget.internals = self.budget.internals.saturating_sub(1);
         let id = self.free_internals.head;
         if id == NO_NODE {
+            if self.spare.internals > 0 {
+                self.spare.internals -= 1;
+                return (self.internals.len() - 1 - self.spare.internals) as NodeId;
+            }
             self.internals.push(Internal::empty());
             return (self.internals.len() - 1) as NodeId;
         }
@@ -458,6 +503,7 @@ impl<T> Arena<T> {
             internals,
             free_leaves: self.free_leaves,
             free_internals: self.free_internals,
+            spare: self.spare,
             budget: NodeBudget::default(),
             #[cfg(feature = "failure-injection")]
             fail_at: None,

@@ -1,6 +1,10 @@
 //! Free-range search and range allocation: the kernel's `mas_empty_area`,
 //! `mas_empty_area_rev`, `mtree_alloc_range`, `mtree_alloc_rrange` and `mtree_alloc_cyclic`.
 //!
+//! Every search and allocating write takes the window first, then the size (and the
+//! alignment): `empty_area(min, max, size)`, `alloc_area(min, max, size, value)`. The
+//! kernel-ordered `alloc_range(size, min, max, value)` and `alloc_rrange` are deprecated.
+//!
 //! # Window semantics
 //!
 //! A search for `size` keys in the window `[min, max]` looks for a *fit*: `size` consecutive
@@ -26,23 +30,27 @@
 //! # Alignment
 //!
 //! The aligned searches ([`MapleTree::empty_area_aligned`],
-//! [`MapleTree::empty_area_rev_aligned`]) search for `size + align - 1` keys, which always
-//! contain an aligned run of `size`, and return the aligned start inside that fit (the lowest
-//! one, or the highest one for the reverse search). This is how Linux's `vm_unmapped_area`
-//! aligns without scanning, and it has the same blind spot: an aligned run of `size` inside
-//! a NULL range shorter than `size + align - 1` is not found.
+//! [`MapleTree::empty_area_rev_aligned`], and the `alloc_area*_aligned` writes) are exact:
+//! they return the lowest (highest) start that is a multiple of `align` and begins `size`
+//! NULL keys inside the window. They descend into every child whose recorded gap holds
+//! `size` keys, in search order, and check the aligned fit at the leaf; a child inside the
+//! window whose gap holds `size + align - 1` keys always has one. (Linux's
+//! `vm_unmapped_area` searches for `size + align - 1` keys instead, which costs no extra
+//! descent but misses an aligned run in a shorter hole.)
 
 use crate::error::Error;
 use crate::node::{slot_of, slot_range, NodeId, NO_NODE};
 use crate::write::NoDup;
 use crate::MapleTree;
 
-/// A validated request: a fit of `size` keys inside `[min, max]`.
+/// A validated request: a fit of `size` keys inside `[min, max]`, starting at a multiple of
+/// `align` (a power of two; 1 for no alignment).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Request {
     min: u64,
     max: u64,
     size: u64,
+    align: u64,
 }
 
 impl Request {
@@ -51,23 +59,38 @@ impl Request {
         if min > max || size == 0 || max - min < size - 1 {
             return Err(Error::Invalid);
         }
-        Ok(Request { min, max, size })
+        Ok(Request { min, max, size, align: 1 })
     }
 
-    /// The part of the NULL range `[first, last]` inside the window, if it holds a fit.
-    fn fit(&self, first: u64, last: u64) -> Option<(u64, u64)> {
+    /// [`Request::new`] with a start aligned to `align`, which must be a power of two.
+    fn aligned(min: u64, max: u64, size: u64, align: u64) -> Result<Request, Error> {
+        if !align.is_power_of_two() {
+            return Err(Error::Invalid);
+        }
+        Ok(Request { align, ..Request::new(min, max, size)? })
+    }
+
+    /// The part of the NULL range `[first, last]` inside the window, if it holds a fit:
+    /// `(start, last)` of the lowest aligned fit, or (`rev`) `(first, end)` of the highest.
+    /// Without alignment both are the NULL range cut to the window.
+    #[inline]
+    fn fit(&self, first: u64, last: u64, rev: bool) -> Option<(u64, u64)> {
         let (a, b) = (first.max(self.min), last.min(self.max));
-        (a <= b && b - a >= self.size - 1).then_some((a, b))
+        if a > b || b - a < self.size - 1 {
+            return None;
+        }
+        if self.align == 1 {
+            return Some((a, b));
+        }
+        let mask = self.align - 1;
+        if rev {
+            let start = (b - (self.size - 1)) & !mask;
+            (start >= a).then_some((a, start + (self.size - 1)))
+        } else {
+            let start = a.checked_add(a.wrapping_neg() & mask)?;
+            (start <= b && b - start >= self.size - 1).then_some((start, b))
+        }
     }
-}
-
-/// Rounds a search for `size` keys aligned to `align` up to the size whose fit always holds
-/// an aligned run (`None` if that overflows), after checking `align`.
-fn padded(size: u64, align: u64) -> Result<Option<u64>, Error> {
-    if !align.is_power_of_two() {
-        return Err(Error::Invalid);
-    }
-    Ok(size.checked_add(align - 1))
 }
 
 impl<T> MapleTree<T> {
@@ -75,7 +98,7 @@ impl<T> MapleTree<T> {
     /// highest fit, as `(first, last)`.
     pub(crate) fn find_fit(&self, req: Request, rev: bool) -> Option<(u64, u64)> {
         if self.root == NO_NODE {
-            return req.fit(0, u64::MAX);
+            return req.fit(0, u64::MAX, rev);
         }
         self.fit_below(self.root, 0, 0, u64::MAX, req, rev)
     }
@@ -104,7 +127,7 @@ impl<T> MapleTree<T> {
             };
             if candidate {
                 let (first, last) = slot_range(pivots, len, i, min, max);
-                if let Some(fit) = req.fit(first, last) {
+                if let Some(fit) = req.fit(first, last, rev) {
                     if is_leaf {
                         return Some(fit);
                     }
@@ -174,32 +197,36 @@ impl<T> MapleTree<T> {
     }
 
     /// [`MapleTree::empty_area`] with a start that is a multiple of `align` (a power of two):
-    /// finds the lowest fit of `size + align - 1` keys and returns the first aligned start in
-    /// it. O(height) on an allocation tree, like the unaligned search; see the
-    /// [module docs](crate::search#alignment) for what this can miss.
+    /// the lowest aligned start of `size` NULL keys inside `min..=max`. Exact: whenever an
+    /// aligned fit exists it is found (there is no "search for `size + align - 1`" blind
+    /// spot).
+    ///
+    /// On an allocation tree the search descends only into children whose largest gap holds
+    /// `size` keys; a child inside the window whose gap holds `size + align - 1` always holds
+    /// an aligned fit, so the cost is O(height) plus one descent for each subtree before the
+    /// answer whose gap holds `size` keys but no aligned run (holes shorter than
+    /// `size + align - 1`, misplaced).
     ///
     /// # Errors
     /// [`Error::Invalid`] as [`MapleTree::empty_area`], or if `align` is not a power of two;
-    /// [`Error::Busy`] if no fit of `size + align - 1` keys exists (or that size overflows).
+    /// [`Error::Busy`] if no aligned fit exists.
     ///
     /// ```
     /// let mut tree = maple_tree::MapleTree::new_alloc();
     /// tree.store_range(0, 0x2_0fff, "text")?;
-    /// // A 2 MiB-aligned start for 4 MiB.
-    /// assert_eq!(tree.empty_area_aligned(0, u64::MAX, 4 << 20, 2 << 20), Ok(0x20_0000));
+    /// tree.store_range(0x40_0000, 0x40_0fff, "data")?;
+    /// // The hole 0x2_1000..=0x3f_ffff holds exactly one 2 MiB-aligned 2 MiB run.
+    /// assert_eq!(tree.empty_area_aligned(0, u64::MAX, 2 << 20, 2 << 20), Ok(0x20_0000));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     pub fn empty_area_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
-        Request::new(min, max, size)?;
-        let padded = padded(size, align)?.ok_or(Error::Busy)?;
-        let req = Request::new(min, max, padded).map_err(|_| Error::Busy)?;
-        let (first, _) = self.find_fit(req, false).ok_or(Error::Busy)?;
-        Ok(first + (first.wrapping_neg() & (align - 1)))
+        let req = Request::aligned(min, max, size, align)?;
+        self.find_fit(req, false).map(|(start, _)| start).ok_or(Error::Busy)
     }
 
     /// [`MapleTree::empty_area_rev`] with a start that is a multiple of `align` (a power of
-    /// two): finds the highest fit of `size + align - 1` keys and returns the last aligned
-    /// start in it that leaves room for `size` keys.
+    /// two): the highest aligned start of `size` NULL keys inside `min..=max`. Exact, and
+    /// costs as [`MapleTree::empty_area_aligned`].
     ///
     /// # Errors
     /// As [`MapleTree::empty_area_aligned`].
@@ -211,22 +238,19 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     pub fn empty_area_rev_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
-        Request::new(min, max, size)?;
-        let padded = padded(size, align)?.ok_or(Error::Busy)?;
-        let req = Request::new(min, max, padded).map_err(|_| Error::Busy)?;
-        let (_, last) = self.find_fit(req, true).ok_or(Error::Busy)?;
-        let start = last - (size - 1);
-        Ok(start - (start & (align - 1)))
+        let req = Request::aligned(min, max, size, align)?;
+        self.find_fit(req, true).map(|(_, end)| end - (size - 1)).ok_or(Error::Busy)
     }
 }
 
 /// The `alloc_*` calls store into a free range, which cuts no value: they need no `T: Clone`.
 impl<T> MapleTree<T> {
     /// Stores `value` over the lowest fit of `size` keys in `min..=max` (see
-    /// [`MapleTree::empty_area`]) and returns its start.
+    /// [`MapleTree::empty_area`], whose argument order this shares) and returns its start.
     ///
     /// Unlike the kernel's `mtree_alloc_range`, this also works on a tree that is not an
-    /// allocation tree, at the cost of a walk over the leaves of the window.
+    /// allocation tree, at the cost of a walk over the leaves of the window. Needs no
+    /// `T: Clone` (the range is free).
     ///
     /// # Errors
     /// [`Error::Invalid`] and [`Error::Busy`] as [`MapleTree::empty_area`];
@@ -234,35 +258,104 @@ impl<T> MapleTree<T> {
     ///
     /// ```
     /// let mut ids = maple_tree::MapleTree::new_alloc();
-    /// assert_eq!(ids.alloc_range(10, 1, 100, "a")?, 1);
-    /// assert_eq!(ids.alloc_range(10, 1, 100, "b")?, 11);
+    /// assert_eq!(ids.alloc_area(1, 100, 10, "a")?, 1);
+    /// assert_eq!(ids.alloc_area(1, 100, 10, "b")?, 11);
     /// assert_eq!(ids.load_range(15), Some((11..=20, &"b")));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mtree_alloc_range")]
-    pub fn alloc_range(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+    #[doc(alias = "alloc_range")]
+    pub fn alloc_area(&mut self, min: u64, max: u64, size: u64, value: T) -> Result<u64, Error> {
         let start = self.empty_area(min, max, size)?;
-        self.write_with::<NoDup>(start, start + (size - 1), Some(value))?;
-        Ok(start)
+        self.fill(start, size, value)
     }
 
     /// Stores `value` over the highest fit of `size` keys in `min..=max` (see
     /// [`MapleTree::empty_area_rev`]) and returns its start.
     ///
     /// # Errors
-    /// As [`MapleTree::alloc_range`]. The tree is unchanged on error.
+    /// As [`MapleTree::alloc_area`]. The tree is unchanged on error.
     ///
     /// ```
     /// let mut tree = maple_tree::MapleTree::new_alloc();
-    /// assert_eq!(tree.alloc_rrange(0x1000, 0, 0xffff, "top")?, 0xf000);
-    /// assert_eq!(tree.alloc_rrange(0x1000, 0, 0xffff, "below")?, 0xe000);
+    /// assert_eq!(tree.alloc_area_rev(0, 0xffff, 0x1000, "top")?, 0xf000);
+    /// assert_eq!(tree.alloc_area_rev(0, 0xffff, 0x1000, "below")?, 0xe000);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mtree_alloc_rrange")]
-    pub fn alloc_rrange(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+    #[doc(alias = "alloc_rrange")]
+    pub fn alloc_area_rev(&mut self, min: u64, max: u64, size: u64, value: T) -> Result<u64, Error> {
         let start = self.empty_area_rev(min, max, size)?;
+        self.fill(start, size, value)
+    }
+
+    /// Stores `value` over the lowest aligned fit of `size` keys in `min..=max` (see
+    /// [`MapleTree::empty_area_aligned`]: exact, no blind spot) and returns its start.
+    ///
+    /// # Errors
+    /// As [`MapleTree::empty_area_aligned`]; [`Error::NoMemory`]. The tree is unchanged on
+    /// error.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new_alloc();
+    /// tree.store_range(0, 0x2_0fff, "text")?;
+    /// let huge = tree.alloc_area_aligned(0, u64::MAX, 2 << 20, 2 << 20, "2 MiB page")?;
+    /// assert_eq!(huge, 0x20_0000);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "alloc_range_aligned")]
+    pub fn alloc_area_aligned(&mut self, min: u64, max: u64, size: u64, align: u64, value: T) -> Result<u64, Error> {
+        let start = self.empty_area_aligned(min, max, size, align)?;
+        self.fill(start, size, value)
+    }
+
+    /// Stores `value` over the highest aligned fit of `size` keys in `min..=max` (see
+    /// [`MapleTree::empty_area_rev_aligned`]) and returns its start.
+    ///
+    /// # Errors
+    /// As [`MapleTree::alloc_area_aligned`]. The tree is unchanged on error.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new_alloc();
+    /// let at = tree.alloc_area_rev_aligned(0, 0x7fff_ffff, 0x1800, 0x1000, "top")?;
+    /// assert_eq!(at, 0x7fff_e000);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "alloc_rrange_aligned")]
+    pub fn alloc_area_rev_aligned(
+        &mut self,
+        min: u64,
+        max: u64,
+        size: u64,
+        align: u64,
+        value: T,
+    ) -> Result<u64, Error> {
+        let start = self.empty_area_rev_aligned(min, max, size, align)?;
+        self.fill(start, size, value)
+    }
+
+    /// Stores `value` over the free range `start..start + size` that a search found.
+    fn fill(&mut self, start: u64, size: u64, value: T) -> Result<u64, Error> {
         self.write_with::<NoDup>(start, start + (size - 1), Some(value))?;
         Ok(start)
+    }
+
+    /// The kernel's argument order for [`MapleTree::alloc_area`] (`size` first).
+    ///
+    /// # Errors
+    /// As [`MapleTree::alloc_area`].
+    #[deprecated(note = "use `alloc_area(min, max, size, value)`: the argument order of `empty_area`")]
+    pub fn alloc_range(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+        self.alloc_area(min, max, size, value)
+    }
+
+    /// The kernel's argument order for [`MapleTree::alloc_area_rev`] (`size` first).
+    ///
+    /// # Errors
+    /// As [`MapleTree::alloc_area_rev`].
+    #[deprecated(note = "use `alloc_area_rev(min, max, size, value)`: the argument order of `empty_area_rev`")]
+    pub fn alloc_rrange(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+        self.alloc_area_rev(min, max, size, value)
     }
 
     /// Cyclic ID allocation (the kernel's `mtree_alloc_cyclic`): stores `value` at the lowest
@@ -295,7 +388,7 @@ impl<T> MapleTree<T> {
             Err(e) if from == min => return Err(e),
             Err(_) => (self.empty_area(min, max, 1)?, true),
         };
-        self.write_with::<NoDup>(index, index, Some(value))?;
+        self.fill(index, 1, value)?;
         self.cyclic_wrapped = index == u64::MAX;
         *next = index.wrapping_add(1);
         Ok((index, wrapped))

@@ -79,7 +79,7 @@ impl<T> MapleTree<T> {
     /// ```
     /// let mut ids = maple_tree::MapleTree::new_alloc();
     /// ids.store_range(0, 9, "reserved")?;
-    /// assert_eq!(ids.alloc_range(4, 0, 100, "four ids")?, 10);
+    /// assert_eq!(ids.alloc_area(0, 100, 4, "four ids")?, 10);
     /// assert_eq!(ids.load_range(12), Some((10..=13, &"four ids")));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
@@ -349,6 +349,7 @@ impl<T> MapleTree<T> {
 
     /// Reserves the nodes of a classified store and performs it.
     pub(crate) fn write_planned_with<D: Dup<T>>(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
+        debug_assert!(plan.need.fits_in(write::max_need(self.height())), "{plan:?} exceeds the worst case");
         self.arena.reserve(plan.need)?;
         Ok(write::execute::<T, D>(self, plan, entry))
     }

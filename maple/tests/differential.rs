@@ -87,7 +87,7 @@ fn run_alloc(seeds: std::ops::Range<u64>, ops: usize, span: u64, searches: usize
 /// Allocation trees: after every operation, `validate()` checks every recorded gap (G1, G2)
 /// and random `empty_area`/`empty_area_rev` queries (exact hole sizes, size 1, windows that
 /// cut a hole, `u64::MAX` edges, aligned) are compared with a brute-force scan of the oracle;
-/// now and then an `alloc_range`/`alloc_rrange` is checked the same way.
+/// now and then an `alloc_area` (any direction and alignment) is checked the same way.
 #[test]
 fn differential_alloc_small_span() {
     assert!(run_alloc(0..30, 2_000, 600, 4) >= 30_000);

@@ -1,5 +1,6 @@
 //! Free-range searches checked against a brute-force scan of the oracle's holes, and the
-//! allocating writes (`alloc_range`, `alloc_rrange`, `alloc_cyclic`) checked the same way.
+//! allocating writes (`alloc_area`, `alloc_area_rev`, their `_aligned` forms, `alloc_cyclic`)
+//! checked the same way.
 
 use crate::ops::{run_seed_on, Generator};
 use crate::oracle::RangeMap;
@@ -25,28 +26,32 @@ fn invalid(q: Query) -> bool {
 }
 
 /// The brute-force answer: the lowest (or, `rev`, highest) fit among the oracle's holes cut
-/// to the window, aligned as the tree documents (a fit of `size + align - 1` keys, then the
-/// first or last aligned start in it).
+/// to the window, aligned exactly: the lowest (or highest) start that is a multiple of
+/// `align` and begins `size` free keys inside the window, found by scanning every hole.
 pub fn oracle_empty_area(oracle: &RangeMap<u64>, q: Query, rev: bool) -> Result<u64, Error> {
     if invalid(q) || !q.align.is_power_of_two() {
         return Err(Error::Invalid);
     }
-    let need = q.size.checked_add(q.align - 1).ok_or(Error::Busy)?;
-    if q.max - q.min < need - 1 {
-        return Err(Error::Busy);
-    }
-    let cut = |(first, last): (u64, u64)| -> Option<(u64, u64)> {
-        let (a, b) = (first.max(q.min), last.min(q.max));
-        (a <= b && b - a >= need - 1).then_some((a, b))
-    };
     let mask = q.align - 1;
+    // The aligned start of `size` keys inside the hole cut to the window: the lowest one, or
+    // the highest (`rev`).
+    let start = |(first, last): (u64, u64)| -> Option<u64> {
+        let (a, b) = (first.max(q.min), last.min(q.max));
+        if a > b || b - a < q.size - 1 {
+            return None;
+        }
+        if rev {
+            let s = (b - (q.size - 1)) & !mask;
+            (s >= a).then_some(s)
+        } else {
+            let s = a.checked_add(a.wrapping_neg() & mask)?;
+            (s <= b && b - s >= q.size - 1).then_some(s)
+        }
+    };
     if rev {
-        let (_, last) = oracle.holes_back(q.max).take_while(|&(_, l)| l >= q.min).find_map(cut).ok_or(Error::Busy)?;
-        let start = last - (q.size - 1);
-        Ok(start - (start & mask))
+        oracle.holes_back(q.max).take_while(|&(_, l)| l >= q.min).find_map(start).ok_or(Error::Busy)
     } else {
-        let (first, _) = oracle.holes_from(q.min).take_while(|&(f, _)| f <= q.max).find_map(cut).ok_or(Error::Busy)?;
-        Ok(first + (first.wrapping_neg() & mask))
+        oracle.holes_from(q.min).take_while(|&(f, _)| f <= q.max).find_map(start).ok_or(Error::Busy)
     }
 }
 
@@ -132,14 +137,10 @@ pub fn search_and_alloc(
     if gen.rng().gen_range(0..6) != 0 {
         return Ok(());
     }
-    let q = Query { align: 1, ..query(gen, oracle) };
+    let q = query(gen, oracle);
     let rev = gen.rng().gen();
     let value = gen.rng().gen();
-    let got = if rev {
-        tree.alloc_rrange(q.size, q.min, q.max, value)
-    } else {
-        tree.alloc_range(q.size, q.min, q.max, value)
-    };
+    let got = alloc(tree, q, rev, value);
     let want = oracle_empty_area(oracle, q, rev);
     if got != want {
         return Err(format!("{q:?} alloc (rev {rev}): tree {got:x?}, oracle {want:x?}"));
@@ -148,6 +149,16 @@ pub fn search_and_alloc(
         oracle.store(start, start + (q.size - 1), value);
     }
     crate::ops::check(tree, oracle)
+}
+
+/// The allocating write of `q`: `alloc_area(_rev)`, or its `_aligned` form when `q.align > 1`.
+pub fn alloc(tree: &mut MapleTree<u64>, q: Query, rev: bool, value: u64) -> Result<u64, Error> {
+    match (rev, q.align) {
+        (false, 1) => tree.alloc_area(q.min, q.max, q.size, value),
+        (true, 1) => tree.alloc_area_rev(q.min, q.max, q.size, value),
+        (false, align) => tree.alloc_area_aligned(q.min, q.max, q.size, align, value),
+        (true, align) => tree.alloc_area_rev_aligned(q.min, q.max, q.size, align, value),
+    }
 }
 
 /// The seeded differential run on an allocation tree: every operation of

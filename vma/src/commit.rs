@@ -8,21 +8,20 @@
 //! `commit` turns the layout into tree stores: a store for every piece that is new or grew
 //! beyond its old tree range, and a NULL store for every hole that was mapped. A piece that
 //! only shrank or kept its range needs no store, because the stores of its neighbours trim
-//! its tree range (as one kernel store of a grown VMA trims the VMA next to it).
+//! its tree range (as one kernel store of a grown VMA trims the VMA next to it). The stores
+//! cover disjoint ranges, so their order does not change the result.
 //!
-//! Atomicity: a tree store either completes or fails with `NoMemory` and changes nothing.
-//! A store of a VMA over exactly one existing range (`ExactFit`) needs no node and cannot
-//! fail. `commit` simulates the stores on the region's ranges and looks for an order in which
-//! at most one store may allocate and it comes first (a three-way split: the carve, then an
-//! exact fit; the slot assignment below makes that the common case). When there is none (a
-//! move: a store at the source and one at the target; an mprotect that splits two VMAs), it
-//! first takes a structural copy of the tree (`try_clone`, O(number of VMAs): about 0.15 ms
-//! at 65,000 VMAs) and puts it back if a later store fails. The slots are written only after
-//! every store succeeded. So an out-of-memory failure leaves the address space exactly as it
-//! was, for every operation.
+//! Atomicity: `commit` first reserves everything that can run out of memory, in this order,
+//! and changes nothing before the last of them succeeded:
 //!
-//! The tree could make this O(log n) everywhere with a reservation covering several writes
-//! (reserve the nodes of N stores, then perform them); it has one-write preallocation only.
+//! 1. room in the slot table and its free list for the new VMAs and the freed slots;
+//! 2. the tree's nodes for all its stores at once ([`maple_tree::MapleTree::reserve`], the
+//!    worst case of each store; the kernel's `vma_iter_prealloc`).
+//!
+//! Then it performs the stores through the reservation (they cannot fail) and writes the
+//! slots. So an out-of-memory failure leaves the address space exactly as it was, for every
+//! operation, and a commit costs O(stores x log n): nothing in it depends on how the tree
+//! will classify its stores, and nothing copies the tree.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -30,6 +29,7 @@ use alloc::vec::Vec;
 use crate::error::VmaError;
 use crate::space::{AddressSpace, Slot};
 use crate::vma::Vma;
+use crate::vma_iter;
 
 /// One VMA of a planned layout: its final value, and the slot it keeps (if it is an existing
 /// VMA that survives).
@@ -69,11 +69,11 @@ impl<D> Edit<D> {
     }
 }
 
-/// A planned tree store: `entry` over `[first, last]`.
+/// A planned tree store: `entry` over `[start, end)`.
 #[derive(Clone, Copy, Debug)]
 struct Store {
-    first: u64,
-    last: u64,
+    start: u64,
+    end: u64,
     entry: Option<Slot>,
 }
 
@@ -89,13 +89,11 @@ impl<D: Clone, P> AddressSpace<D, P> {
         if let Some(s) = self.slot_from(hi) {
             hi = hi.max(self.vma_at(s).end);
         }
-        if lo < hi {
-            if let Some((r, _)) = self.tree.find(lo, hi - 1) {
-                lo = lo.min(*r.start());
-            }
-            if let Some((r, _)) = self.tree.find_rev(hi - 1, lo) {
-                hi = hi.max(r.end() + 1);
-            }
+        if let Some((r, _)) = vma_iter::find(&self.tree, lo, hi) {
+            lo = lo.min(r.start);
+        }
+        if let Some((r, _)) = vma_iter::find_rev(&self.tree, lo, hi) {
+            hi = hi.max(r.end);
         }
         (lo, hi)
     }
@@ -123,7 +121,7 @@ impl<D: Clone, P> AddressSpace<D, P> {
         let mut pieces: Vec<Piece<D>> = Vec::new();
         for &(lo, hi) in regions.iter().filter(|r| r.0 < r.1) {
             pieces.extend(
-                self.tree.range(lo..=hi - 1).map(|(_, &s)| Piece { vma: self.vma_at(s).clone(), slot: Some(s) }),
+                vma_iter::range(&self.tree, lo, hi).map(|(_, s)| Piece { vma: self.vma_at(s).clone(), slot: Some(s) }),
             );
         }
         Edit { regions: regions.to_vec(), outside: self.map_count() - pieces.len(), pieces }
@@ -138,25 +136,25 @@ impl<D: Clone, P> AddressSpace<D, P> {
             .iter()
             .all(|p| p.vma.start < p.vma.end && regions.iter().any(|r| r.0 <= p.vma.start && p.vma.end <= r.1)));
         let regions: Vec<(u64, u64)> = regions.into_iter().filter(|r| r.0 < r.1).collect();
+        // The old VMAs of each region, as half-open `(start, end, slot)`.
         let olds: Vec<Vec<(u64, u64, Slot)>> = regions
             .iter()
-            .map(|&(lo, hi)| self.tree.range(lo..=hi - 1).map(|(r, &s)| (*r.start(), *r.end(), s)).collect())
+            .map(|&(lo, hi)| vma_iter::range(&self.tree, lo, hi).map(|(r, s)| (r.start, r.end, s)).collect())
             .collect();
         let old: Vec<(u64, u64, Slot)> = olds.concat();
 
         // Which VMA keeps which slot is invisible to users, so it is chosen to save stores:
         // the lowest piece lying inside an old VMA's range keeps that VMA's slot (and needs no
-        // store: its neighbours' stores trim it); every other piece takes a new slot. A split
-        // then stores only its upper part, which a later store of the rest fits exactly.
+        // store: its neighbours' stores trim it); every other piece takes a new slot.
         let mut kept: BTreeSet<Slot> = BTreeSet::new();
         let mut o = 0;
         for p in pieces.iter_mut() {
             p.slot = None;
-            while o < old.len() && old[o].1 < p.vma.start {
+            while o < old.len() && old[o].1 <= p.vma.start {
                 o += 1;
             }
-            if let Some(&(first, last, slot)) = old.get(o) {
-                if first <= p.vma.start && p.vma.end - 1 <= last && kept.insert(slot) {
+            if let Some(&(start, end, slot)) = old.get(o) {
+                if start <= p.vma.start && p.vma.end <= end && kept.insert(slot) {
                     p.slot = Some(slot);
                 }
             }
@@ -190,56 +188,42 @@ impl<D: Clone, P> AddressSpace<D, P> {
             }
         }
 
-        // Per region: the stores (pieces that are new or grew, holes that were mapped), in
-        // the order that makes most of them exact fits.
-        // (stores in order, may allocate, safe) per region
-        let mut planned: Vec<(Vec<Store>, usize, bool)> = Vec::new();
+        // The stores, per region: pieces that are new or grew, holes that were mapped.
+        let mut stores: Vec<Store> = Vec::new();
         for (&(lo, hi), old) in regions.iter().zip(&olds) {
-            let mut region: Vec<Store> = Vec::new();
             let in_region = |p: &&Piece<D>| lo <= p.vma.start && p.vma.end <= hi;
             for (p, &(slot, new)) in pieces.iter().zip(&slots).filter(|(p, _)| in_region(p)) {
-                let (first, last) = (p.vma.start, p.vma.end - 1);
-                let within_old = !new && old_range.get(&slot).is_some_and(|o| o.0 <= first && last <= o.1);
+                let within_old = !new && old_range.get(&slot).is_some_and(|o| o.0 <= p.vma.start && p.vma.end <= o.1);
                 if !within_old {
-                    region.push(Store { first, last, entry: Some(slot) });
+                    stores.push(Store { start: p.vma.start, end: p.vma.end, entry: Some(slot) });
                 }
             }
             // Holes that were mapped; `old` is sorted, so one pass finds them.
-            let mut cursor = lo;
+            let mut at = lo;
             let mut o = 0;
             let bounds = pieces.iter().filter(in_region).map(|p| (p.vma.start, p.vma.end));
             for p in bounds.chain(core::iter::once((hi, hi))) {
-                while o < old.len() && old[o].1 < cursor {
+                while o < old.len() && old[o].1 <= at {
                     o += 1;
                 }
-                if cursor < p.0 && o < old.len() && old[o].0 < p.0 {
-                    region.push(Store { first: cursor, last: p.0 - 1, entry: None });
+                if at < p.0 && o < old.len() && old[o].0 < p.0 {
+                    stores.push(Store { start: at, end: p.0, entry: None });
                 }
-                cursor = p.1;
+                at = p.1;
             }
-            let plan = order_stores(old, lo, hi, &region);
-            planned.push((plan.order.into_iter().map(|i| region[i]).collect(), plan.allocating, plan.safe));
         }
-        // Without a snapshot, at most one store may allocate, and it must come first: then a
-        // failure happens before anything changed.
-        let allocating: usize = planned.iter().map(|p| p.1).sum();
-        let safe = allocating == 0 || (allocating == 1 && planned.iter().all(|p| p.1 == 0 || p.2));
-        planned.sort_by_key(|p| core::cmp::Reverse(p.1));
-        let stores: Vec<Store> = planned.into_iter().flat_map(|p| p.0).collect();
 
-        let snapshot = if safe { None } else { Some(self.tree.try_clone()?) };
+        // The tree's nodes for every store, at once: the last step that can fail.
+        let mut tree = self.tree.reserve(stores.len())?;
         for s in &stores {
-            let result = match s.entry {
-                Some(slot) => self.tree.store_range(s.first, s.last, slot),
-                None => self.tree.remove_range(s.first, s.last),
+            let done = match s.entry {
+                Some(slot) => vma_iter::store(&mut tree, s.start, s.end, slot),
+                None => vma_iter::clear(&mut tree, s.start, s.end),
             };
-            if let Err(e) = result {
-                if let Some(tree) = snapshot {
-                    self.tree = tree;
-                }
-                return Err(e.into());
-            }
+            // Every range is non-empty and every store reserved.
+            done.expect("a reserved store of a non-empty range cannot fail");
         }
+        drop(tree);
 
         // Every store succeeded: write the slots (cannot fail, memory reserved above).
         self.free_slots.truncate(self.free_slots.len() - reuse);
@@ -257,126 +241,4 @@ impl<D: Clone, P> AddressSpace<D, P> {
         }
         Ok(())
     }
-}
-
-/// An order for a region's stores: `allocating` of them may need nodes; `safe` says that
-/// at most the first one does, so that a failure leaves the tree unchanged.
-struct Order {
-    order: Vec<usize>,
-    allocating: usize,
-    safe: bool,
-}
-
-/// The region as the tree holds it, NULL ranges included, clipped to `[lo, hi)`.
-fn region_layout(old: &[(u64, u64, Slot)], lo: u64, hi: u64) -> Vec<(u64, u64, Option<Slot>)> {
-    let mut layout = Vec::new();
-    let mut at = lo;
-    for &(first, last, s) in old {
-        let first = first.max(lo);
-        if at < first {
-            layout.push((at, first - 1, None));
-        }
-        layout.push((first, last.min(hi - 1), Some(s)));
-        at = last.min(hi - 1) + 1;
-    }
-    if at < hi {
-        layout.push((at, hi - 1, None));
-    }
-    layout
-}
-
-/// Applies `first` (if any), then as many of the other stores as fit exactly, one after the
-/// other; returns the order if every store was placed.
-fn exact_after(
-    mut layout: Vec<(u64, u64, Option<Slot>)>,
-    lo: u64,
-    hi: u64,
-    stores: &[Store],
-    first: Option<usize>,
-) -> Option<Vec<usize>> {
-    let mut order: Vec<usize> = first.into_iter().collect();
-    if let Some(k) = first {
-        apply(&mut layout, stores[k]);
-    }
-    let mut left: Vec<usize> = (0..stores.len()).filter(|&i| Some(i) != first).collect();
-    while !left.is_empty() {
-        let pick = left.iter().position(|&i| is_exact_fit(&layout, lo, hi, stores[i]))?;
-        let i = left.remove(pick);
-        apply(&mut layout, stores[i]);
-        order.push(i);
-    }
-    Some(order)
-}
-
-/// Orders a region's stores: all exact fits if possible; else one store that may allocate,
-/// first, after which all the others fit exactly (a split: the carve, then the exact rest);
-/// else, greedily, exact fits first (and the caller takes a snapshot).
-fn order_stores(old: &[(u64, u64, Slot)], lo: u64, hi: u64, stores: &[Store]) -> Order {
-    let layout = region_layout(old, lo, hi);
-    if let Some(order) = exact_after(layout.clone(), lo, hi, stores, None) {
-        return Order { order, allocating: 0, safe: true };
-    }
-    for k in 0..stores.len() {
-        if let Some(order) = exact_after(layout.clone(), lo, hi, stores, Some(k)) {
-            return Order { order, allocating: 1, safe: true };
-        }
-    }
-    let mut layout = layout;
-    let mut left: Vec<usize> = (0..stores.len()).collect();
-    let mut order = Vec::with_capacity(stores.len());
-    let mut allocating = 0;
-    while !left.is_empty() {
-        let pick = left.iter().position(|&i| is_exact_fit(&layout, lo, hi, stores[i])).unwrap_or_else(|| {
-            allocating += 1;
-            0
-        });
-        let i = left.remove(pick);
-        apply(&mut layout, stores[i]);
-        order.push(i);
-    }
-    Order { order, allocating, safe: false }
-}
-
-/// Whether the tree would classify `s` as an exact fit, which needs no node: a store of a
-/// VMA over exactly one existing range. (A NULL store is never counted: it widens over NULL
-/// neighbours and may take in the next leaf.) Ranges at the region's edge may continue
-/// outside it, so only non-NULL ones count there.
-fn is_exact_fit(layout: &[(u64, u64, Option<Slot>)], lo: u64, hi: u64, s: Store) -> bool {
-    if s.entry.is_none() {
-        return false;
-    }
-    let Some(i) = layout.iter().position(|r| r.0 == s.first && r.1 == s.last) else {
-        return false;
-    };
-    layout[i].2.is_some() || (s.first != lo && s.last != hi - 1)
-}
-
-/// Applies a store to the simulated layout.
-fn apply(layout: &mut Vec<(u64, u64, Option<Slot>)>, s: Store) {
-    let mut out = Vec::with_capacity(layout.len() + 2);
-    for &(first, last, e) in layout.iter() {
-        if last < s.first || first > s.last {
-            out.push((first, last, e));
-            continue;
-        }
-        if first < s.first {
-            out.push((first, s.first - 1, e));
-        }
-        if first <= s.first {
-            out.push((s.first, s.last, s.entry));
-        }
-        if last > s.last {
-            out.push((s.last + 1, last, e));
-        }
-    }
-    // NULL ranges next to each other are one range in the tree.
-    out.dedup_by(|b, a| {
-        if a.2.is_none() && b.2.is_none() {
-            a.1 = b.1;
-            true
-        } else {
-            false
-        }
-    });
-    *layout = out;
 }

@@ -3,13 +3,12 @@
 
 use alloc::vec::Vec;
 
-use maple_tree::MapleTree;
-
 use crate::config::MergePolicy;
 use crate::error::VmaError;
 use crate::flags::VmFlags;
-use crate::space::{AddressSpace, Slot};
+use crate::space::AddressSpace;
 use crate::vma::{Anon, AnonId, Vma};
+use crate::vma_iter;
 
 /// What a fault did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +154,6 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     where
         P: Clone,
     {
-        let mut tree: MapleTree<Slot> = MapleTree::new_alloc();
         let mut vmas: Vec<Option<Vma<D>>> = Vec::new();
         let mut next_anon = self.next_anon.get();
         for vma in self.iter() {
@@ -174,9 +172,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 })
             };
             vmas.try_reserve(1).map_err(|_| VmaError::OutOfMemory)?;
-            tree.store_range(copy.start, copy.end.saturating_sub(1), vmas.len() as Slot)?;
             vmas.push(Some(copy));
         }
+        let ranges = vmas.iter().flatten().map(Vma::range);
+        let tree = vma_iter::build(ranges.zip(0..))?;
         // Identities stay unique across parent and child (as kernel pointers are).
         self.next_anon.set(next_anon);
         Ok(AddressSpace {

@@ -48,9 +48,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-// Being rewritten (multi-write reservations); its arithmetic is on the inclusive ranges of
-// non-empty VMAs and regions (`end - 1` of a non-empty range, `last + 1` of a range whose
-// exclusive end fits), and on counts and indices bounded by vector lengths.
+// Only counts and indices bounded by vector lengths (slots, pieces, stores); its address
+// arithmetic goes through `vma_iter`.
 #[allow(clippy::arithmetic_side_effects)]
 mod commit;
 mod config;
@@ -69,6 +68,7 @@ mod protect;
 mod space;
 mod validate;
 mod vma;
+mod vma_iter;
 
 pub use config::{Config, ConfigBuilder, ConfigError, LinuxPolicy, MergePolicy};
 pub use error::VmaError;

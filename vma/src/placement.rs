@@ -11,6 +11,7 @@
 use crate::error::VmaError;
 use crate::flags::{MapFlags, VmFlags};
 use crate::space::AddressSpace;
+use crate::vma_iter;
 
 /// The kernel's `struct vm_unmapped_area_info`.
 #[derive(Clone, Copy, Debug)]
@@ -44,8 +45,8 @@ impl<D, P> AddressSpace<D, P> {
         let low_limit = info.low_limit.max(self.config.mmap_min_addr);
         let mut high_limit = info.high_limit;
         loop {
-            let last = high_limit.checked_sub(1).ok_or(VmaError::NoSpace)?;
-            let start = self.tree.empty_area_rev(low_limit, last, length).map_err(|_| VmaError::NoSpace)?;
+            let start =
+                vma_iter::empty_area_rev(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
             // The free range `[start, start + length)` lies below `high_limit`, and `length`
             // covers the request and its alignment, so nothing below wraps.
             let gap_end = start.saturating_add(length);
@@ -66,8 +67,8 @@ impl<D, P> AddressSpace<D, P> {
         let mut low_limit = info.low_limit.max(self.config.mmap_min_addr);
         let high_limit = info.high_limit;
         loop {
-            let last = high_limit.checked_sub(1).ok_or(VmaError::NoSpace)?;
-            let start = self.tree.empty_area(low_limit, last, length).map_err(|_| VmaError::NoSpace)?;
+            let start =
+                vma_iter::empty_area(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
             // As in the top-down search: `[start, start + length)` is free and below
             // `high_limit`, and the aligned request fits in it.
             let mut gap = start.saturating_add(info.start_gap);

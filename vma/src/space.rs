@@ -3,7 +3,8 @@
 //! # Representation
 //!
 //! The tree is an allocation tree (it tracks the largest gap under every node, for
-//! placement) and maps each VMA's inclusive byte range `[start, end - 1]` to a slot number; the
+//! placement) and maps each VMA's inclusive byte range `[start, end - 1]` to a slot number
+//! (every conversion between the two forms is in the `vma_iter` module); the
 //! slots (`vmas`) hold the [`Vma`] values. Gaps are NULL ranges of the tree. As in the
 //! kernel, where the tree holds pointers, changing a VMA's attributes writes no tree node,
 //! and one store of a grown range trims or swallows the neighbours it covers.
@@ -15,7 +16,6 @@
 
 use alloc::vec::Vec;
 use core::fmt;
-use core::ops::RangeInclusive;
 
 use maple_tree::MapleTree;
 
@@ -23,6 +23,7 @@ use crate::config::{Config, LinuxPolicy};
 use crate::error::VmaError;
 use crate::flags::VmFlags;
 use crate::vma::{Backing, Vma};
+use crate::vma_iter;
 
 /// Slot number of a VMA in [`AddressSpace::vmas`].
 pub(crate) type Slot = u32;
@@ -156,14 +157,13 @@ impl<D, P> AddressSpace<D, P> {
             Some(v) if v.start <= addr => v.start,
             _ => addr.saturating_add(1),
         };
-        let prev = below.checked_sub(1).and_then(|b| self.tree.find_rev(b, 0)).map(|(_, &s)| self.vma_at(s));
+        let prev = vma_iter::find_rev(&self.tree, 0, below).map(|(_, s)| self.vma_at(s));
         (vma, prev)
     }
 
     /// The first VMA intersecting `[start, end)` (`find_vma_intersection`).
     pub fn find_vma_intersection(&self, start: u64, end: u64) -> Option<&Vma<D>> {
-        let last = end.checked_sub(1).filter(|&last| start <= last)?;
-        self.tree.find(start, last).map(|(_, &s)| self.vma_at(s))
+        vma_iter::find(&self.tree, start, end).map(|(_, s)| self.vma_at(s))
     }
 
     /// Every VMA in address order; double-ended (`for_each_vma`).
@@ -192,8 +192,8 @@ impl<D, P> AddressSpace<D, P> {
     }
 
     /// The slot and range of the VMA containing `addr`.
-    pub(crate) fn slot_at(&self, addr: u64) -> Option<(RangeInclusive<u64>, Slot)> {
-        self.tree.load_range(addr).map(|(r, &s)| (r, s))
+    pub(crate) fn slot_at(&self, addr: u64) -> Option<(core::ops::Range<u64>, Slot)> {
+        vma_iter::load(&self.tree, addr)
     }
 
     /// The slot of the first VMA at or above `addr`.
@@ -203,7 +203,7 @@ impl<D, P> AddressSpace<D, P> {
 
     /// The slot of the last VMA that starts below `addr` (may contain `addr`).
     pub(crate) fn slot_below(&self, addr: u64) -> Option<Slot> {
-        addr.checked_sub(1).and_then(|a| self.tree.find_rev(a, 0)).map(|(_, &s)| s)
+        vma_iter::find_rev(&self.tree, 0, addr).map(|(_, s)| s)
     }
 
     /// Rebuilds the tree from its ranges with full nodes and no pooled free nodes (the

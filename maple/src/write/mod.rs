@@ -22,6 +22,11 @@
 //! | [`StoreType::Rebalance`] | the leaf falls below its minimum | 0 (merging frees a node before it takes one) |
 //! | [`StoreType::SpanningStore`] | the write crosses leaves | 1 leaf + `h` internal nodes |
 //!
+//! No kind needs more than [`max_need`] at height `h`: one leaf and `h` internal nodes (a
+//! split whose every ancestor is full adds a root; a spanning store rebuilds one node per
+//! level plus a root). A [`crate::Reservation`] budgets several writes from that bound, and every
+//! write checks its own budget against it.
+//!
 //! The in-place kinds rewrite the leaf where it is (`inplace`); the rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
 //! per level, pulling in a neighbour where a node would be too thin.
@@ -121,6 +126,13 @@ impl Plan {
         right: Path::EMPTY,
         need: NodeBudget { leaves: 0, internals: 0 },
     };
+}
+
+/// The largest budget the table above gives one store into a tree of `height` levels: one
+/// leaf and `height` internal nodes (an empty tree: one leaf).
+#[inline]
+pub(crate) const fn max_need(height: usize) -> NodeBudget {
+    NodeBudget { leaves: 1, internals: height }
 }
 
 /// Whether a node with `len` slots at `depth` must merge with a neighbour. The root is

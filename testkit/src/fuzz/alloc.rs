@@ -67,7 +67,7 @@ pub enum AllocOp {
     /// `empty_area` and `empty_area_rev` of `size` keys in `[min, max]`, aligned to
     /// `1 << (align % 13)` when `aligned`.
     Search { min: Key, max: Key, size: Size, aligned: bool, align: u8 },
-    /// `alloc_range` (or `alloc_rrange`) of a fresh value.
+    /// `alloc_area` (or `alloc_area_rev`) of a fresh value.
     Alloc { min: Key, max: Key, size: Size, rev: bool },
     /// `alloc_cyclic` of a fresh value, with the target's `next` cursor.
     Cyclic { min: Key, max: Key },
@@ -99,11 +99,7 @@ fn step((world, cyclic): &mut (World, Cyclic), op: &AllocOp) -> Result<(), Strin
         AllocOp::Alloc { min, max, size, rev } => {
             let q = query(&world.model, min, max, size, 1);
             let value = world.value();
-            let got = if rev {
-                world.tree.alloc_rrange(q.size, q.min, q.max, value)
-            } else {
-                world.tree.alloc_range(q.size, q.min, q.max, value)
-            };
+            let got = gaps::alloc(&mut world.tree, q, rev, value);
             let want = oracle_empty_area(&world.model, q, rev);
             if got != want {
                 return Err(format!("{q:x?}: alloc (rev {rev}) gave {got:x?}, brute force {want:x?}"));

@@ -1,0 +1,82 @@
+//! The half-open adapter (the kernel's `vma_iter_*` helpers): VMAs are half-open byte ranges
+//! `[start, end)`, the maple tree stores inclusive ranges, and every conversion between the
+//! two happens here.
+//!
+//! * A VMA `[start, end)` (`start < end`) is the tree range `start..=end - 1`; every function
+//!   takes and returns half-open ranges.
+//! * A query over an empty range (`start >= end`) finds nothing; a write of one fails with
+//!   the tree's `Invalid` and changes nothing.
+//! * Writes go through a [`Reservation`], so that a commit's writes cannot fail halfway (see
+//!   the `commit` module).
+
+use core::ops::{Range, RangeInclusive};
+
+use maple_tree::{Error, MapleTree, Reservation};
+
+use crate::space::Slot;
+
+/// The inclusive tree range of `[start, end)`, or `None` if it is empty.
+fn inclusive(start: u64, end: u64) -> Option<(u64, u64)> {
+    end.checked_sub(1).filter(|&last| start <= last).map(|last| (start, last))
+}
+
+/// The half-open range of a tree range.
+fn half_open(range: RangeInclusive<u64>) -> Range<u64> {
+    *range.start()..range.end().wrapping_add(1)
+}
+
+/// The VMA containing `addr`, with its range (`vma_iter_load`).
+pub(crate) fn load(tree: &MapleTree<Slot>, addr: u64) -> Option<(Range<u64>, Slot)> {
+    tree.load_range(addr).map(|(r, &s)| (half_open(r), s))
+}
+
+/// The first VMA intersecting `[start, end)`.
+pub(crate) fn find(tree: &MapleTree<Slot>, start: u64, end: u64) -> Option<(Range<u64>, Slot)> {
+    let (first, last) = inclusive(start, end)?;
+    tree.find(first, last).map(|(r, &s)| (half_open(r), s))
+}
+
+/// The last VMA intersecting `[start, end)` (`vma_iter_prev_range` over it).
+pub(crate) fn find_rev(tree: &MapleTree<Slot>, start: u64, end: u64) -> Option<(Range<u64>, Slot)> {
+    let (first, last) = inclusive(start, end)?;
+    tree.find_rev(last, first).map(|(r, &s)| (half_open(r), s))
+}
+
+/// The VMAs intersecting `[start, end)`, in address order.
+pub(crate) fn range(tree: &MapleTree<Slot>, start: u64, end: u64) -> impl Iterator<Item = (Range<u64>, Slot)> + '_ {
+    tree.range(start..end).map(|(r, &s)| (half_open(r), s))
+}
+
+/// The lowest free `[addr, addr + len)` inside `[low, high)`, as the tree's `empty_area`.
+pub(crate) fn empty_area(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) -> Result<u64, Error> {
+    let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
+    tree.empty_area(first, last, len)
+}
+
+/// The highest free `[addr, addr + len)` inside `[low, high)`, as the tree's `empty_area_rev`.
+pub(crate) fn empty_area_rev(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) -> Result<u64, Error> {
+    let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
+    tree.empty_area_rev(first, last, len)
+}
+
+/// Stores `slot` over `[start, end)` (`vma_iter_store`).
+pub(crate) fn store(tree: &mut Reservation<'_, Slot>, start: u64, end: u64, slot: Slot) -> Result<(), Error> {
+    let (first, last) = inclusive(start, end).ok_or(Error::Invalid)?;
+    tree.store_range(first, last, slot)
+}
+
+/// Removes every VMA's part in `[start, end)` (`vma_iter_clear`).
+pub(crate) fn clear(tree: &mut Reservation<'_, Slot>, start: u64, end: u64) -> Result<(), Error> {
+    let (first, last) = inclusive(start, end).ok_or(Error::Invalid)?;
+    tree.remove_range(first, last)
+}
+
+/// A new tree of `vmas`, given in address order (`dup_mmap`'s bulk build).
+pub(crate) fn build(vmas: impl IntoIterator<Item = (Range<u64>, Slot)>) -> Result<MapleTree<Slot>, Error> {
+    // An empty range becomes an empty inclusive one, which the build rejects as `Invalid`.
+    MapleTree::from_sorted_alloc(
+        vmas.into_iter().map(|(r, s)| {
+            (inclusive(r.start, r.end).map_or(RangeInclusive::new(1, 0), |(first, last)| first..=last), s)
+        }),
+    )
+}
