@@ -41,18 +41,18 @@ pub enum ConfigSpec {
     Oracle,
     /// [`Config::default`].
     Default,
-    /// Raw values, each near a default or anything.
+    /// Raw values (`None`: the default's), often invalid.
     Raw {
         page_shift: Shift,
-        task_size: Value,
-        mmap_base: Value,
-        mmap_min_addr: Value,
-        legacy_base: Value,
+        task_size: Option<Value>,
+        mmap_base: Option<Value>,
+        mmap_min_addr: Option<Value>,
+        legacy_base: Option<Value>,
         top_down: bool,
         max_map_count: u16,
-        stack_guard_gap: Value,
+        stack_guard_gap: Option<Value>,
         thp_align: bool,
-        pmd_size: Value,
+        pmd_size: Option<Value>,
         overcommit_never: bool,
     },
 }
@@ -267,12 +267,12 @@ impl ConfigSpec {
         let d = Config::default();
         let raw = Raw {
             page_shift: shift,
-            task_size: task_size.get(d.task_size(), shift),
-            mmap_base: mmap_base.get(d.mmap_base(), shift),
-            mmap_min_addr: mmap_min_addr.get(d.mmap_min_addr(), shift),
-            legacy_base: legacy_base.get(d.legacy_base(), shift),
-            stack_guard_gap: stack_guard_gap.get(d.stack_guard_gap(), shift),
-            pmd_size: pmd_size.get(d.pmd_size(), shift),
+            task_size: task_size.unwrap_or(Value::Default).get(d.task_size(), shift),
+            mmap_base: mmap_base.unwrap_or(Value::Default).get(d.mmap_base(), shift),
+            mmap_min_addr: mmap_min_addr.unwrap_or(Value::Default).get(d.mmap_min_addr(), shift),
+            legacy_base: legacy_base.unwrap_or(Value::Default).get(d.legacy_base(), shift),
+            stack_guard_gap: stack_guard_gap.unwrap_or(Value::Default).get(d.stack_guard_gap(), shift),
+            pmd_size: pmd_size.unwrap_or(Value::Default).get(d.pmd_size(), shift),
         };
         let built = Config::builder()
             .page_shift(raw.page_shift)
@@ -516,7 +516,11 @@ impl Api {
     fn oracle_op(&self, call: &Call) -> Option<Op> {
         let area = BASE..BASE + AREA_PAGES * PS;
         let in_area = |addr: u64, len: u64| {
-            addr % PS == 0 && len % PS == 0 && len > 0 && area.contains(&addr) && addr + len <= area.end
+            addr % PS == 0
+                && len % PS == 0
+                && len > 0
+                && area.contains(&addr)
+                && addr.checked_add(len).is_some_and(|end| end <= area.end)
         };
         let rwx = |prot: u32| (prot & !7 == 0).then(|| Prot::from_bits_retain(prot));
         match *call {
