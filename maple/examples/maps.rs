@@ -14,7 +14,8 @@
 //!
 //! Ranges print inclusive (`first..=last`), as the tree keys them; a maps line's end is exclusive.
 
-use maple_tree::{Error, MapleTree, Status};
+use maple_tree::{MapleTree, Status};
+use maple_vma::maps::{parse_maps, MapsLine};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
@@ -25,68 +26,25 @@ const BUNDLED: &str = include_str!("data/python3.maps");
 const PAGE: u64 = 0x1000;
 const LOOKUPS: usize = 1_000_000;
 
-/// One line of a maps file, without its address range (the key in the tree).
-#[derive(Clone, Debug)]
-struct Mapping {
-    perms: String,
-    offset: u64,
-    dev: String,
-    inode: u64,
-    path: String,
-}
+/// A mapping's attributes without its range (the tree's key), for printing.
+struct Attrs<'a>(&'a MapsLine);
 
-impl fmt::Display for Mapping {
+impl fmt::Display for Attrs<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "[anon]" } else { &self.path };
-        write!(f, "{} {:08x} {} {} {path}", self.perms, self.offset, self.dev, self.inode)
+        let m = self.0;
+        let path = if m.path.is_empty() { "[anon]" } else { &m.path };
+        write!(f, "{} {:08x} {:02x}:{:02x} {} {path}", m.perms, m.offset, m.dev.0, m.dev.1, m.inode)
     }
 }
 
-/// Takes the next whitespace-separated field off the front of `rest`.
-fn field<'a>(rest: &mut &'a str, what: &str) -> Result<&'a str, String> {
-    let s = rest.trim_start();
-    let end = s.find(char::is_whitespace).unwrap_or(s.len());
-    *rest = &s[end..];
-    (end > 0).then(|| &s[..end]).ok_or_else(|| format!("missing {what}"))
-}
-
-fn hex(s: &str, what: &str) -> Result<u64, String> {
-    u64::from_str_radix(s, 16).map_err(|_| format!("bad {what} {s:?} (expected hex)"))
-}
-
-/// Parses `start-end perms offset dev inode [path]` into an inclusive range and a mapping.
-fn parse_line(line: &str) -> Result<(u64, u64, Mapping), String> {
-    let mut rest = line;
-    let (start, end) = field(&mut rest, "address range")?.split_once('-').ok_or("address range without '-'")?;
-    let (start, end) = (hex(start, "start address")?, hex(end, "end address")?);
-    if start >= end {
-        return Err(format!("empty address range {start:x}-{end:x}"));
-    }
-    let perms = field(&mut rest, "permissions")?;
-    if perms.len() != 4 || !perms.chars().zip(["r-", "w-", "x-", "ps"]).all(|(c, allowed)| allowed.contains(c)) {
-        return Err(format!("bad permissions {perms:?} (expected e.g. r-xp)"));
-    }
-    let offset = hex(field(&mut rest, "offset")?, "offset")?;
-    let dev = field(&mut rest, "device")?;
-    if !dev.split_once(':').is_some_and(|(major, minor)| hex(major, "").is_ok() && hex(minor, "").is_ok()) {
-        return Err(format!("bad device {dev:?} (expected major:minor in hex)"));
-    }
-    let inode = field(&mut rest, "inode")?;
-    let inode = inode.parse().map_err(|_| format!("bad inode {inode:?} (expected decimal)"))?;
-    let mapping = Mapping { perms: perms.into(), offset, dev: dev.into(), inode, path: rest.trim().into() };
-    Ok((start, end - 1, mapping))
-}
-
-/// Stores every line of a maps file; fails on the first bad or overlapping line.
-fn load(text: &str, source: &str) -> Result<MapleTree<Mapping>, String> {
+/// Stores every line of a maps file (parsed by `maple_vma::maps`, which also checks that
+/// the lines are sorted and do not overlap) under its inclusive range.
+fn load(text: &str, source: &str) -> Result<MapleTree<MapsLine>, String> {
+    let lines = parse_maps(text).map_err(|e| format!("{source}: {e}"))?;
     let mut tree = MapleTree::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
-        let err = |msg: String| format!("{source}:{}: {msg}\n    {line}", n + 1);
-        let (first, last, mapping) = parse_line(line).map_err(err)?;
-        tree.insert_range(first, last, mapping).map_err(|e| match e {
-            Error::Exists => err("overlaps an earlier mapping".into()),
-            e => err(e.to_string()),
-        })?;
+    for line in lines {
+        let range = format!("{:x}-{:x}", line.start, line.end);
+        tree.insert_range(line.start, line.end - 1, line).map_err(|e| format!("{source}: {range}: {e}"))?;
     }
     if tree.is_empty() {
         return Err(format!("{source}: no mappings"));
@@ -139,7 +97,9 @@ fn run() -> Result<(), String> {
     probes.sort_by_key(|&(_, addr)| addr);
     for (what, addr) in probes {
         match tree.load_range(addr) {
-            Some((range, m)) => println!("  {addr:#014x} {what:<26} {} {m}", span(*range.start(), *range.end())),
+            Some((range, m)) => {
+                println!("  {addr:#014x} {what:<26} {} {}", span(*range.start(), *range.end()), Attrs(m))
+            }
             None => println!("  {addr:#014x} {what:<26} unmapped"),
         }
     }
@@ -149,10 +109,10 @@ fn run() -> Result<(), String> {
     let mut cursor = tree.cursor(addr);
     match cursor.walk() {
         None => println!("\ncursor walk to {addr:#x}: hole {}", span(cursor.index(), cursor.last())),
-        Some(m) => println!("\ncursor walk to {addr:#x}: mapped {m}"),
+        Some(m) => println!("\ncursor walk to {addr:#x}: mapped {}", Attrs(m)),
     }
     if let Some(m) = cursor.next(u64::MAX) {
-        println!("  next: {} {m}", span(cursor.index(), cursor.last()));
+        println!("  next: {} {}", span(cursor.index(), cursor.last()), Attrs(m));
     }
 
     // The file with the most mappings (the largest on a tie), and whatever lies between them.
@@ -160,7 +120,7 @@ fn run() -> Result<(), String> {
         regions.iter().max_by_key(|(name, r)| (name.starts_with('/'), r.2, r.1 - r.0)).ok_or("no regions")?;
     println!("\nrange({}): {count} mappings of {name}", span(first, last));
     for (range, m) in tree.range(first..=last) {
-        println!("  {} {m}", span(*range.start(), *range.end()));
+        println!("  {} {}", span(*range.start(), *range.end()), Attrs(m));
     }
 
     // Every slot in order, NULL ones included; the NULL ones are the holes.
@@ -187,9 +147,9 @@ fn run() -> Result<(), String> {
     if hole > first && hole + PAGE <= last {
         let before = tree.len();
         tree.remove_range(hole, hole + PAGE - 1).map_err(|e| format!("remove_range: {e}"))?;
-        println!("\nmunmap {} out of {} {m}:", span(hole, hole + PAGE - 1), span(first, last));
+        println!("\nmunmap {} out of {} {}:", span(hole, hole + PAGE - 1), span(first, last), Attrs(&m));
         for (range, m) in tree.range(first..=last) {
-            println!("  {} {m}", span(*range.start(), *range.end()));
+            println!("  {} {}", span(*range.start(), *range.end()), Attrs(m));
         }
         println!("  {before} -> {} mappings", tree.len());
     }

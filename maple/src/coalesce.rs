@@ -56,6 +56,12 @@ impl<T> CoalescingMap<T> {
         CoalescingMap { tree: MapleTree::new_alloc() }
     }
 
+    /// Wraps a tree that already keeps C1 (for the readers, which check it afterwards).
+    #[cfg(feature = "serde")]
+    pub(crate) fn from_tree_unchecked(tree: MapleTree<T>) -> Self {
+        CoalescingMap { tree }
+    }
+
     /// The tree underneath, for every read: lookups, iterators, cursors, searches.
     pub fn as_tree(&self) -> &MapleTree<T> {
         &self.tree

@@ -77,11 +77,14 @@
 //! ## Features
 //! * `std` (default): implements `std::error::Error`. Without it the crate is `no_std` and
 //!   needs only `alloc`.
-//! * `failure-injection`: **testing only**; lets tests make the N-th node allocation fail
-//!   (`MapleTree::fail_nth_alloc`).
-//! * `planted-bugs`: **testing only, never in production**; re-creates one historical bug
+//! * `failure-injection`: **testing only** (its items are hidden from these docs); lets tests
+//!   make the N-th node allocation fail (`MapleTree::fail_nth_alloc`).
+//! * `planted-bugs`: **testing only, never in production** (hidden from these docs); re-creates one historical bug
 //!   at a time, chosen at run time (`MAPLE_PLANT=A`, see the `plant` module), to prove the
 //!   fuzz campaigns find it. Implies `std`.
+//! * `serde`: `Serialize`/`Deserialize` for [`MapleTree`] and [`CoalescingMap`], as a
+//!   sequence of `(range, value)` pairs; reading rejects inverted, overlapping or unsorted
+//!   ranges with an error. Works without `std`.
 //!
 //! ## Differences from the kernel
 //! * Values are any `T`; there are no reserved values, and NULL is `None`.
@@ -139,6 +142,8 @@ mod node;
 mod path;
 mod reserve;
 pub mod search;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod tree;
 pub mod validate;
 mod write;
@@ -157,8 +162,10 @@ pub use validate::Violation;
 pub use write::StoreType;
 
 #[cfg(feature = "planted-bugs")]
+#[doc(hidden)]
 pub mod plant;
-/// The README's examples, compiled and run as doc tests.
+/// The crate README's examples, compiled and run as doc tests (the README is part of the
+/// package).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

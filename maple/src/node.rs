@@ -470,6 +470,60 @@ impl<T> Arena<T> {
         dropped
     }
 
+    /// Gives every free node back to the system: moves the live nodes of the tree rooted at
+    /// `root` (`height` levels) to the front of their vectors, fixing the links to them,
+    /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
+    /// allocated). Node ids change, so no path into the tree may be kept across it.
+    pub(crate) fn compact(&mut self, root: NodeId, height: usize) -> NodeId {
+        let live_leaves = self.leaves.len() - self.free_leaves.count;
+        let live_internals = self.internals.len() - self.free_internals.count;
+        // Free slots inside the kept prefix, which the live nodes past it move into.
+        let mut holes_leaves: Vec<NodeId> =
+            (0..live_leaves).filter(|&i| self.leaves[i].len == 0).map(|i| i as NodeId).collect();
+        let mut holes_internals: Vec<NodeId> =
+            (0..live_internals).filter(|&i| self.internals[i].len == 0).map(|i| i as NodeId).collect();
+        let mut relocate = |id: NodeId, is_leaf: bool, arena: &mut Self| -> NodeId {
+            let (live, holes) =
+                if is_leaf { (live_leaves, &mut holes_leaves) } else { (live_internals, &mut holes_internals) };
+            if (id as usize) < live {
+                return id;
+            }
+            let to = holes.pop().expect("as many holes below the live count as live nodes above it");
+            if is_leaf {
+                arena.leaves.swap(id as usize, to as usize);
+            } else {
+                arena.internals.swap(id as usize, to as usize);
+            }
+            to
+        };
+        let root = if root == NO_NODE { root } else { relocate(root, height == 1, self) };
+        // Breadth-first over the internal nodes: each node's children move (and its links are
+        // fixed) before they are visited.
+        let mut level: Vec<NodeId> = if height > 1 { alloc::vec![root] } else { Vec::new() };
+        for depth in 0..height.saturating_sub(1) {
+            let children_are_leaves = depth + 2 == height;
+            let mut next = Vec::new();
+            for &id in &level {
+                for slot in 0..self.internals[id as usize].len() {
+                    let child = self.internals[id as usize].children[slot];
+                    let moved = relocate(child, children_are_leaves, self);
+                    self.internals[id as usize].children[slot] = moved;
+                    if !children_are_leaves {
+                        next.push(moved);
+                    }
+                }
+            }
+            level = next;
+        }
+        self.leaves.truncate(live_leaves);
+        self.leaves.shrink_to_fit();
+        self.internals.truncate(live_internals);
+        self.internals.shrink_to_fit();
+        self.free_leaves = FreeList::EMPTY;
+        self.free_internals = FreeList::EMPTY;
+        root
+    }
+
     /// Mutable access to several leaves at once, in the order of `ids`, which must be
     /// distinct live leaves (for the mutable iterators). O(k log k) for k ids.
     pub(crate) fn leaves_mut(&mut self, ids: &[NodeId]) -> Vec<&mut Leaf<T>> {

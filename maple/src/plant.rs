@@ -4,8 +4,9 @@
 //! catches which class are in `docs/bug-classes.md` at the repository root.
 //!
 //! The bug is chosen at run time, once per process, by the environment variable
-//! `MAPLE_PLANT` (one letter; unset or empty plants nothing), or by [`set`] before the first
-//! tree operation. With the feature off none of this exists; with it on and no bug chosen the
+//! `MAPLE_PLANT` (one letter; unset, empty or a letter that is not one of [`BUGS`] plants
+//! nothing in the tree), or by [`set`] before the first tree operation. maple-vma's planted
+//! bugs (its own letters) share the choice ([`choose`], [`chosen`]). With the feature off none of this exists; with it on and no bug chosen the
 //! tree behaves exactly as without it. Never enable the feature outside of testing.
 //!
 //! Each bug is one `plant!('X' => ...)` statement at its site, beside the correct code and
@@ -34,43 +35,51 @@ use crate::write::Plan;
 use crate::MapleTree;
 use core::sync::atomic::{AtomicU8, Ordering};
 
-/// The planted bug: 0 = not read yet, 1 = none, else the letter.
-static PLANT: AtomicU8 = AtomicU8::new(0);
+/// The chosen letter: 0 = not read yet, 1 = none, else the letter.
+static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
-/// Every bug that can be planted.
+/// Every bug that can be planted in the tree.
 pub const BUGS: [char; 9] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J'];
 
-/// Plants `bug` (one of [`BUGS`]) or, with `None`, nothing, overriding `MAPLE_PLANT`.
+/// Chooses the planted bug of every crate that has planted bugs (maple-vma's use this choice
+/// too): `letter`, or with `None` nothing, overriding `MAPLE_PLANT`. A letter that no crate
+/// plants changes nothing anywhere.
+pub fn choose(letter: Option<char>) {
+    CHOSEN.store(letter.map_or(1, |c| c as u8), Ordering::Relaxed);
+}
+
+/// The chosen letter, whichever crate plants it: `MAPLE_PLANT` (read once) unless
+/// [`choose`] or [`set`] said otherwise.
+pub fn chosen() -> Option<char> {
+    let mut code = CHOSEN.load(Ordering::Relaxed);
+    if code == 0 {
+        let var = std::env::var("MAPLE_PLANT").unwrap_or_default();
+        choose(var.trim().chars().next().filter(char::is_ascii_alphabetic).map(|c| c.to_ascii_uppercase()));
+        code = CHOSEN.load(Ordering::Relaxed);
+    }
+    (code != 1).then_some(code as char)
+}
+
+/// Plants tree bug `bug` (one of [`BUGS`]) or, with `None`, nothing ([`choose`]).
 ///
 /// # Panics
 /// If `bug` is not one of [`BUGS`].
 pub fn set(bug: Option<char>) {
-    let code = match bug {
-        None => 1,
-        Some(c) => {
-            assert!(BUGS.contains(&c), "no planted bug {c:?}; the choices are {BUGS:?}");
-            c as u8
-        }
-    };
-    PLANT.store(code, Ordering::Relaxed);
+    if let Some(c) = bug {
+        assert!(BUGS.contains(&c), "no planted bug {c:?}; the choices are {BUGS:?}");
+    }
+    choose(bug);
 }
 
-/// The planted bug, if any.
+/// The planted tree bug, if any.
 pub fn planted() -> Option<char> {
-    let mut code = PLANT.load(Ordering::Relaxed);
-    if code == 0 {
-        let var = std::env::var("MAPLE_PLANT").unwrap_or_default();
-        let c = var.trim().chars().next().map(|c| c.to_ascii_uppercase());
-        set(c);
-        code = PLANT.load(Ordering::Relaxed);
-    }
-    (code != 1).then_some(code as char)
+    chosen().filter(|c| BUGS.contains(c))
 }
 
 /// Whether bug `letter` is planted.
 #[inline]
 pub(crate) fn on(letter: char) -> bool {
-    planted() == Some(letter)
+    chosen() == Some(letter)
 }
 
 /// Bug A: a store that rewrites a leaf in place (`store`, the correct one) and, when it

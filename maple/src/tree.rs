@@ -241,9 +241,34 @@ impl<T> MapleTree<T> {
         usize::from(self.height)
     }
 
-    /// Bytes of node memory the tree holds, free nodes included.
+    /// Bytes of node memory the tree holds, free nodes included (exactly: the capacity of the
+    /// node vectors); [`MapleTree::shrink_to_fit`] releases the free ones.
     pub fn memory_bytes(&self) -> usize {
         self.arena.memory_bytes()
+    }
+
+    /// Gives the memory of every free node back to the allocator, so that
+    /// [`MapleTree::memory_bytes`] covers the live nodes only (`Vec::shrink_to_fit`'s name).
+    /// A tree keeps the nodes its removals free for later stores; after many removals this
+    /// returns them. O(nodes allocated); moves nodes, not values. Cannot fail (shrinking
+    /// needs no new memory).
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::new();
+    /// for i in 0..10_000u64 {
+    ///     tree.store_range(i * 2, i * 2, i)?;
+    /// }
+    /// let full = tree.memory_bytes();
+    /// tree.retain(|range, _| *range.start() < 200);
+    /// assert!(tree.memory_bytes() >= full); // freed nodes are kept for reuse
+    /// tree.shrink_to_fit();
+    /// assert!(tree.memory_bytes() * 20 < full);
+    /// assert_eq!(tree.len(), 100);
+    /// tree.validate().unwrap();
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.root = self.arena.compact(self.root, self.height());
     }
 
     /// Frees every node (for a store that replaces the whole tree).
@@ -278,6 +303,7 @@ impl<T> MapleTree<T> {
     /// Testing only: makes the `n`-th next node allocation fail (`Some(0)` is the very next
     /// one); `None` turns failure injection off.
     #[cfg(feature = "failure-injection")]
+    #[doc(hidden)]
     pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
         self.arena.fail_nth_alloc(n);
     }

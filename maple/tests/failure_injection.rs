@@ -1,4 +1,4 @@
-//! Failure injection (bug class H of `shared/reference/maple-kernel.md`: preallocation and
+//! Failure injection (bug class H of `docs/bug-classes.md`: preallocation and
 //! allocator bookkeeping; the kernel's `check_nomem`, `check_prealloc` failure paths and
 //! `check_mtree_dup`'s random allocation failures).
 //!

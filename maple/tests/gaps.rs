@@ -1,5 +1,5 @@
 //! Allocation trees: scenario tests for the kernel's historical gap bugs (class F of
-//! `shared/reference/maple-kernel.md`: parent gap, off by one, reverse limits, empty nodes,
+//! `docs/bug-classes.md`: parent gap, off by one, reverse limits, empty nodes,
 //! false `-EBUSY`, root special cases), the window semantics of `check_empty_area_window`,
 //! `check_alloc_range` on a real process layout, `alloc_cyclic_testing`, the cursor forms,
 //! clones and allocation failures. Every tree is validated (gaps included) and every answer

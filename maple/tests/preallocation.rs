@@ -1,5 +1,5 @@
 //! `CursorMut::preallocate` (the kernel's `mas_preallocate` / `mas_store_prealloc`), bug class
-//! H of `shared/reference/maple-kernel.md`: a reservation must name the right store kind,
+//! H of `docs/bug-classes.md`: a reservation must name the right store kind,
 //! reserve enough nodes that the store cannot fail, and never be exceeded (the kernel's
 //! `check_prealloc`, the 2025 allocation-accounting fixes and the Jun-2024 "alloc node fail"
 //! bug). The store kind cannot change between `preallocate` and `store` here: the
@@ -14,7 +14,7 @@
 //!   than it reserved; these tests run with debug assertions (checked below), so thousands of
 //!   random reserved writes exercise it.
 
-use maple_testkit::ops::{check, Generator};
+use maple_testkit::ops::{check, packed, Generator};
 use maple_testkit::oracle::RangeMap;
 use maple_tree::{Error, MapleTree, Status, StoreType};
 use rand::Rng;
@@ -24,23 +24,6 @@ const MAX: u64 = u64::MAX;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The ranges `[10 i, 10 i + 4]`, value `i + 1`, packed by `from_sorted` (no free nodes):
-///
-/// ```text
-///   0    4 5   9 10  14 15  19
-///   |-v1-| NULL |-v2--| NULL | ...
-/// ```
-fn packed(n: u64) -> (MapleTree<u64>, RangeMap<u64>) {
-    let ranges: Vec<_> = (0..n).map(|i| (i * 10..=i * 10 + 4, i + 1)).collect();
-    let tree = MapleTree::from_sorted(ranges.iter().cloned()).unwrap();
-    let mut oracle = RangeMap::new();
-    for (r, v) in ranges {
-        oracle.store(*r.start(), *r.end(), v);
-    }
-    check(&tree, &oracle).unwrap();
-    (tree, oracle)
-}
 
 /// `MAPLE_SOAK=N` multiplies the random tests' seeds by N.
 fn soak() -> u64 {

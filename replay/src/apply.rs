@@ -6,17 +6,28 @@
 
 use std::collections::HashMap;
 
-use crate::maps::MapsEntry;
 use crate::model::{page_up, perms_of, PageModel};
 use crate::strace::{Call, Ret};
+use maple_vma::maps::MapsLine;
 
 /// Device and inode of files by path: strace logs do not show them, `/proc/pid/maps` does.
 pub type Files = HashMap<String, (u32, u32, u64)>;
 
+/// File identities (device, inode) by path, from the files mapped in the given layouts.
+pub fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsLine>) -> Files {
+    let mut files = Files::new();
+    for entry in layouts.filter(|entry| entry.inode != 0) {
+        files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
+    }
+    files
+}
+
 /// Counters an implementation may keep.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
+    /// VMA edges made inside a VMA.
     pub splits: u64,
+    /// VMA edges that vanished into one VMA.
     pub merges: u64,
 }
 
@@ -29,7 +40,7 @@ pub trait Space: Sized {
     fn empty() -> Self;
 
     /// An address space holding `layout`.
-    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String>;
+    fn from_layout(layout: &[MapsLine]) -> Result<Self, String>;
 
     /// The child's address space after a `fork` (no `CLONE_VM`).
     fn fork(&mut self) -> Result<Self, String>;
@@ -47,7 +58,7 @@ pub trait Space: Sized {
     }
 
     /// The layout in `/proc/pid/maps` form.
-    fn layout(&self) -> Vec<MapsEntry>;
+    fn layout(&self) -> Vec<MapsLine>;
 
     /// Number of VMAs.
     fn map_count(&self) -> usize {
@@ -67,7 +78,7 @@ impl Space for PageModel {
         PageModel::default()
     }
 
-    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String> {
+    fn from_layout(layout: &[MapsLine]) -> Result<Self, String> {
         Ok(PageModel::from_layout(layout))
     }
 
@@ -120,7 +131,7 @@ impl Space for PageModel {
         Ok(None)
     }
 
-    fn layout(&self) -> Vec<MapsEntry> {
+    fn layout(&self) -> Vec<MapsLine> {
         PageModel::layout(self)
     }
 }

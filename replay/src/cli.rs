@@ -1,220 +1,186 @@
-//! The command line: `maple-replay replay` and `maple-replay parse`, the summary, the progress bar.
+//! The command line: `maple-replay replay`, `parse` and `demo` (arguments by clap), the
+//! progress bar (indicatif) and the exit code.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::apply::{Files, Space};
-use crate::engine::{replay, Options, Outcome, Stop};
-use crate::maps::{compare, parse_maps, Difference, MapsEntry};
-use crate::model::PageModel;
-use crate::strace::{Event, ParseError, ParseStats, Parser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use maple_replay::apply::{files_of, Space};
+use maple_replay::engine::{replay, Options, Outcome, Stop};
+use maple_replay::maps::{compare, parse_layout, Difference};
+use maple_replay::model::PageModel;
+use maple_replay::strace::{decode, parse_log, Log};
+use maple_replay::vma_space::VmaSpace;
+use maple_replay::{read_bytes, read_text};
+use maple_vma::maps::MapsLine;
+
 use crate::summary;
-use crate::vma_space::VmaSpace;
 
-const USAGE: &str = "\
-usage: maple-replay replay [--maps START] [--pid P] [--place] [--json] [--check END] [--keep-going]
-                        [--validate] [--model vma|pages] LOG
-       maple-replay parse [--keep-going] LOG
-       maple-replay demo [replay options]
+/// Replays the memory system calls of real programs, recorded by strace, on the maple-vma
+/// VMA manager, and compares the result with the layouts the kernel produced.
+#[derive(Debug, Parser)]
+#[command(name = "maple-replay", version, after_help = "Files ending in .gz are decompressed.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-replay   replays the memory system calls of one address space recorded in LOG, a log of
-         `strace -f -y -e trace=%memory,%process -o LOG PROGRAM`, and prints its final
-         layout in /proc/pid/maps format (or JSON) and a summary (on stderr).
-           --maps START  the process's layout at its START capture marker (or at the start
-                         of the log), a /proc/pid/maps file
-           --pid P       the process to replay (default: the log's first)
-           --place       compare our own placement of each mapping with the kernel's
-           --json        print the layout, the summary and the differences as JSON
-           --check END   compare the final layout with END (a /proc/pid/maps file) page by
-                         page and VMA by VMA; exit with 1 on a difference
-           --keep-going  report bad lines and calls that make no sense, and continue
-           --validate    check the address space's invariants after every operation
-           --model M     what replays the calls: `vma`, the VMA manager (the default), or
-                         `pages`, a page-granular model that knows no merge rules (an
-                         oracle for the pages, not for VMA boundaries)
-parse    parses LOG and prints what it holds.
-demo     replays the bundled trace of python3 importing modules (replay/traces/python3 in the
-         source tree) with --place and --check against the layout the kernel produced.
-Files ending in .gz are decompressed.";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replays the memory system calls of one address space recorded in LOG, and prints its
+    /// final layout in /proc/pid/maps format (or JSON) and a summary (on stderr).
+    ///
+    /// LOG is a log of `strace -f -y -e trace=%memory,%process -o LOG PROGRAM`;
+    /// replay/capture/ in the source tree records one with the start and end layouts.
+    Replay {
+        #[command(flatten)]
+        options: ReplayArgs,
+        /// The strace log.
+        log: PathBuf,
+    },
+    /// Parses LOG and prints what it holds.
+    Parse {
+        /// Report bad lines and continue instead of stopping at the first.
+        #[arg(long)]
+        keep_going: bool,
+        /// The strace log.
+        log: PathBuf,
+    },
+    /// Replays the bundled trace of python3 importing modules (replay/traces/python3 in the
+    /// source tree) with --place and --check against the layout the kernel produced.
+    Demo {
+        #[command(flatten)]
+        options: ReplayArgs,
+    },
+}
+
+/// What replays the calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Model {
+    /// The VMA manager (maple-vma).
+    #[default]
+    Vma,
+    /// A page-granular model that knows no merge rules: an oracle for the pages, not for
+    /// VMA boundaries.
+    Pages,
+}
+
+#[derive(Debug, Default, Args)]
+struct ReplayArgs {
+    /// The process's layout at its START capture marker (or at the start of the log): a
+    /// /proc/pid/maps file.
+    #[arg(long, value_name = "START")]
+    maps: Option<PathBuf>,
+    /// The process to replay (default: the log's first).
+    #[arg(long, value_name = "P")]
+    pid: Option<u32>,
+    /// Compare our own placement of each mapping with the kernel's.
+    #[arg(long)]
+    place: bool,
+    /// Print the layout, the summary and the differences as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Compare the final layout with END (a /proc/pid/maps file) page by page and VMA by
+    /// VMA; exit with 1 on a difference.
+    #[arg(long, value_name = "END")]
+    check: Option<PathBuf>,
+    /// Report bad lines and calls that make no sense, and continue.
+    #[arg(long)]
+    keep_going: bool,
+    /// Check the address space's invariants after every operation.
+    #[arg(long)]
+    validate: bool,
+    /// What replays the calls.
+    #[arg(long, value_enum, default_value_t = Model::Vma)]
+    model: Model,
+}
 
 /// The process of the bundled python3 trace that `demo` replays.
 const DEMO_PID: u32 = 3473;
 
-/// Parsed command-line arguments.
-#[derive(Debug, Default)]
-struct Args {
-    command: String,
-    maps: Option<String>,
-    pid: Option<u32>,
-    place: bool,
-    json: bool,
-    check: Option<String>,
-    keep_going: bool,
-    validate: bool,
-    /// `vma` or `pages`.
-    model: String,
-    log: String,
+/// What `demo` runs: the bundled python3 trace, checked against the kernel.
+fn demo(mut options: ReplayArgs) -> (ReplayArgs, PathBuf) {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/traces/python3"));
+    options.maps = Some(dir.join(format!("{DEMO_PID}.start.maps.gz")));
+    options.check = Some(dir.join(format!("{DEMO_PID}.end.maps.gz")));
+    options.pid = Some(DEMO_PID);
+    options.place = true;
+    (options, dir.join("strace.log.gz"))
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut parsed = Args { command: args.next().ok_or("no command")?, model: "vma".into(), ..Args::default() };
-    if !matches!(parsed.command.as_str(), "replay" | "parse" | "demo") {
-        return Err(format!("unknown command `{}`", parsed.command));
-    }
-    let mut logs = Vec::new();
-    if parsed.command == "demo" {
-        // The README's first command: the bundled python3 trace, checked against the kernel.
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/traces/python3");
-        parsed.command = "replay".into();
-        parsed.maps = Some(format!("{dir}/{DEMO_PID}.start.maps.gz"));
-        parsed.check = Some(format!("{dir}/{DEMO_PID}.end.maps.gz"));
-        parsed.pid = Some(DEMO_PID);
-        parsed.place = true;
-        logs.push(format!("{dir}/strace.log.gz"));
-    }
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "--maps" => parsed.maps = Some(value("--maps")?),
-            "--check" => parsed.check = Some(value("--check")?),
-            "--pid" => {
-                let text = value("--pid")?;
-                parsed.pid = Some(text.parse().map_err(|_| format!("--pid: `{text}` is not a pid"))?);
-            }
-            "--model" => {
-                parsed.model = value("--model")?;
-                if !matches!(parsed.model.as_str(), "vma" | "pages") {
-                    return Err(format!("--model: `{}` is neither `vma` nor `pages`", parsed.model));
-                }
-            }
-            "--place" => parsed.place = true,
-            "--json" => parsed.json = true,
-            "--keep-going" => parsed.keep_going = true,
-            "--validate" => parsed.validate = true,
-            _ if arg.starts_with("--") => return Err(format!("unknown option `{arg}`")),
-            _ => logs.push(arg),
+/// Runs the command line; returns the exit code: 0, 1 when the replay failed or differs
+/// from `--check`, 2 on a usage or input error.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Replay { options, log } => run_replay(&options, &log),
+        Command::Demo { options } => {
+            let (options, log) = demo(options);
+            run_replay(&options, &log)
+        }
+        Command::Parse { keep_going, log } => run_parse(keep_going, &log),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("maple-replay: {message}");
+            ExitCode::from(2)
         }
     }
-    match logs.len() {
-        1 => parsed.log = logs.remove(0),
-        0 => return Err("no LOG given".into()),
-        _ => return Err(format!("one LOG expected, got {}", logs.len())),
-    }
-    Ok(parsed)
-}
-
-/// Reads a file, decompressing `.gz`.
-pub fn read_text(path: &str) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|error| format!("{path}: {error}"))?;
-    let mut text = String::new();
-    let result = if path.ends_with(".gz") {
-        flate2::read::MultiGzDecoder::new(file).read_to_string(&mut text)
-    } else {
-        std::io::BufReader::new(file).read_to_string(&mut text)
-    };
-    result.map_err(|error| format!("{path}: {error}"))?;
-    Ok(text)
-}
-
-pub fn read_maps(path: &str) -> Result<Vec<MapsEntry>, String> {
-    parse_maps(&read_text(path)?).map_err(|error| format!("{path}: {error}"))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and the work is long.
-struct Progress {
-    label: &'static str,
-    total: usize,
-    drawn: Option<usize>,
-    enabled: bool,
+fn progress(label: &'static str, total: usize) -> ProgressBar {
+    if total < 20_000 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    let style = ProgressStyle::with_template("{msg:8} [{bar:40}] {percent:>3}% {pos}/{len}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("## ");
+    bar.set_style(style);
+    bar.set_message(label);
+    bar
 }
 
-impl Progress {
-    fn new(label: &'static str, total: usize) -> Self {
-        Progress { label, total, drawn: None, enabled: total >= 20_000 && std::io::stderr().is_terminal() }
-    }
-
-    fn update(&mut self, done: usize) {
-        let percent = done * 100 / self.total.max(1);
-        if !self.enabled || self.drawn == Some(percent) {
-            return;
-        }
-        self.drawn = Some(percent);
-        let bar: String = (0..40).map(|i| if i * 100 < percent * 40 { '#' } else { ' ' }).collect();
-        eprint!("\r{:<8} [{bar}] {percent:3}% {done}/{}", self.label, self.total);
-    }
-
-    fn finish(&mut self) {
-        if self.enabled && self.drawn.is_some() {
-            eprint!("\r{:80}\r", "");
-        }
-    }
-}
-
-/// Parses a whole log; with `keep_going`, errors are collected instead of ending it.
-pub fn parse_log(text: &str, keep_going: bool) -> Result<(Vec<Event>, ParseStats, Vec<ParseError>), ParseError> {
-    let mut parser = Parser::new();
-    let mut events = Vec::new();
-    let mut errors = Vec::new();
-    let total = text.bytes().filter(|&b| b == b'\n').count();
-    let mut progress = Progress::new("parsing", total);
-    for (i, line) in text.lines().enumerate() {
-        if i % 4096 == 0 {
-            progress.update(i);
-        }
-        match parser.line(i + 1, line) {
-            Ok(event) => events.extend(event),
-            Err(error) if keep_going => errors.push(error),
-            Err(error) => return Err(error),
-        }
-    }
-    progress.finish();
-    let unfinished = parser.finish();
-    if let Some(first) = unfinished.first().filter(|_| !keep_going) {
-        return Err(first.clone());
-    }
-    errors.extend(unfinished);
-    Ok((events, parser.stats().clone(), errors))
-}
-
-/// File identities (device, inode) by path, from the files mapped in the given layouts.
-pub fn files_of<'a>(layouts: impl Iterator<Item = &'a MapsEntry>) -> Files {
-    let mut files = Files::new();
-    for entry in layouts.filter(|entry| entry.inode != 0) {
-        files.insert(entry.path.clone(), (entry.dev.0, entry.dev.1, entry.inode));
-    }
-    files
-}
-
-/// Runs the command line; returns the exit code.
-pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        println!("{USAGE}");
-        return if args.is_empty() { 2 } else { 0 };
-    }
-    match parse_args(args.into_iter()).and_then(|args| run(&args)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("maple-replay: {message}");
-            2
-        }
-    }
-}
-
-fn run(args: &Args) -> Result<i32, String> {
-    let text = read_text(&args.log)?;
+/// Reads and parses a log, with a progress bar; prints what was skipped or cut.
+fn read_log(path: &str, keep_going: bool) -> Result<(Log, Duration), String> {
+    let bytes = read_bytes(path)?;
+    let text = decode(&bytes).map_err(|error| format!("{path}: {error}"))?;
+    let bar = progress("parsing", text.bytes().filter(|&b| b == b'\n').count());
     let clock = Instant::now();
-    let (events, stats, parse_errors) =
-        parse_log(&text, args.keep_going).map_err(|error| format!("{}: {error}", args.log))?;
-    let parse_time = clock.elapsed();
-    for error in &parse_errors {
-        eprintln!("maple-replay: {}: {error}", args.log);
+    let log = parse_log(text, keep_going, &mut |line| bar.set_position(line as u64))
+        .map_err(|error| format!("{path}: {error}"))?;
+    let elapsed = clock.elapsed();
+    bar.finish_and_clear();
+    for error in &log.errors {
+        eprintln!("maple-replay: {path}: {error}");
     }
-    if args.command == "parse" {
-        print!("{}", summary::parse_report(&events, &stats));
-        return Ok(i32::from(!parse_errors.is_empty()));
+    for error in &log.unfinished {
+        eprintln!("maple-replay: {path}: {error}; left out of the replay");
     }
+    Ok((log, elapsed))
+}
+
+fn run_parse(keep_going: bool, log: &std::path::Path) -> Result<u8, String> {
+    let path = log.to_string_lossy();
+    let (log, _) = read_log(&path, keep_going)?;
+    print!("{}", summary::parse_report(&log));
+    Ok(u8::from(!log.errors.is_empty()))
+}
+
+fn read_maps(path: &std::path::Path) -> Result<Vec<MapsLine>, String> {
+    let path = path.to_string_lossy();
+    parse_layout(&read_text(&path)?).map_err(|error| format!("{path}: {error}"))
+}
+
+fn run_replay(args: &ReplayArgs, log: &std::path::Path) -> Result<u8, String> {
+    let path = log.to_string_lossy();
+    let (log, parse_time) = read_log(&path, args.keep_going)?;
     let start = args.maps.as_deref().map(read_maps).transpose()?;
     let end = args.check.as_deref().map(read_maps).transpose()?;
     let files = files_of(start.iter().chain(end.iter()).flatten());
@@ -226,91 +192,108 @@ fn run(args: &Args) -> Result<i32, String> {
         validate: args.validate,
         files,
     };
-    let end = end.as_deref();
-    match args.model.as_str() {
-        "pages" => report(args, &run_on::<PageModel>(&events, &options), &stats, parse_time, end, parse_errors.len()),
-        _ => report(args, &run_on::<VmaSpace>(&events, &options), &stats, parse_time, end, parse_errors.len()),
+    let run = Run { args, path: &path, log: &log, parse_time, end: end.as_deref() };
+    match args.model {
+        Model::Pages => run.report(&run_on::<PageModel>(&log, &options, &path)?),
+        Model::Vma => run.report(&run_on::<VmaSpace>(&log, &options, &path)?),
     }
 }
 
-/// Replays `events` on a `S`, with a progress bar.
-fn run_on<S: Space>(events: &[Event], options: &Options) -> Outcome<S> {
-    let mut progress = Progress::new("replay", events.len());
-    let outcome = replay::<S>(events, options, &mut |i| {
+/// Replays the log on a `S`, with a progress bar.
+fn run_on<S: Space>(log: &Log, options: &Options, path: &str) -> Result<Outcome<S>, String> {
+    let bar = progress("replay", log.events.len());
+    let outcome = replay::<S>(&log.events, options, &mut |i| {
         if i % 4096 == 0 {
-            progress.update(i)
+            bar.set_position(i as u64)
         }
     });
-    progress.finish();
-    outcome
+    bar.finish_and_clear();
+    outcome.map_err(|error| format!("{path}: {error}"))
 }
 
-fn report<S: Space>(
-    args: &Args,
-    outcome: &Outcome<S>,
-    stats: &ParseStats,
+/// One replay's inputs, for its report.
+struct Run<'a> {
+    args: &'a ReplayArgs,
+    path: &'a str,
+    log: &'a Log,
     parse_time: Duration,
-    end: Option<&[MapsEntry]>,
-    parse_errors: usize,
-) -> Result<i32, String> {
-    for error in &outcome.errors {
-        eprintln!("maple-replay: {}: line {}: {}", args.log, error.line, error.message);
-    }
-    let Some(space) = &outcome.space else {
-        return Err(format!("process {} has no replayed address space in {}", outcome.pid, args.log));
-    };
-    let layout = space.layout();
-    let differences: Option<Vec<Difference>> = end.map(|end| compare(end, &layout));
-    let summary = summary::Summary::new(outcome, stats, space, parse_time, differences.as_deref());
-    let mut out = String::new();
-    if args.json {
-        out = summary::json(&layout, &summary, differences.as_deref().unwrap_or_default(), &outcome.errors);
-    } else {
-        for entry in &layout {
-            let _ = writeln!(out, "{entry}");
+    end: Option<&'a [MapsLine]>,
+}
+
+impl Run<'_> {
+    /// Prints the layout and the summary; returns the exit code.
+    fn report<S: Space>(&self, outcome: &Outcome<S>) -> Result<u8, String> {
+        for error in &outcome.errors {
+            eprintln!("maple-replay: {}: line {}: {}", self.path, error.line, error.message);
         }
-        eprint!("{}", summary.text());
-        for difference in differences.iter().flatten() {
-            eprintln!("difference: {difference}");
+        let Some(space) = &outcome.space else {
+            return Err(format!("{}: process {} has no replayed address space", self.path, outcome.pid));
+        };
+        let layout = space.layout();
+        let differences: Option<Vec<Difference>> = self.end.map(|end| compare(end, &layout));
+        let summary = summary::Summary::new(outcome, self.log, space, self.parse_time, differences.as_deref());
+        let mut out = String::new();
+        if self.args.json {
+            out = summary::json(&layout, &summary, differences.as_deref().unwrap_or_default(), &outcome.errors);
+        } else {
+            for entry in &layout {
+                let _ = writeln!(out, "{entry}");
+            }
+            eprint!("{}", summary.text());
+            for difference in differences.iter().flatten() {
+                eprintln!("difference: {difference}");
+            }
         }
+        std::io::stdout().write_all(out.as_bytes()).map_err(|error| format!("stdout: {error}"))?;
+        let failed = !outcome.errors.is_empty()
+            || !self.log.errors.is_empty()
+            || matches!(outcome.stop, Stop::Error(_))
+            || differences.is_some_and(|d| !d.is_empty());
+        Ok(u8::from(failed))
     }
-    std::io::stdout().write_all(out.as_bytes()).map_err(|error| format!("stdout: {error}"))?;
-    let failed = !outcome.errors.is_empty()
-        || parse_errors > 0
-        || matches!(outcome.stop, Stop::Error(_))
-        || differences.is_some_and(|d| !d.is_empty());
-    Ok(i32::from(failed))
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn args(list: &[&str]) -> Result<Args, String> {
-        parse_args(list.iter().map(|s| s.to_string()))
+    fn args(list: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("maple-replay").chain(list.iter().copied())).map_err(|e| e.to_string())
     }
 
     #[test]
     fn arguments() {
+        Cli::command().debug_assert();
         let parsed =
             args(&["replay", "--maps", "a", "--pid", "7", "--place", "--check", "b", "--keep-going", "log"]).unwrap();
-        assert_eq!((parsed.maps.as_deref(), parsed.pid, parsed.check.as_deref()), (Some("a"), Some(7), Some("b")));
-        assert!(parsed.place && parsed.keep_going && !parsed.json);
-        assert_eq!(parsed.log, "log");
-        assert!(args(&["replay"]).unwrap_err().contains("no LOG"));
-        assert!(args(&["replay", "--pid", "x", "log"]).unwrap_err().contains("not a pid"));
-        assert!(args(&["replay", "--maps"]).unwrap_err().contains("needs a value"));
-        assert!(args(&["replay", "--bogus", "log"]).unwrap_err().contains("unknown option"));
-        assert!(args(&["frobnicate", "log"]).unwrap_err().contains("unknown command"));
-        assert!(args(&["replay", "a", "b"]).unwrap_err().contains("one LOG"));
-        assert_eq!(args(&["replay", "log"]).unwrap().model, "vma");
-        let demo = args(&["demo", "--json"]).unwrap();
-        assert!(demo.place && demo.json && demo.command == "replay" && demo.pid == Some(DEMO_PID));
-        for file in [&demo.log, demo.maps.as_ref().unwrap(), demo.check.as_ref().unwrap()] {
-            assert!(std::path::Path::new(file).exists(), "{file}");
+        let Command::Replay { options, log } = parsed.command else { panic!("not replay") };
+        assert_eq!(
+            (options.maps.as_deref(), options.pid, options.check.as_deref()),
+            (Some("a".as_ref()), Some(7), Some("b".as_ref()))
+        );
+        assert!(options.place && options.keep_going && !options.json);
+        assert_eq!((log.to_str(), options.model), (Some("log"), Model::Vma));
+        assert!(args(&["replay"]).unwrap_err().contains("<LOG>"));
+        assert!(args(&["replay", "--pid", "x", "log"]).unwrap_err().contains("invalid value 'x'"));
+        assert!(args(&["replay", "--maps"]).unwrap_err().contains("a value is required"));
+        assert!(args(&["replay", "--bogus", "log"]).unwrap_err().contains("unexpected argument '--bogus'"));
+        assert!(args(&["frobnicate", "log"]).unwrap_err().contains("unrecognized subcommand"));
+        assert!(args(&["replay", "a", "b"]).unwrap_err().contains("unexpected argument 'b'"));
+        let Command::Demo { options } = args(&["demo", "--json"]).unwrap().command else { panic!("not demo") };
+        let (demo, log) = demo(options);
+        assert!(demo.place && demo.json && demo.pid == Some(DEMO_PID));
+        for file in [&log, demo.maps.as_ref().unwrap(), demo.check.as_ref().unwrap()] {
+            assert!(file.exists(), "{file:?}");
         }
-        assert!(args(&["demo", "other.log"]).unwrap_err().contains("one LOG"));
-        assert_eq!(args(&["replay", "--model", "pages", "log"]).unwrap().model, "pages");
-        assert!(args(&["replay", "--model", "x", "log"]).unwrap_err().contains("neither"));
+        assert!(args(&["demo", "other.log"]).is_err());
+        let Command::Replay { options, .. } = args(&["replay", "--model", "pages", "log"]).unwrap().command else {
+            panic!("not replay")
+        };
+        assert_eq!(options.model, Model::Pages);
+        assert!(args(&["replay", "--model", "x", "log"]).unwrap_err().contains("possible values: vma, pages"));
+        assert!(args(&["--version"]).unwrap_err().contains(env!("CARGO_PKG_VERSION")));
+        assert!(args(&["replay", "--help"]).unwrap_err().contains("--keep-going"));
     }
 }

@@ -12,14 +12,30 @@
 //!   process's exit, else at the end of the log.
 //!
 //! Calls are applied in the order they completed (strace's resumption lines).
+//!
+//! # Imperfect logs
+//!
+//! * A call that never resumed (the log was cut at a checkpoint, or strace was killed) has
+//!   no known result: [`strace::parse_log`](crate::strace::parse_log) lists it in
+//!   [`Log::unfinished`](crate::strace::Log::unfinished) and it is left out of the replay,
+//!   which goes on with everything known and still gives a layout. Left out rather than
+//!   guessed: the kernel may or may not have applied it, and an end layout (`--check`)
+//!   shows which, as a difference over exactly its range.
+//! * A log with no events, and a selected pid that is not in the log (or any selected pid
+//!   on a log without pid prefixes, whose one process has no known id), are errors
+//!   ([`SetupError`]) before anything is replayed.
+//! * Without a start layout the replay starts from an empty address space, so the first
+//!   call on a mapping the kernel made at `execve` is refused; that error says how to
+//!   capture a start layout.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::apply::{Files, Space};
 use crate::flags::{CLONE_VFORK, CLONE_VM, MAP_FIXED, MAP_FIXED_NOREPLACE};
-use crate::maps::MapsEntry;
 use crate::strace::{Call, Event, Marker, Ret};
+use maple_vma::maps::MapsLine;
 
 /// What to replay.
 #[derive(Clone, Debug, Default)]
@@ -27,7 +43,7 @@ pub struct Options {
     /// The process whose address space is replayed (default: the log's first).
     pub pid: Option<u32>,
     /// Its layout at its START marker (or at the start of the log).
-    pub start: Option<Vec<MapsEntry>>,
+    pub start: Option<Vec<MapsLine>>,
     /// Ask the space for its own placement of every mapping the kernel placed.
     pub place: bool,
     /// Report errors and continue instead of stopping at the first.
@@ -41,28 +57,83 @@ pub struct Options {
 /// A call that the replay could not apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayError {
+    /// The log line of the call (0 for the start layout).
     pub line: usize,
+    /// What went wrong.
     pub message: String,
 }
+
+/// Why a log cannot be replayed at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupError {
+    /// The log holds no memory or process event.
+    EmptyLog,
+    /// The selected process makes no call in the log and is created by none.
+    NoSuchPid {
+        /// The selected pid.
+        pid: u32,
+        /// The processes (threads) the log does have, the first few.
+        present: Vec<u32>,
+    },
+    /// A pid was selected, but the log has no pid prefixes (strace without `-f`).
+    NoPids {
+        /// The selected pid.
+        pid: u32,
+    },
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::EmptyLog => write!(
+                f,
+                "the log holds no memory or process system calls (is it a log of `strace -f -y -e \
+                 trace=%memory,%process -o LOG PROGRAM`?)"
+            ),
+            SetupError::NoSuchPid { pid, present } => {
+                let list: Vec<String> = present.iter().map(u32::to_string).collect();
+                write!(f, "process {pid} is not in the log (its processes: {}...)", list.join(", "))
+            }
+            SetupError::NoPids { pid } => write!(
+                f,
+                "the log has no pid prefixes (strace without -f), so process {pid} cannot be found in it; \
+                 leave out the pid to replay its one process"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// What the first refused call of a replay without a start layout adds to its error.
+pub const NO_START_HINT: &str = "the replay started from an empty address space, without the mappings \
+     the kernel made at execve; give the process's layout at the start of the log with --maps FILE \
+     (a /proc/pid/maps file; replay/capture/README.md shows how to capture one with the log)";
 
 /// Where the replay of the selected space stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
+    /// At the selected space's END capture marker, on this line.
     EndMarker(usize),
+    /// At the selected process's exit, on this line.
     Exit(usize),
+    /// At the end of the log.
     EndOfLog,
+    /// At the call on this line, which could not be applied (without `keep_going`).
     Error(usize),
 }
 
 /// The result of a replay.
 #[derive(Clone, Debug)]
 pub struct Outcome<S> {
+    /// The process replayed (0 on a log without pid prefixes).
     pub pid: u32,
     /// The process whose START marker the replay started from: `pid`, or the ancestor it
     /// was forked from when it has no marker of its own.
     pub seed_pid: u32,
     /// Line of the START marker the replay started from, if any.
     pub started_at: Option<usize>,
+    /// Where the replay stopped.
     pub stop: Stop,
     /// The selected space at the stop (`None` if it was never replayed).
     pub space: Option<S>,
@@ -80,6 +151,7 @@ pub struct Outcome<S> {
     pub misplaced: Vec<(usize, u64, u64)>,
     /// Calls that change an address space in ways not modelled (line, name).
     pub unsupported: Vec<(usize, String)>,
+    /// The calls that could not be applied, of any space.
     pub errors: Vec<ReplayError>,
     /// Time spent applying operations.
     pub elapsed: Duration,
@@ -134,10 +206,23 @@ impl<S: Space> Engine<'_, S> {
 }
 
 /// Replays `events`; `progress` is called with the index of the event being replayed.
-pub fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn FnMut(usize)) -> Outcome<S> {
+///
+/// Fails before replaying anything on an empty log or a selected pid that is not in it
+/// ([`SetupError`]); every call that cannot be applied is in [`Outcome::errors`].
+pub fn replay<S: Space>(
+    events: &[Event],
+    options: &Options,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Outcome<S>, SetupError> {
+    let first = events.first().ok_or(SetupError::EmptyLog)?;
     // A log without pid prefixes (strace without -f) has one process, numbered 0 here.
     let no_pids = events.iter().all(|event| event.pid == 0);
-    let pid = if no_pids { 0 } else { options.pid.unwrap_or_else(|| events.first().map_or(0, |event| event.pid)) };
+    let pid = match options.pid {
+        Some(pid) if no_pids => return Err(SetupError::NoPids { pid }),
+        Some(pid) => pid,
+        None if no_pids => 0,
+        None => first.pid,
+    };
     let mut children = HashMap::new();
     for event in events {
         let flags = match event.call {
@@ -149,6 +234,14 @@ pub fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn 
         if let Ret::Value(child) = event.ret {
             children.insert(u32::try_from(child).unwrap_or(u32::MAX), (event.pid, flags));
         }
+    }
+    let created = |event: &Event| event.call.creates_process() && event.ret == Ret::Value(u64::from(pid));
+    if !events.iter().any(|event| event.pid == pid || created(event)) {
+        let mut present: Vec<u32> = events.iter().map(|event| event.pid).collect();
+        present.sort_unstable();
+        present.dedup();
+        present.truncate(8);
+        return Err(SetupError::NoSuchPid { pid, present });
     }
     let (seed_pid, seed_at) = match options.start {
         Some(_) => find_seed(events, pid, &children),
@@ -256,9 +349,12 @@ pub fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn 
                         }
                     }
                     Err(message) => {
-                        outcome
-                            .errors
-                            .push(ReplayError { line: event.line, message: format!("{}: {message}", call.kind()) });
+                        let hint = match options.start.is_none() && outcome.errors.is_empty() {
+                            true => format!(" ({NO_START_HINT})"),
+                            false => String::new(),
+                        };
+                        let message = format!("{}: {message}{hint}", call.kind());
+                        outcome.errors.push(ReplayError { line: event.line, message });
                         if !options.keep_going {
                             outcome.stop = Stop::Error(event.line);
                             break;
@@ -276,7 +372,7 @@ pub fn replay<S: Space>(events: &[Event], options: &Options, progress: &mut dyn 
     }
     outcome.elapsed = clock.elapsed();
     outcome.space = engine.owner.get(&pid).and_then(|&id| engine.spaces[id].take());
-    outcome
+    Ok(outcome)
 }
 
 /// Where a replay with a start layout begins: the last START marker of `pid`, or, for a

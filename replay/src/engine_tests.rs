@@ -1,7 +1,7 @@
 //! Tests of the replay engine on the page model, over small hand-written logs.
 
 use super::*;
-use crate::maps::parse_maps;
+use crate::maps::parse_layout;
 use crate::model::PageModel;
 use crate::strace::Parser;
 
@@ -13,7 +13,7 @@ fn events(log: &str) -> Vec<Event> {
 }
 
 fn run(log: &str, options: &Options) -> Outcome<PageModel> {
-    replay::<PageModel>(&events(log), options, &mut |_| {})
+    replay::<PageModel>(&events(log), options, &mut |_| {}).unwrap()
 }
 
 fn maps(outcome: &Outcome<PageModel>) -> String {
@@ -42,7 +42,7 @@ fn replays_from_the_start_marker_to_the_end_marker_across_threads() {
 11 madvise(0x6d61706c1000, 0, MADV_NORMAL) = 0
 10 munmap(0x7f0000000000, 4096) = 0
 ";
-    let options = Options { start: Some(parse_maps(START).unwrap()), ..Options::default() };
+    let options = Options { start: Some(parse_layout(START).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!(outcome.errors, []);
     assert_eq!(outcome.started_at, Some(3));
@@ -99,7 +99,7 @@ fn calls_that_make_no_sense_are_errors_with_their_line() {
 }
 
 #[test]
-fn a_log_without_pids_is_one_process_whatever_the_pid_asked() {
+fn a_log_without_pids_is_one_process_and_a_pid_cannot_be_asked() {
     let log = "\
 mmap(0x10000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000
 madvise(0x6d61706c0000, 0, MADV_NORMAL) = 0
@@ -107,10 +107,14 @@ munmap(0x10000, 4096) = 0
 +++ exited with 0 +++
 ";
     let start = "00020000-00021000 r--p 00000000 00:00 0 \n";
-    let options = Options { pid: Some(4242), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let options = Options { start: Some(parse_layout(start).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!((outcome.pid, outcome.started_at, outcome.stop), (0, Some(2), Stop::Exit(4)));
     assert_eq!(maps(&outcome), start);
+    // Any pid is unknown in such a log (it used to be ignored silently).
+    let options = Options { pid: Some(4242), ..options };
+    let error = replay::<PageModel>(&events(log), &options, &mut |_| {}).unwrap_err();
+    assert_eq!(error, SetupError::NoPids { pid: 4242 });
 }
 
 #[test]
@@ -125,7 +129,7 @@ fn a_child_without_a_start_marker_starts_from_its_parent_and_misses_dontfork_pag
 1 munmap(0x11000, 4096) = 0
 ";
     let start = "00030000-00032000 r--p 00000000 00:00 0 \n";
-    let options = Options { pid: Some(2), start: Some(parse_maps(start).unwrap()), ..Options::default() };
+    let options = Options { pid: Some(2), start: Some(parse_layout(start).unwrap()), ..Options::default() };
     let outcome = run(log, &options);
     assert_eq!(outcome.errors, []);
     assert_eq!((outcome.seed_pid, outcome.started_at, outcome.stop), (1, Some(1), Stop::EndMarker(6)));
@@ -187,11 +191,15 @@ fn random_logs_give_errors_not_panics() {
             log.push('\n');
         }
         let start = "7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n";
-        let options =
-            Options { start: Some(parse_maps(start).unwrap()), keep_going: true, validate: true, ..Options::default() };
+        let options = Options {
+            start: Some(parse_layout(start).unwrap()),
+            keep_going: true,
+            validate: true,
+            ..Options::default()
+        };
         let events = events(&log);
-        let pages = replay::<PageModel>(&events, &options, &mut |_| {});
-        let vmas = replay::<VmaSpace>(&events, &options, &mut |_| {});
+        let pages = replay::<PageModel>(&events, &options, &mut |_| {}).unwrap();
+        let vmas = replay::<VmaSpace>(&events, &options, &mut |_| {}).unwrap();
         assert!(pages.space.is_some() && vmas.space.is_some(), "round {round}");
         assert!(vmas.errors.iter().all(|e| !e.message.contains("invariants")), "round {round}: {:?}", vmas.errors);
         assert_eq!(vmas.ops.values().sum::<usize>(), 200, "every call is tried");
@@ -200,4 +208,34 @@ fn random_logs_give_errors_not_panics() {
     }
     // Both kinds happen: the test is not vacuous.
     assert!(applied > 500 && refused > 500, "applied {applied}, refused {refused}");
+}
+
+#[test]
+fn logs_that_cannot_be_replayed_are_errors_before_anything_runs() {
+    let none: &[Event] = &[];
+    assert_eq!(replay::<PageModel>(none, &Options::default(), &mut |_| {}).unwrap_err(), SetupError::EmptyLog);
+    let log = events("10 munmap(0x7f0000003000, 4096) = 0\n11 munmap(0x7f0000003000, 4096) = 0\n");
+    let options = Options { pid: Some(12), ..Options::default() };
+    let error = replay::<PageModel>(&log, &options, &mut |_| {}).unwrap_err();
+    assert_eq!(error, SetupError::NoSuchPid { pid: 12, present: vec![10, 11] });
+    assert!(error.to_string().contains("process 12 is not in the log"), "{error}");
+    // A child that only appears as a clone's result is in the log.
+    let log = events("10 clone(child_stack=NULL, flags=SIGCHLD) = 12\n");
+    assert!(replay::<PageModel>(&log, &options, &mut |_| {}).is_ok());
+    let unprefixed = events("munmap(0x7f0000003000, 4096) = 0\n");
+    let error = replay::<PageModel>(&unprefixed, &options, &mut |_| {}).unwrap_err();
+    assert_eq!(error, SetupError::NoPids { pid: 12 });
+    assert!(replay::<PageModel>(&unprefixed, &Options::default(), &mut |_| {}).is_ok());
+}
+
+#[test]
+fn the_first_refused_call_without_a_start_layout_says_how_to_capture_one() {
+    let log = "10 mprotect(0x7f0000001000, 4096, PROT_READ) = 0\n10 mprotect(0x7f0000002000, 4096, PROT_READ) = 0\n";
+    let outcome = run(log, &Options { keep_going: true, ..Options::default() });
+    assert_eq!(outcome.errors.len(), 2);
+    assert!(outcome.errors[0].message.contains("--maps") && outcome.errors[0].message.contains("replay/capture"));
+    assert!(!outcome.errors[1].message.contains("--maps"), "once is enough");
+    let with_start = Options { start: Some(parse_layout(START).unwrap()), keep_going: true, ..Options::default() };
+    let outcome = run("10 mprotect(0x7f0000100000, 4096, PROT_READ) = 0\n", &with_start);
+    assert!(!outcome.errors[0].message.contains("--maps"), "{:?}", outcome.errors);
 }

@@ -4,7 +4,7 @@
 //! (`-X raw`).
 
 /// `mmap`/`mprotect` protection bits.
-pub const PROT: &[(&str, u64)] = &[
+pub(crate) const PROT: &[(&str, u64)] = &[
     ("PROT_NONE", 0),
     ("PROT_READ", 0x1),
     ("PROT_WRITE", 0x2),
@@ -15,7 +15,7 @@ pub const PROT: &[(&str, u64)] = &[
 ];
 
 /// `mmap` flags.
-pub const MAP: &[(&str, u64)] = &[
+pub(crate) const MAP: &[(&str, u64)] = &[
     ("MAP_SHARED", 0x1),
     ("MAP_PRIVATE", 0x2),
     ("MAP_SHARED_VALIDATE", 0x3),
@@ -41,21 +41,21 @@ pub const MAP: &[(&str, u64)] = &[
     ("MAP_HUGE_1GB", 30 << 26),
 ];
 
-pub const PROT_WRITE: u64 = 0x2;
+pub(crate) const PROT_WRITE: u64 = 0x2;
 
-pub const MAP_SHARED: u64 = 0x1;
-pub const MAP_SHARED_VALIDATE: u64 = 0x3;
-pub const MAP_FIXED: u64 = 0x10;
-pub const MAP_ANONYMOUS: u64 = 0x20;
-pub const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+pub(crate) const MAP_SHARED: u64 = 0x1;
+pub(crate) const MAP_SHARED_VALIDATE: u64 = 0x3;
+pub(crate) const MAP_FIXED: u64 = 0x10;
+pub(crate) const MAP_ANONYMOUS: u64 = 0x20;
+pub(crate) const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 
 /// `mremap` flags.
-pub const MREMAP: &[(&str, u64)] = &[("MREMAP_MAYMOVE", 0x1), ("MREMAP_FIXED", 0x2), ("MREMAP_DONTUNMAP", 0x4)];
+pub(crate) const MREMAP: &[(&str, u64)] = &[("MREMAP_MAYMOVE", 0x1), ("MREMAP_FIXED", 0x2), ("MREMAP_DONTUNMAP", 0x4)];
 
-pub const MREMAP_FIXED: u64 = 0x2;
+pub(crate) const MREMAP_FIXED: u64 = 0x2;
 
 /// `madvise` advice values (not bits: an expression names exactly one).
-pub const MADV: &[(&str, u64)] = &[
+pub(crate) const MADV: &[(&str, u64)] = &[
     ("MADV_NORMAL", 0),
     ("MADV_RANDOM", 1),
     ("MADV_SEQUENTIAL", 2),
@@ -86,14 +86,14 @@ pub const MADV: &[(&str, u64)] = &[
 ];
 
 /// `mlock2` flags.
-pub const MLOCK: &[(&str, u64)] = &[("MLOCK_ONFAULT", 0x1)];
+pub(crate) const MLOCK: &[(&str, u64)] = &[("MLOCK_ONFAULT", 0x1)];
 
 /// `mlockall` flags.
-pub const MCL: &[(&str, u64)] = &[("MCL_CURRENT", 0x1), ("MCL_FUTURE", 0x2), ("MCL_ONFAULT", 0x4)];
+pub(crate) const MCL: &[(&str, u64)] = &[("MCL_CURRENT", 0x1), ("MCL_FUTURE", 0x2), ("MCL_ONFAULT", 0x4)];
 
 /// `clone`/`clone3` flags. The low byte of `clone`'s flags is the exit signal, which strace
 /// prints as a signal name (`SIGCHLD`); [`SIGNALS`] gives those.
-pub const CLONE: &[(&str, u64)] = &[
+pub(crate) const CLONE: &[(&str, u64)] = &[
     ("CLONE_NEWTIME", 0x80),
     ("CLONE_VM", 0x100),
     ("CLONE_FS", 0x200),
@@ -123,11 +123,11 @@ pub const CLONE: &[(&str, u64)] = &[
     ("CLONE_INTO_CGROUP", 0x2_0000_0000),
 ];
 
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_VFORK: u64 = 0x4000;
+pub(crate) const CLONE_VM: u64 = 0x100;
+pub(crate) const CLONE_VFORK: u64 = 0x4000;
 
 /// Signal numbers, for the exit signal in `clone`'s flags.
-pub const SIGNALS: &[(&str, u64)] = &[
+pub(crate) const SIGNALS: &[(&str, u64)] = &[
     ("SIGHUP", 1),
     ("SIGINT", 2),
     ("SIGQUIT", 3),
@@ -164,7 +164,7 @@ pub const SIGNALS: &[(&str, u64)] = &[
 /// Parses an integer as strace prints it: `0x1f` hexadecimal, `0755` octal, `42` or `-1`
 /// decimal, `NULL` for a null pointer. Negative numbers are returned as their two's
 /// complement (`-1` is `u64::MAX`), as the kernel sees an `unsigned long` argument.
-pub fn parse_int(text: &str) -> Option<u64> {
+pub(crate) fn parse_int(text: &str) -> Option<u64> {
     let text = strip_comment(text).trim();
     if text == "NULL" {
         return Some(0);
@@ -194,7 +194,7 @@ fn strip_comment(text: &str) -> &str {
 /// Parses a flag expression against `table`: names and numbers joined by `|`. `extra` is a
 /// second table whose names are also accepted (signals in `clone` flags). Returns the name
 /// that is not in the table on failure.
-pub fn parse_flags(text: &str, table: &[(&str, u64)], extra: &[(&str, u64)]) -> Result<u64, String> {
+pub(crate) fn parse_flags(text: &str, table: &[(&str, u64)], extra: &[(&str, u64)]) -> Result<u64, String> {
     let text = strip_comment(text).trim();
     if text.is_empty() {
         return Err(String::new());

@@ -1,127 +1,57 @@
-//! `/proc/pid/maps`: the parser, the exact kernel output format ([`MapsEntry`]'s `Display`),
-//! and the comparison of two layouts page by page and VMA by VMA.
+//! Layouts (`/proc/pid/maps` files) as the replay uses them: reading one
+//! ([`parse_layout`]), and comparing two page by page and VMA by VMA ([`compare`]).
 //!
-//! Layouts are sorted, non-overlapping `Vec<MapsEntry>`; the parser checks both.
+//! A layout is a sorted, non-overlapping, page-aligned `Vec<MapsLine>`; the line itself, its
+//! exact format and its parser are [`maple_vma::maps`]'s.
 
 use std::fmt;
+
+use maple_vma::maps::MapsLine;
 
 use crate::strace::ParseError;
 
 /// Page size of the layouts compared (x86-64).
 pub const PAGE: u64 = 4096;
 
-/// One line of `/proc/pid/maps`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MapsEntry {
-    pub start: u64,
-    pub end: u64,
-    pub perms: Perms,
-    /// File offset in bytes (0 for anonymous memory).
-    pub offset: u64,
-    pub dev: (u32, u32),
-    pub inode: u64,
-    /// File path or pseudo-name (`[heap]`, `[stack]`, `[vdso]`), or empty.
-    pub path: String,
-}
-
-/// The four permission characters, `rwxp` / `r--s`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Perms {
-    pub read: bool,
-    pub write: bool,
-    pub exec: bool,
-    pub shared: bool,
-}
-
-impl fmt::Display for Perms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let flag = |on: bool, c: char| if on { c } else { '-' };
-        let sharing = if self.shared { 's' } else { 'p' };
-        write!(f, "{}{}{}{}", flag(self.read, 'r'), flag(self.write, 'w'), flag(self.exec, 'x'), sharing)
-    }
-}
-
-impl fmt::Display for MapsEntry {
-    /// Exactly as the kernel prints it: the fields, then, if there is a path, spaces up to
-    /// column 73 and the path; without a path the line ends with one space.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let head = format!(
-            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
-            self.start, self.end, self.perms, self.offset, self.dev.0, self.dev.1, self.inode
-        );
-        if self.path.is_empty() {
-            f.write_str(&head)
-        } else {
-            write!(f, "{head:<72} {}", self.path)
-        }
-    }
-}
-
-impl MapsEntry {
-    /// The attributes of the page at `addr` (inside this entry), for page comparisons.
-    fn page(&self, addr: u64) -> PageAttrs<'_> {
-        let offset = if self.inode != 0 { self.offset + (addr - self.start) } else { 0 };
-        PageAttrs { perms: self.perms, offset, dev: self.dev, inode: self.inode, path: &self.path }
-    }
-}
-
-/// Parses a `/proc/pid/maps` file.
-pub fn parse_maps(text: &str) -> Result<Vec<MapsEntry>, ParseError> {
-    let mut entries: Vec<MapsEntry> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+/// Reads a layout: every non-blank line a [`MapsLine`], page-aligned, sorted and not
+/// overlapping the line before. The error names the line.
+///
+/// ```
+/// let layout = maple_replay::maps::parse_layout("00400000-00401000 r--p 00000000 fe:00 7 /bin/a\n")?;
+/// assert_eq!((layout[0].start, layout[0].path.as_str()), (0x400000, "/bin/a"));
+/// let error = maple_replay::maps::parse_layout("00400000-00401000 rwzp 00000000 00:00 0\n").unwrap_err();
+/// assert_eq!(error.line, 1);
+/// # Ok::<(), maple_replay::strace::ParseError>(())
+/// ```
+pub fn parse_layout(text: &str) -> Result<Vec<MapsLine>, ParseError> {
+    let mut layout: Vec<MapsLine> = Vec::new();
+    for (index, text) in text.lines().enumerate() {
+        if text.trim().is_empty() {
             continue;
         }
-        let error = |message: String| ParseError { line: i + 1, message };
-        let entry = parse_line(line).ok_or_else(|| error(format!("not a /proc/pid/maps line: `{line}`")))?;
-        if entry.start >= entry.end || entry.start % PAGE != 0 || entry.end % PAGE != 0 {
-            return Err(error(format!("bad range {:x}-{:x}", entry.start, entry.end)));
+        let error = |message: String| ParseError { line: index + 1, message };
+        let line: MapsLine = text.parse().map_err(|bad| error(format!("{bad}: `{text}`")))?;
+        if line.start % PAGE != 0 || line.end % PAGE != 0 {
+            return Err(error(format!("{:x}-{:x} is not page-aligned", line.start, line.end)));
         }
-        if let Some(previous) = entries.last() {
-            if previous.end > entry.start {
-                return Err(error(format!("{:x}-{:x} overlaps or precedes the line before", entry.start, entry.end)));
-            }
+        if layout.last().is_some_and(|previous| previous.end > line.start) {
+            return Err(error(format!("{:x}-{:x} overlaps or precedes the line before", line.start, line.end)));
         }
-        entries.push(entry);
+        layout.push(line);
     }
-    Ok(entries)
+    Ok(layout)
 }
 
-fn parse_line(line: &str) -> Option<MapsEntry> {
-    let mut rest = line;
-    let mut field = || {
-        let trimmed = rest.trim_start_matches(' ');
-        let end = trimmed.find(' ').unwrap_or(trimmed.len());
-        let (word, after) = trimmed.split_at(end);
-        rest = after;
-        word
-    };
-    let (start, end) = field().split_once('-')?;
-    let perms = field().as_bytes().to_vec();
-    let offset = field();
-    let (major, minor) = field().split_once(':')?;
-    let inode = field().parse().ok()?;
-    if perms.len() != 4 {
-        return None;
-    }
-    let perms =
-        Perms { read: perms[0] == b'r', write: perms[1] == b'w', exec: perms[2] == b'x', shared: perms[3] == b's' };
-    let hex = |text: &str| u64::from_str_radix(text, 16).ok();
-    Some(MapsEntry {
-        start: hex(start)?,
-        end: hex(end)?,
-        perms,
-        offset: hex(offset)?,
-        dev: (u32::from_str_radix(major, 16).ok()?, u32::from_str_radix(minor, 16).ok()?),
-        inode,
-        path: rest.trim_start_matches(' ').to_owned(),
-    })
+/// The attributes of the page at `addr` (inside `line`), for page comparisons.
+fn page_of(line: &MapsLine, addr: u64) -> PageAttrs<'_> {
+    let offset = if line.inode != 0 { line.offset + (addr - line.start) } else { 0 };
+    PageAttrs { perms: line.perms, offset, dev: line.dev, inode: line.inode, path: &line.path }
 }
 
 /// What a page looks like in a layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PageAttrs<'a> {
-    perms: Perms,
+    perms: maple_vma::maps::Perms,
     offset: u64,
     dev: (u32, u32),
     inode: u64,
@@ -133,10 +63,22 @@ struct PageAttrs<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Difference {
     /// Pages `[start, end)` differ: mapped in only one layout, or mapped differently.
-    Pages { start: u64, end: u64, what: String },
+    Pages {
+        /// First address of the range.
+        start: u64,
+        /// One past its last.
+        end: u64,
+        /// What each layout has there.
+        what: String,
+    },
     /// The same pages, cut into VMAs differently: `expected` and `replayed` list the VMAs
     /// (`start-end`) of each layout over the range.
-    Vmas { expected: Vec<(u64, u64)>, replayed: Vec<(u64, u64)> },
+    Vmas {
+        /// The VMAs of the expected layout over the range.
+        expected: Vec<(u64, u64)>,
+        /// Those of the replayed layout.
+        replayed: Vec<(u64, u64)>,
+    },
 }
 
 impl fmt::Display for Difference {
@@ -172,7 +114,7 @@ fn describe(page: Option<PageAttrs<'_>>) -> String {
 /// shows, so its identity is compared up to renaming: each replayed object is given the
 /// inode of the expected object found at its first address, and then must match it
 /// everywhere.
-pub fn compare(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<Difference> {
+pub fn compare(expected: &[MapsLine], replayed: &[MapsLine]) -> Vec<Difference> {
     let replayed = &rename_shared_anonymous(expected, replayed);
     let mut differences = compare_pages(expected, replayed);
     let vmas = compare_vmas(expected, replayed, &differences);
@@ -185,7 +127,7 @@ pub const SHARED_ANONYMOUS: &str = "/dev/zero (deleted)";
 
 /// `replayed` with the inode of each shared anonymous object replaced by the inode of the
 /// expected one at the same address (see [`compare`]).
-fn rename_shared_anonymous(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<MapsEntry> {
+fn rename_shared_anonymous(expected: &[MapsLine], replayed: &[MapsLine]) -> Vec<MapsLine> {
     let mut names: Vec<(u64, u64)> = Vec::new();
     for entry in replayed.iter().filter(|entry| entry.path == SHARED_ANONYMOUS) {
         let found = find(expected, entry.start).filter(|other| other.path == SHARED_ANONYMOUS);
@@ -205,12 +147,12 @@ fn rename_shared_anonymous(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Ve
 }
 
 /// The entry of `layout` holding `addr`.
-fn find(layout: &[MapsEntry], addr: u64) -> Option<&MapsEntry> {
+fn find(layout: &[MapsLine], addr: u64) -> Option<&MapsLine> {
     let at = layout.partition_point(|entry| entry.end <= addr);
     layout.get(at).filter(|entry| entry.start <= addr)
 }
 
-fn compare_pages(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<Difference> {
+fn compare_pages(expected: &[MapsLine], replayed: &[MapsLine]) -> Vec<Difference> {
     let mut cuts: Vec<u64> = expected.iter().chain(replayed).flat_map(|entry| [entry.start, entry.end]).collect();
     cuts.sort_unstable();
     cuts.dedup();
@@ -218,7 +160,7 @@ fn compare_pages(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<Differen
     for window in cuts.windows(2) {
         let (start, end) = (window[0], window[1]);
         let (want, got) = (find(expected, start), find(replayed, start));
-        let (want_page, got_page) = (want.map(|e| e.page(start)), got.map(|e| e.page(start)));
+        let (want_page, got_page) = (want.map(|e| page_of(e, start)), got.map(|e| page_of(e, start)));
         if want_page == got_page {
             continue;
         }
@@ -241,7 +183,7 @@ fn compare_pages(expected: &[MapsEntry], replayed: &[MapsEntry]) -> Vec<Differen
     differences
 }
 
-fn compare_vmas(expected: &[MapsEntry], replayed: &[MapsEntry], pages: &[Difference]) -> Vec<Difference> {
+fn compare_vmas(expected: &[MapsLine], replayed: &[MapsLine], pages: &[Difference]) -> Vec<Difference> {
     // Group VMAs of both layouts into clusters of transitively overlapping ones; a cluster
     // whose two sides are not the same list of ranges is a difference, unless some of its
     // pages differ (that is reported already).

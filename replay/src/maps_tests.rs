@@ -14,32 +14,28 @@ ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsysca
 ";
 
 #[test]
-fn parse_and_print_round_trip_exactly() {
-    let entries = parse_maps(SAMPLE).unwrap();
+fn layouts_are_checked_and_errors_name_the_line() {
+    let entries = parse_layout(SAMPLE).unwrap();
     assert_eq!(entries.len(), 8);
-    assert_eq!(entries[1].offset, 0x1f000);
-    assert_eq!(entries[1].perms, Perms { read: true, write: false, exec: true, shared: false });
-    assert_eq!(entries[1].dev, (0xfe, 0));
-    assert_eq!(entries[2].path, "");
-    assert_eq!(entries[5].path, "/memfd:x (deleted)");
-    assert!(entries[5].perms.shared);
     let printed: String = entries.iter().map(|entry| format!("{entry}\n")).collect();
     assert_eq!(printed, SAMPLE);
-}
-
-#[test]
-fn bad_maps_name_the_line() {
-    assert_eq!(parse_maps("00400000-0041f000 r--p 0 fe:00 1 /a\nnonsense\n").unwrap_err().line, 2);
-    assert!(parse_maps("00401000-00400000 r--p 0 00:00 0\n").unwrap_err().message.contains("bad range"));
-    assert!(parse_maps("00400000-00402000 r--p 0 00:00 0\n00401000-00403000 r--p 0 00:00 0\n")
+    assert_eq!(parse_layout("00400000-0041f000 r--p 0 fe:00 1 /a\nnonsense\n").unwrap_err().line, 2);
+    assert!(parse_layout("00401000-00400000 r--p 0 00:00 0\n").unwrap_err().message.contains("empty address range"));
+    assert!(parse_layout("00400000-00402000 r--p 0 00:00 0\n00401000-00403000 r--p 0 00:00 0\n")
         .unwrap_err()
         .message
         .contains("overlaps"));
-    assert!(parse_maps("00400000-00402000 r--pp 0 00:00 0\n").is_err());
+    assert!(parse_layout("00400000-00402000 r--pp 0 00:00 0\n").is_err());
+    let rwzp = parse_layout("00400000-00402000 rwzp 0 00:00 0\n").unwrap_err();
+    assert_eq!(
+        rwzp.to_string(),
+        "line 1: bad permissions \"rwzp\" (expected [r-][w-][x-][ps], e.g. r-xp): `00400000-00402000 rwzp 0 00:00 0`"
+    );
+    assert!(parse_layout("00400800-00402000 r--p 0 00:00 0\n").unwrap_err().message.contains("page-aligned"));
 }
 
-fn layout(text: &str) -> Vec<MapsEntry> {
-    parse_maps(text).unwrap()
+fn layout(text: &str) -> Vec<MapsLine> {
+    parse_layout(text).unwrap()
 }
 
 #[test]
@@ -112,7 +108,7 @@ fn shared_anonymous_objects_are_compared_up_to_renaming() {
 #[test]
 fn every_cut_of_a_maps_file_parses_or_fails_cleanly() {
     for (cut, _) in SAMPLE.char_indices() {
-        if let Ok(entries) = parse_maps(&SAMPLE[..cut]) {
+        if let Ok(entries) = parse_layout(&SAMPLE[..cut]) {
             assert!(entries.len() <= 8);
         }
     }

@@ -9,19 +9,21 @@
 use std::collections::BTreeMap;
 
 use crate::flags::{MAP_ANONYMOUS, MAP_SHARED, MAP_SHARED_VALIDATE, MREMAP_FIXED};
-use crate::maps::{MapsEntry, Perms, PAGE, SHARED_ANONYMOUS};
+use maple_vma::maps::{MapsLine, Perms};
+
+use crate::maps::{PAGE, SHARED_ANONYMOUS};
 
 /// What a run of pages looks like.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attrs {
-    pub perms: Perms,
+pub(crate) struct Attrs {
+    pub(crate) perms: Perms,
     /// File offset of the run's first page (0 for anonymous memory).
-    pub offset: u64,
-    pub dev: (u32, u32),
-    pub inode: u64,
-    pub path: String,
+    pub(crate) offset: u64,
+    pub(crate) dev: (u32, u32),
+    pub(crate) inode: u64,
+    pub(crate) path: String,
     /// `MADV_DONTFORK`: a child does not get these pages. Not shown in `/proc/pid/maps`.
-    pub dontfork: bool,
+    pub(crate) dontfork: bool,
 }
 
 impl Attrs {
@@ -41,16 +43,26 @@ impl Attrs {
 pub struct PageModel {
     runs: BTreeMap<u64, (u64, Attrs)>,
     /// The program break and where the heap starts, once known.
-    pub brk: Option<(u64, u64)>,
+    pub(crate) brk: Option<(u64, u64)>,
 }
 
-pub fn page_up(addr: u64) -> u64 {
+pub(crate) fn page_up(addr: u64) -> u64 {
     addr.saturating_add(PAGE - 1) & !(PAGE - 1)
 }
 
 impl PageModel {
     /// The model of a `/proc/pid/maps` layout. The heap (`[heap]`) gives the program break.
-    pub fn from_layout(layout: &[MapsEntry]) -> Self {
+    ///
+    /// ```
+    /// use maple_replay::maps::parse_layout;
+    /// use maple_replay::model::PageModel;
+    ///
+    /// let layout = parse_layout("00400000-00402000 r--p 00000000 fe:00 7 /bin/a\n00600000-00601000 rw-p 00000000 00:00 0 [heap]\n")?;
+    /// let model = PageModel::from_layout(&layout);
+    /// assert_eq!(model.layout(), layout);
+    /// # Ok::<(), maple_replay::strace::ParseError>(())
+    /// ```
+    pub fn from_layout(layout: &[MapsLine]) -> Self {
         let mut model = PageModel::default();
         for entry in layout {
             let attrs = Attrs {
@@ -81,7 +93,7 @@ impl PageModel {
     }
 
     /// Removes `[start, end)` and returns the runs that were there.
-    pub fn remove(&mut self, start: u64, end: u64) -> Vec<(u64, u64, Attrs)> {
+    pub(crate) fn remove(&mut self, start: u64, end: u64) -> Vec<(u64, u64, Attrs)> {
         self.cut(start);
         self.cut(end);
         let keys: Vec<u64> = self.runs.range(start..end).map(|(&key, _)| key).collect();
@@ -91,13 +103,13 @@ impl PageModel {
     }
 
     /// Maps `[start, end)` with `attrs`, replacing what was there.
-    pub fn map(&mut self, start: u64, end: u64, attrs: Attrs) {
+    pub(crate) fn map(&mut self, start: u64, end: u64, attrs: Attrs) {
         self.remove(start, end);
         self.runs.insert(start, (end, attrs));
     }
 
     /// The first unmapped address in `[start, end)`, if any.
-    pub fn first_hole(&self, start: u64, end: u64) -> Option<u64> {
+    pub(crate) fn first_hole(&self, start: u64, end: u64) -> Option<u64> {
         let mut at = start;
         if let Some((_, (run_end, _))) = self.runs.range(..start).next_back() {
             at = at.max(*run_end);
@@ -112,7 +124,7 @@ impl PageModel {
     }
 
     /// Sets the permissions of `[start, end)`; fails naming the first hole.
-    pub fn protect(&mut self, start: u64, end: u64, perms: Perms) -> Result<(), String> {
+    pub(crate) fn protect(&mut self, start: u64, end: u64, perms: Perms) -> Result<(), String> {
         if let Some(hole) = self.first_hole(start, end) {
             return Err(format!("the kernel changed {start:x}-{end:x}, but {hole:x} is unmapped in the replay"));
         }
@@ -124,7 +136,7 @@ impl PageModel {
     }
 
     /// `MADV_DONTFORK` (`on`) or `MADV_DOFORK` over `[start, end)`.
-    pub fn set_dontfork(&mut self, start: u64, end: u64, on: bool) {
+    pub(crate) fn set_dontfork(&mut self, start: u64, end: u64, on: bool) {
         for (run_start, run_end, attrs) in self.remove(start, end) {
             self.runs.insert(run_start, (run_end, Attrs { dontfork: on, ..attrs }));
         }
@@ -138,8 +150,8 @@ impl PageModel {
 
     /// The layout in `/proc/pid/maps` form: runs that print alike and continue each other
     /// (adjacent, same attributes, contiguous file offsets) are one entry.
-    pub fn layout(&self) -> Vec<MapsEntry> {
-        let mut entries: Vec<MapsEntry> = Vec::new();
+    pub fn layout(&self) -> Vec<MapsLine> {
+        let mut entries: Vec<MapsLine> = Vec::new();
         for (&start, (end, attrs)) in &self.runs {
             if let Some(last) = entries.last_mut() {
                 let continues = last.end == start
@@ -152,7 +164,7 @@ impl PageModel {
                 }
             }
             let offset = if attrs.is_file() { attrs.offset } else { 0 };
-            entries.push(MapsEntry {
+            entries.push(MapsLine {
                 start,
                 end: *end,
                 perms: attrs.perms,
@@ -168,7 +180,7 @@ impl PageModel {
     /// `mmap` at `addr` (what the kernel returned). `identity` gives a file's device and
     /// inode by path, as far as known.
     #[allow(clippy::too_many_arguments)]
-    pub fn mmap(
+    pub(crate) fn mmap(
         &mut self,
         addr: u64,
         len: u64,
@@ -205,7 +217,7 @@ impl PageModel {
     }
 
     /// `mremap` that returned `ret`.
-    pub fn mremap(&mut self, addr: u64, old_len: u64, new_len: u64, flags: u64, ret: u64) -> Result<(), String> {
+    pub(crate) fn mremap(&mut self, addr: u64, old_len: u64, new_len: u64, flags: u64, ret: u64) -> Result<(), String> {
         let (old_len, new_len) = (page_up(old_len), page_up(new_len));
         let dontunmap = flags & 0x4 != 0;
         let copy_len = if old_len == 0 { new_len } else { old_len.min(new_len) };
@@ -243,7 +255,7 @@ impl PageModel {
     }
 
     /// `brk(addr)` that returned `ret` (the new break, or the old one on failure).
-    pub fn brk(&mut self, addr: u64, ret: u64) {
+    pub(crate) fn brk(&mut self, addr: u64, ret: u64) {
         let (start_brk, old) = *self.brk.get_or_insert((ret, ret));
         if addr == 0 || ret != addr {
             return;
@@ -270,6 +282,6 @@ impl PageModel {
 }
 
 /// `/proc/pid/maps` permissions from `PROT_*` bits.
-pub fn perms_of(prot: u64, shared: bool) -> Perms {
+pub(crate) fn perms_of(prot: u64, shared: bool) -> Perms {
     Perms { read: prot & 1 != 0, write: prot & 2 != 0, exec: prot & 4 != 0, shared }
 }

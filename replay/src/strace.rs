@@ -32,85 +32,131 @@ pub struct Event {
     pub line: usize,
     /// The thread that made the call; 0 when the log has no pid prefixes.
     pub pid: u32,
+    /// What happened.
     pub call: Call,
+    /// Its result.
     pub ret: Ret,
 }
 
 /// Which capture marker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Marker {
+    /// Made right after the start dump.
     Start,
+    /// Made right before the end dump.
     End,
 }
 
 /// A system call (or process event) that matters to an address space.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Call {
+    /// `mmap`: the arguments as logged (`-y` gives the file's path).
     Mmap {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
+        /// The `PROT_*` bits.
         prot: u64,
+        /// The `MAP_*` bits.
         flags: u64,
+        /// The file descriptor (-1 for anonymous memory).
         fd: i64,
+        /// The mapped file's path, from `-y`.
         path: Option<String>,
+        /// The file offset, in bytes.
         offset: u64,
     },
+    /// `munmap`.
     Munmap {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
     },
     /// `mprotect`, and `pkey_mprotect` (the key is not modelled).
     Mprotect {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
+        /// The `PROT_*` bits.
         prot: u64,
     },
+    /// `mremap`.
     Mremap {
+        /// The address argument.
         addr: u64,
+        /// The old length, in bytes.
         old_len: u64,
+        /// The new length, in bytes.
         new_len: u64,
+        /// The `MREMAP_*` bits.
         flags: u64,
+        /// The new address (`MREMAP_FIXED`), else 0.
         new_addr: u64,
     },
+    /// `brk`; the return value is the new break.
     Brk {
+        /// The address argument.
         addr: u64,
     },
+    /// `madvise` (zero-length ones at the marker addresses are [`Call::Marker`]s).
     Madvise {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
+        /// The `MADV_*` value.
         advice: u64,
     },
     /// `mlock` (flags 0) and `mlock2`.
     Mlock {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
+        /// The `MLOCK_*` bits (`mlock2`).
         flags: u64,
     },
+    /// `munlock`.
     Munlock {
+        /// The address argument.
         addr: u64,
+        /// The length argument, in bytes.
         len: u64,
     },
+    /// `mlockall`.
     Mlockall {
+        /// The `MCL_*` bits.
         flags: u64,
     },
+    /// `munlockall`.
     Munlockall,
     /// `execve`/`execveat`; the path is unknown for a resumption without its start line.
     Execve {
+        /// The program, if the log shows it.
         path: Option<String>,
     },
     /// `clone`/`clone3` with their flags; the return value is the new thread's id.
     Clone {
+        /// The `CLONE_*` flags.
         flags: u64,
     },
+    /// `fork`; the return value is the child's pid.
     Fork,
+    /// `vfork`; the return value is the child's pid.
     Vfork,
     /// `+++ exited with N +++` or `+++ killed by SIG... +++`.
     Exit {
+        /// `0`, `SIGKILL`, ...
         status: String,
     },
+    /// A capture marker (see [`MARKER_START`]).
     Marker(Marker),
     /// A call that changes an address space in a way this replay does not model.
     Unsupported {
+        /// The system call's name.
         name: String,
     },
 }
@@ -135,6 +181,12 @@ impl Call {
         };
         // Lengths are rounded up to whole pages by the kernel: leave room for that.
         ranges.iter().all(|&(_, end)| end.checked_add(0xfff).is_some()).then_some(ranges)
+    }
+
+    /// Whether the call makes a new thread or process (`clone`, `fork`, `vfork`), whose id
+    /// is its result.
+    pub fn creates_process(&self) -> bool {
+        matches!(self, Call::Clone { .. } | Call::Fork | Call::Vfork)
     }
 
     /// Short name of the kind of call, for summaries.
@@ -164,7 +216,9 @@ impl Call {
 /// A line that could not be understood.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
+    /// The 1-based line.
     pub line: usize,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -174,10 +228,14 @@ impl fmt::Display for ParseError {
     }
 }
 
+impl std::error::Error for ParseError {}
+
 /// What the parser saw besides events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParseStats {
+    /// Lines read.
     pub lines: usize,
+    /// Events made.
     pub events: usize,
     /// System calls that do not change an address space, by name.
     pub skipped: BTreeMap<String, usize>,
@@ -205,6 +263,7 @@ pub struct Parser {
 }
 
 impl Parser {
+    /// A parser at the start of a log.
     pub fn new() -> Self {
         Self::default()
     }
@@ -288,14 +347,15 @@ impl Parser {
         }
     }
 
-    /// Ends the log: calls still unfinished mean it was cut short.
+    /// Ends the log: the calls still unfinished, which mean it was cut short (one error
+    /// each, at the line where the call started).
     pub fn finish(&mut self) -> Vec<ParseError> {
         let mut errors: Vec<ParseError> = self
             .pending
             .drain()
             .map(|(pid, pending)| ParseError {
                 line: pending.line,
-                message: format!("thread {pid}'s call never resumed (truncated log?): `{}`", pending.text),
+                message: format!("thread {pid}'s call never resumed (the log was cut short?): `{}`", pending.text),
             })
             .collect();
         errors.sort_by_key(|error| error.line);
@@ -306,6 +366,69 @@ impl Parser {
         self.stats.events += 1;
         Event { line, pid, call, ret }
     }
+}
+
+/// A whole log, parsed ([`parse_log`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    /// The events, in the order their calls completed.
+    pub events: Vec<Event>,
+    /// What the parser saw besides events.
+    pub stats: ParseStats,
+    /// Lines that could not be understood and were skipped (only with `keep_going`).
+    pub errors: Vec<ParseError>,
+    /// Calls that started (`<unfinished ...>`) but never resumed: the log was cut short,
+    /// at a checkpoint or by a killed strace. Their result is unknown, so they are not
+    /// events: a replay leaves them out and says so (see [`crate::engine`]).
+    pub unfinished: Vec<ParseError>,
+}
+
+/// Parses a whole log. A line that cannot be understood ends it with an error naming the
+/// line, unless `keep_going` is set: then it is collected in [`Log::errors`] and skipped.
+/// Calls that never resumed are never an error ([`Log::unfinished`]). `progress` is called
+/// with the number of lines read, every 4096 lines.
+///
+/// ```
+/// use maple_replay::strace::{parse_log, Call};
+///
+/// let log = "10 munmap(0x7f0000000000, 4096) = 0\n10 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0 <unfinished ...>\n";
+/// let parsed = parse_log(log, false, &mut |_| {})?;
+/// assert_eq!(parsed.events[0].call, Call::Munmap { addr: 0x7f00_0000_0000, len: 4096 });
+/// assert_eq!(parsed.unfinished[0].line, 2);
+/// assert!(parse_log("10 mmap(\n", false, &mut |_| {}).is_err());
+/// # Ok::<(), maple_replay::strace::ParseError>(())
+/// ```
+pub fn parse_log(text: &str, keep_going: bool, progress: &mut dyn FnMut(usize)) -> Result<Log, ParseError> {
+    let mut parser = Parser::new();
+    let mut log = Log::default();
+    for (i, line) in text.lines().enumerate() {
+        if i % 4096 == 0 {
+            progress(i);
+        }
+        match parser.line(i + 1, line) {
+            Ok(event) => log.events.extend(event),
+            Err(error) if keep_going => log.errors.push(error),
+            Err(error) => return Err(error),
+        }
+    }
+    log.unfinished = parser.finish();
+    log.stats = parser.stats;
+    Ok(log)
+}
+
+/// `bytes` as text, or an error naming the first line that is not UTF-8 (strace escapes
+/// what is not printable, so such a line is corrupt).
+///
+/// ```
+/// assert_eq!(maple_replay::strace::decode(b"a\nb\xff\n").unwrap_err().line, 2);
+/// ```
+pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = &bytes[..error.valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1) + 1;
+        ParseError { line, message: format!("not UTF-8 text (byte {column} of the line)") }
+    })
 }
 
 /// Parses a complete call, `name(args) = ret`, into its name, its event (`None` for a call

@@ -221,3 +221,27 @@ fn every_cut_of_real_lines_is_an_error_or_an_event_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn a_log_cut_in_the_middle_of_a_call_keeps_everything_known() {
+    let log = "\
+10 munmap(0x7f0000003000, 4096) = 0
+11 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0 <unfinished ...>
+10 munmap(0x7f0000005000, 4096) = 0
+10 mprotect(0x7f0000001000, 4096, PROT_READ <unfinished ...>
+";
+    let parsed = parse_log(log, false, &mut |_| {}).unwrap();
+    assert_eq!(parsed.events.len(), 2);
+    let lines: Vec<usize> = parsed.unfinished.iter().map(|error| error.line).collect();
+    assert_eq!(lines, [2, 4]);
+    assert!(parsed.unfinished[0].message.contains("never resumed"), "{}", parsed.unfinished[0]);
+    assert!(parsed.errors.is_empty());
+}
+
+#[test]
+fn text_that_is_not_utf8_is_reported_with_its_line() {
+    let error = decode(b"10 munmap(0x1000, 4096) = 0\n10 mmap(\xff\xfe) = 0\n").unwrap_err();
+    assert_eq!(error.line, 2);
+    assert_eq!(error.to_string(), "line 2: not UTF-8 text (byte 9 of the line)");
+    assert_eq!(decode(b"fine\n"), Ok("fine\n"));
+}

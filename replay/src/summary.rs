@@ -4,13 +4,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::apply::{Counters, Space};
-use crate::engine::{Outcome, ReplayError, Stop};
-use crate::maps::{Difference, MapsEntry};
-use crate::strace::{Event, ParseStats};
+use maple_replay::apply::{Counters, Space};
+use maple_replay::engine::{Outcome, ReplayError, Stop};
+use maple_replay::maps::Difference;
+use maple_replay::strace::{Log, ParseError};
+use maple_vma::maps::MapsLine;
+use serde::Serialize;
 
 /// Everything the summary says.
-pub struct Summary {
+pub(crate) struct Summary {
     pid: u32,
     seed_pid: u32,
     space: &'static str,
@@ -31,12 +33,14 @@ pub struct Summary {
     parse_time: Duration,
     page_differences: Option<usize>,
     vma_differences: Option<usize>,
+    /// Calls that never resumed.
+    unfinished: Vec<ParseError>,
 }
 
 impl Summary {
-    pub fn new<S: Space>(
+    pub(crate) fn new<S: Space>(
         outcome: &Outcome<S>,
-        stats: &ParseStats,
+        log: &Log,
         space: &S,
         parse_time: Duration,
         differences: Option<&[Difference]>,
@@ -54,8 +58,8 @@ impl Summary {
             failed_in_kernel: outcome.failed_in_kernel,
             other_ops: outcome.other_ops,
             untracked: outcome.untracked,
-            skipped: stats.skipped.clone(),
-            signals: stats.signals,
+            skipped: log.stats.skipped.clone(),
+            signals: log.stats.signals,
             unsupported: outcome.unsupported.len(),
             vmas: space.map_count(),
             counters: space.counters(),
@@ -65,6 +69,7 @@ impl Summary {
             parse_time,
             page_differences: count(true),
             vma_differences: count(false),
+            unfinished: log.unfinished.clone(),
         }
     }
 
@@ -86,7 +91,7 @@ impl Summary {
     }
 
     /// The summary as text, one fact per line.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut out = String::new();
         let from = self.started_at.map_or("the start of the log".to_owned(), |line| match self.seed_pid == self.pid {
             true => format!("the START marker, line {line}"),
@@ -114,6 +119,15 @@ impl Summary {
             "skipped system calls: {skipped}; signals: {}; unmodelled calls: {}",
             self.signals, self.unsupported
         );
+        if !self.unfinished.is_empty() {
+            let lines: Vec<String> = self.unfinished.iter().map(|error| error.line.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "calls that never resumed (the log was cut short): {}, left out (lines {})",
+                lines.len(),
+                lines.join(", ")
+            );
+        }
         let _ = writeln!(out, "VMAs at the end: {}", self.vmas);
         match self.counters {
             Some(counters) => {
@@ -148,68 +162,127 @@ impl Summary {
     }
 }
 
-/// A JSON string literal.
-fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+/// One mapping in `--json`: numbers in hex strings as `/proc/pid/maps` shows them.
+#[derive(Serialize)]
+struct JsonMapping<'a> {
+    start: String,
+    end: String,
+    perms: String,
+    offset: String,
+    dev: String,
+    inode: u64,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonPlacement {
+    line: usize,
+    kernel: String,
+    ours: String,
+}
+
+#[derive(Serialize)]
+struct JsonCounters {
+    splits: u64,
+    merges: u64,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    operations: usize,
+    by_kind: &'a BTreeMap<&'static str, usize>,
+    failed_in_kernel: usize,
+    other_operations: usize,
+    not_replayed: usize,
+    skipped: &'a BTreeMap<String, usize>,
+    signals: usize,
+    vmas: usize,
+    counters: Option<JsonCounters>,
+    placements: usize,
+    placements_agreeing: usize,
+    placements_differing: Vec<JsonPlacement>,
+    seconds: f64,
+    operations_per_second: u64,
+}
+
+/// A line and what is wrong there.
+#[derive(Serialize)]
+struct JsonError<'a> {
+    line: usize,
+    message: &'a str,
+}
+
+/// What `--json` prints.
+#[derive(Serialize)]
+struct Json<'a> {
+    pid: u32,
+    space: &'static str,
+    stop: String,
+    layout: Vec<JsonMapping<'a>>,
+    summary: JsonSummary<'a>,
+    differences: Vec<String>,
+    errors: Vec<JsonError<'a>>,
+    /// Calls that never resumed (left out of the replay).
+    unfinished: Vec<JsonError<'a>>,
+}
+
+/// The layout, the summary, the differences and the errors as one JSON object (and a
+/// newline).
+pub(crate) fn json(
+    layout: &[MapsLine],
+    summary: &Summary,
+    differences: &[Difference],
+    errors: &[ReplayError],
+) -> String {
+    let hex = |value: u64| format!("{value:#x}");
+    let json = Json {
+        pid: summary.pid,
+        space: summary.space,
+        stop: summary.stop_text(),
+        layout: layout
+            .iter()
+            .map(|e| JsonMapping {
+                start: hex(e.start),
+                end: hex(e.end),
+                perms: e.perms.to_string(),
+                offset: hex(e.offset),
+                dev: format!("{:02x}:{:02x}", e.dev.0, e.dev.1),
+                inode: e.inode,
+                path: &e.path,
+            })
+            .collect(),
+        summary: JsonSummary {
+            operations: summary.total_ops(),
+            by_kind: &summary.ops,
+            failed_in_kernel: summary.failed_in_kernel,
+            other_operations: summary.other_ops,
+            not_replayed: summary.untracked,
+            skipped: &summary.skipped,
+            signals: summary.signals,
+            vmas: summary.vmas,
+            counters: summary.counters.map(|c| JsonCounters { splits: c.splits, merges: c.merges }),
+            placements: summary.placements.0,
+            placements_agreeing: summary.placements.1,
+            placements_differing: summary
+                .misplaced
+                .iter()
+                .map(|&(line, kernel, ours)| JsonPlacement { line, kernel: hex(kernel), ours: hex(ours) })
+                .collect(),
+            seconds: summary.elapsed.as_secs_f64(),
+            operations_per_second: summary.ops_per_second().round() as u64,
+        },
+        differences: differences.iter().map(Difference::to_string).collect(),
+        errors: errors.iter().map(|e| JsonError { line: e.line, message: &e.message }).collect(),
+        unfinished: summary.unfinished.iter().map(|e| JsonError { line: e.line, message: &e.message }).collect(),
+    };
+    let mut out = serde_json::to_string(&json).unwrap_or_default();
+    out.push('\n');
     out
 }
 
-/// The layout, the summary, the differences and the errors as one JSON object.
-pub fn json(layout: &[MapsEntry], summary: &Summary, differences: &[Difference], errors: &[ReplayError]) -> String {
-    let entries: Vec<String> = layout
-        .iter()
-        .map(|e| {
-            format!(
-                "{{\"start\":\"{:#x}\",\"end\":\"{:#x}\",\"perms\":\"{}\",\"offset\":\"{:#x}\",\"dev\":\"{:02x}:{:02x}\",\"inode\":{},\"path\":{}}}",
-                e.start, e.end, e.perms, e.offset, e.dev.0, e.dev.1, e.inode, quote(&e.path)
-            )
-        })
-        .collect();
-    let ops: Vec<String> = summary.ops.iter().map(|(kind, n)| format!("{}:{n}", quote(kind))).collect();
-    let skipped: Vec<String> = summary.skipped.iter().map(|(name, n)| format!("{}:{n}", quote(name))).collect();
-    let differences: Vec<String> = differences.iter().map(|d| quote(&d.to_string())).collect();
-    let errors: Vec<String> =
-        errors.iter().map(|e| format!("{{\"line\":{},\"message\":{}}}", e.line, quote(&e.message))).collect();
-    let counters =
-        summary.counters.map_or("null".to_owned(), |c| format!("{{\"splits\":{},\"merges\":{}}}", c.splits, c.merges));
-    format!(
-        "{{\"pid\":{},\"space\":{},\"stop\":{},\"layout\":[{}],\"summary\":{{\"operations\":{},\"by_kind\":{{{}}},\"failed_in_kernel\":{},\"other_operations\":{},\"not_replayed\":{},\"skipped\":{{{}}},\"signals\":{},\"vmas\":{},\"counters\":{},\"placements\":{},\"placements_agreeing\":{},\"placements_differing\":[{}],\"seconds\":{},\"operations_per_second\":{:.0}}},\"differences\":[{}],\"errors\":[{}]}}\n",
-        summary.pid,
-        quote(summary.space),
-        quote(&summary.stop_text()),
-        entries.join(","),
-        summary.total_ops(),
-        ops.join(","),
-        summary.failed_in_kernel,
-        summary.other_ops,
-        summary.untracked,
-        skipped.join(","),
-        summary.signals,
-        summary.vmas,
-        counters,
-        summary.placements.0,
-        summary.placements.1,
-        summary.misplaced.iter().map(|(line, k, o)| format!("{{\"line\":{line},\"kernel\":\"{k:#x}\",\"ours\":\"{o:#x}\"}}")).collect::<Vec<_>>().join(","),
-        summary.elapsed.as_secs_f64(),
-        summary.ops_per_second(),
-        differences.join(","),
-        errors.join(",")
-    )
-}
-
 /// What `maple-replay parse` prints: events by kind and process, skipped calls.
-pub fn parse_report(events: &[Event], stats: &ParseStats) -> String {
+pub(crate) fn parse_report(log: &Log) -> String {
+    let (events, stats) = (&log.events, &log.stats);
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut pids: BTreeMap<u32, usize> = BTreeMap::new();
     for event in events {
@@ -219,8 +292,12 @@ pub fn parse_report(events: &[Event], stats: &ParseStats) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "lines: {}, events: {}, signals: {}, interrupted calls: {}",
-        stats.lines, stats.events, stats.signals, stats.interrupted
+        "lines: {}, events: {}, signals: {}, interrupted calls: {}, calls that never resumed: {}",
+        stats.lines,
+        stats.events,
+        stats.signals,
+        stats.interrupted,
+        log.unfinished.len()
     );
     let kinds: Vec<String> = kinds.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
     let _ = writeln!(out, "events by kind: {}", kinds.join(", "));
@@ -229,14 +306,4 @@ pub fn parse_report(events: &[Event], stats: &ParseStats) -> String {
     let skipped: Vec<String> = stats.skipped.iter().map(|(name, n)| format!("{name} {n}")).collect();
     let _ = writeln!(out, "skipped system calls: {}", skipped.join(", "));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
-    }
 }

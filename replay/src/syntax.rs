@@ -7,7 +7,7 @@
 
 /// What a line starts with: the pid, if strace printed one (`-f`), and the rest of the line
 /// after any timestamp (`-t`, `-tt`, `-ttt`, `-r`).
-pub fn split_prefix(line: &str) -> (Option<u32>, &str) {
+pub(crate) fn split_prefix(line: &str) -> (Option<u32>, &str) {
     let mut rest = line.trim_start();
     let mut pid = None;
     if let Some(after) = rest.strip_prefix("[pid") {
@@ -43,7 +43,7 @@ pub fn split_prefix(line: &str) -> (Option<u32>, &str) {
 
 /// The text of a complete call after its name's `(`: the top-level arguments and what
 /// follows the matching `)`. `None` if the closing parenthesis is missing.
-pub fn split_args(text: &str) -> Option<(Vec<&str>, &str)> {
+pub(crate) fn split_args(text: &str) -> Option<(Vec<&str>, &str)> {
     let bytes = text.as_bytes();
     let mut args = Vec::new();
     let mut depth = 0usize;
@@ -117,7 +117,7 @@ pub enum Ret {
 
 /// Parses what follows a call's closing parenthesis: `   = 0x7f0000`, ` = -1 ENOMEM (...)`,
 /// ` = ?`, with an optional `-T` duration (`<0.000012>`) after it.
-pub fn parse_ret(after: &str) -> Option<Ret> {
+pub(crate) fn parse_ret(after: &str) -> Option<Ret> {
     let rest = after.trim_start().strip_prefix('=')?.trim_start();
     let mut words = rest.split_whitespace();
     let first = words.next()?;
@@ -134,7 +134,7 @@ pub fn parse_ret(after: &str) -> Option<Ret> {
 
 /// Splits a file descriptor argument printed with `-y`: `3</usr/lib/libc.so.6>` gives
 /// `(3, Some("/usr/lib/libc.so.6"))`, `-1` gives `(-1, None)`.
-pub fn parse_fd(text: &str) -> Option<(i64, Option<&str>)> {
+pub(crate) fn parse_fd(text: &str) -> Option<(i64, Option<&str>)> {
     let text = text.trim();
     let (number, path) = match text.find('<') {
         Some(at) if text.ends_with('>') => (&text[..at], Some(&text[at + 1..text.len() - 1])),

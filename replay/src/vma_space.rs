@@ -30,7 +30,9 @@ use maple_vma::{AddressSpace, Advice, Backing, Config, FileRef, MapFlags, Mremap
 
 use crate::apply::{Counters, Files, Space};
 use crate::flags::{MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED_VALIDATE, PROT_WRITE};
-use crate::maps::{parse_maps, MapsEntry, PAGE, SHARED_ANONYMOUS};
+use maple_vma::maps::MapsLine;
+
+use crate::maps::{PAGE, SHARED_ANONYMOUS};
 use crate::model::page_up;
 use crate::strace::{Call, Ret};
 
@@ -41,7 +43,7 @@ pub struct VmaSpace {
     next_file: u64,
     brk_known: bool,
     /// Start-layout entries the address space cannot hold (the gate area).
-    gate: Vec<MapsEntry>,
+    gate: Vec<MapsLine>,
     /// Names of special mappings from the start layout, by range.
     names: HashMap<(u64, u64), String>,
     counters: Counters,
@@ -283,7 +285,7 @@ impl VmaSpace {
 }
 
 /// Whether `next` looks mergeable with `previous` in `/proc/pid/maps`.
-fn looks_mergeable(previous: &MapsEntry, next: &MapsEntry) -> bool {
+fn looks_mergeable(previous: &MapsLine, next: &MapsLine) -> bool {
     previous.end == next.start
         && previous.perms == next.perms
         && (previous.dev, previous.inode, &previous.path) == (next.dev, next.inode, &next.path)
@@ -298,7 +300,7 @@ impl Space for VmaSpace {
         VmaSpace::new()
     }
 
-    fn from_layout(layout: &[MapsEntry]) -> Result<Self, String> {
+    fn from_layout(layout: &[MapsLine]) -> Result<Self, String> {
         let mut space = VmaSpace::new();
         // ASLR moved the top of the mmap area: the kernel placed the first mapping (the
         // dynamic loader) right below it, so it is the end of the highest VMA under the stack.
@@ -313,7 +315,7 @@ impl Space for VmaSpace {
         }
         let task_size = space.mm.config().task_size();
         let mut heap = None;
-        let mut previous: Option<&MapsEntry> = None;
+        let mut previous: Option<&MapsLine> = None;
         for entry in layout {
             let after = previous.replace(entry);
             if entry.end > task_size {
@@ -342,7 +344,7 @@ impl Space for VmaSpace {
                     object: entry.inode,
                     pages: (entry.offset / PAGE).saturating_add((entry.end - entry.start) / PAGE),
                 }
-            } else if entry.path.starts_with('/') {
+            } else if entry.is_file() {
                 let identity = (entry.dev.0, entry.dev.1, entry.inode);
                 Backing::File(space.file(&entry.path, Some(&identity), perms.write || !perms.shared))
             } else {
@@ -447,8 +449,8 @@ impl Space for VmaSpace {
         Ok(None)
     }
 
-    fn layout(&self) -> Vec<MapsEntry> {
-        let mut layout = parse_maps(&self.mm.to_string()).expect("the VMA manager prints /proc/pid/maps");
+    fn layout(&self) -> Vec<MapsLine> {
+        let mut layout: Vec<MapsLine> = self.mm.maps_lines().collect();
         for entry in &mut layout {
             if let Some(name) = self.names.get(&(entry.start, entry.end)) {
                 entry.path = name.clone();

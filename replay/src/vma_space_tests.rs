@@ -1,6 +1,7 @@
 //! Unit tests of the VMA manager adapter: seeding from a layout, the calls, the counters.
 
 use super::*;
+use crate::maps::parse_layout;
 use crate::strace::Parser;
 
 const START: &str = "\
@@ -19,10 +20,10 @@ ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsysca
 ";
 
 fn space() -> VmaSpace {
-    VmaSpace::from_layout(&parse_maps(START).unwrap()).unwrap()
+    VmaSpace::from_layout(&parse_layout(START).unwrap()).unwrap()
 }
 
-fn print(layout: &[MapsEntry]) -> String {
+fn print(layout: &[MapsLine]) -> String {
     layout.iter().map(|entry| format!("{entry}\n")).collect()
 }
 
@@ -155,4 +156,18 @@ fn a_failure_keeps_what_linux_applied_before_it() {
     // MAP_FIXED_NOREPLACE over a mapping: EEXIST in both.
     let line = "1 mmap(0x400000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0) = -1 EEXIST (File exists)";
     assert_eq!(apply(&mut space, line, false), Ok(None));
+}
+
+#[test]
+fn pseudo_files_without_a_leading_slash_are_file_mappings() {
+    // Regression: `anon_inode:[...]` and DRM buffers were seeded as anonymous memory, so
+    // their device and inode were lost (printed as 00:00 0).
+    let layout = "\
+7f0000000000-7f0000001000 r--s 00000000 00:0f 1057                       anon_inode:[perf_event]
+7f0000001000-7f0000002000 rw-s 00000000 00:0f 1058                       anon_inode:[io_uring]
+7f0000002000-7f0000004000 rw-s 10d7a4000 00:06 633                       anon_inode:i915.gem
+";
+    let space = VmaSpace::from_layout(&parse_layout(layout).unwrap()).unwrap();
+    assert_eq!(print(&space.layout()), layout);
+    assert!(space.mm.iter().all(|vma| matches!(vma.backing(), Backing::File(_))));
 }

@@ -30,3 +30,9 @@ pub mod oracle;
 #[cfg(target_os = "linux")]
 pub mod syscalls;
 pub mod vma;
+
+/// The workspace README's examples, compiled and run as doc tests
+/// (`cargo test -p maple-testkit --doc`; each crate's own README is tested by its crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;

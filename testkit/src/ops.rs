@@ -313,3 +313,21 @@ pub fn run_seed_on(
     }
     Ok(done)
 }
+
+/// The ranges `[10 i, 10 i + 4]`, value `i + 1`, packed by `from_sorted` (no free nodes), and
+/// the oracle holding the same:
+///
+/// ```text
+///   0    4 5   9 10  14 15  19
+///   |-v1-| NULL |-v2--| NULL | ...
+/// ```
+pub fn packed(n: u64) -> (MapleTree<u64>, RangeMap<u64>) {
+    let ranges: Vec<_> = (0..n).map(|i| (i * 10..=i * 10 + 4, i + 1)).collect();
+    let tree = MapleTree::from_sorted(ranges.iter().cloned()).expect("memory for a packed tree");
+    let mut oracle = RangeMap::new();
+    for (r, v) in ranges {
+        oracle.store(*r.start(), *r.end(), v);
+    }
+    check(&tree, &oracle).expect("a packed tree agrees with its oracle");
+    (tree, oracle)
+}

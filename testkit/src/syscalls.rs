@@ -63,19 +63,12 @@ impl Window {
         // `MAP_FIXED_NOREPLACE` never replaces anything, so it is safe anywhere.
         let mut text = String::new();
         std::fs::File::open("/proc/self/maps").ok()?.read_to_string(&mut text).ok()?;
-        let ranges: Vec<(u64, u64, bool)> = text
-            .lines()
-            .filter_map(|line| {
-                let (range, rest) = line.split_once(' ')?;
-                let (a, b) = range.split_once('-')?;
-                let parse = |x| u64::from_str_radix(x, 16).ok();
-                Some((parse(a)?, parse(b)?, rest.ends_with("[stack]")))
-            })
-            .collect();
-        let stack = ranges.iter().find(|r| r.2).map_or(u64::MAX, |r| r.0);
+        let all = maple_vma::maps::parse_maps(&text).ok()?;
+        let stack = all.iter().find(|m| m.path == "[stack]").map_or(u64::MAX, |m| m.start);
         let ceiling = stack.saturating_sub(1 << 30);
         let mut at = window.end + PAGE;
-        for &(start, end, _) in ranges.iter().filter(|r| r.1 > window.end + PAGE) {
+        for m in all.iter().filter(|m| m.end > window.end + PAGE) {
+            let (start, end) = (m.start, m.end);
             let top = start.min(ceiling);
             if top > at {
                 raw_mmap(at, top - at, 0, private | MapFlags::FIXED_NOREPLACE.bits(), None, 0).ok()?;

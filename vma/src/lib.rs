@@ -19,6 +19,8 @@
 //!   anonymous identity ([`Anon`]), name, and user data `D` merged through a
 //!   [`MergePolicy`].
 //! * [`VmaError`]: typed errors with the kernel's errno.
+//! * [`maps`]: one line of `/proc/pid/maps` ([`maps::MapsLine`]), printed and parsed exactly;
+//!   [`AddressSpace::maps_lines`] gives them.
 //!
 //! Every operation plans its changes on a private copy of the VMAs it touches and commits
 //! them at once, so running out of memory leaves the address space exactly as it was (see
@@ -48,6 +50,28 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// Testing only: the change planted bug `$bug` makes at this site (module `plant`, feature
+/// `planted-bugs`); without the feature nothing at all. `plant!('X' => statements)`.
+#[cfg(feature = "planted-bugs")]
+macro_rules! plant {
+    ($bug:literal => $($body:tt)*) => {
+        if $crate::plant::on($bug) {
+            $($body)*
+        }
+    };
+}
+
+/// Without the `planted-bugs` feature a planted bug's site is nothing.
+#[cfg(not(feature = "planted-bugs"))]
+macro_rules! plant {
+    ($($site:tt)*) => {};
+}
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 // Only counts and indices bounded by vector lengths (slots, pieces, stores); its address
 // arithmetic goes through `vma_iter`.
 #[allow(clippy::arithmetic_side_effects)]
@@ -56,6 +80,7 @@ mod config;
 mod error;
 mod fault;
 mod flags;
+pub mod maps;
 // Only index arithmetic next to an existing piece (`i + 1`, `i - 1` after a left merge was
 // found) is left here; pgoff arithmetic goes through `Vma::pgoff_at`/`pgoff_end`.
 #[allow(clippy::arithmetic_side_effects)]
@@ -63,6 +88,8 @@ mod merge;
 mod mmap;
 mod mremap;
 mod placement;
+#[cfg(feature = "planted-bugs")]
+pub mod plant;
 mod primitives;
 mod protect;
 mod space;

@@ -89,6 +89,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         upper.start = addr;
         upper.pgoff = p.vma.pgoff_at(addr, self.config.page_shift);
         p.vma.end = addr;
+        plant!('S' => p.vma.end = upper.end);
         let (lower_slot, upper_slot) = match side {
             SplitSide::NewBelow => (None, p.slot),
             SplitSide::NewAbove => (p.slot, None),
@@ -138,6 +139,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 let next = &mut edit.pieces[i];
                 next.vma.start = cand.start;
                 next.vma.pgoff = cand.pgoff; // linear: `next.pgoff == cand.pgoff + pages`
+                plant!('P' => next.vma.pgoff = cand.pgoff_end(self.config.page_shift));
                 next.vma.anon = next.vma.anon.or(cand.anon);
                 next.vma.flags |= cand.flags & VmFlags::IGNORE_MERGE;
                 Some(i)

@@ -21,7 +21,7 @@ use maple_tree::MapleTree;
 
 use crate::config::{Config, LinuxPolicy};
 use crate::error::VmaError;
-use crate::flags::VmFlags;
+use crate::maps::{MapsLine, Perms};
 use crate::vma::{Backing, Vma};
 use crate::vma_iter;
 
@@ -226,6 +226,7 @@ impl<D, P> AddressSpace<D, P> {
     /// Testing only: makes the `n`-th next tree-node allocation fail (`Some(0)` is the next
     /// one), to prove that every operation is atomic under out-of-memory; `None` disables it.
     #[cfg(feature = "failure-injection")]
+    #[doc(hidden)]
     pub fn fail_nth_alloc(&mut self, n: Option<u64>) {
         self.tree.fail_nth_alloc(n);
     }
@@ -268,73 +269,67 @@ impl<'a, D, P> IntoIterator for &'a AddressSpace<D, P> {
 }
 
 /// Writes the address space as `/proc/pid/maps` does, one line per VMA (see
-/// [`AddressSpace::maps_line`]).
+/// [`AddressSpace::maps_lines`]), each with its newline.
 impl<D, P> fmt::Display for AddressSpace<D, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for vma in self.iter() {
-            self.write_maps_line(f, vma)?;
-        }
-        Ok(())
+        self.maps_lines().try_for_each(|line| writeln!(f, "{line}"))
     }
 }
 
 impl<D, P> AddressSpace<D, P> {
-    /// One `/proc/pid/maps` line for `vma`, with the newline: `start-end perms offset
-    /// major:minor inode`, then, if the VMA has a name, padding to column 73 and the name
-    /// (`[heap]`, `[stack]`, `[anon:name]`, a file path, `/dev/zero (deleted)`).
-    pub fn maps_line(&self, vma: &Vma<D>) -> alloc::string::String {
-        let mut s = alloc::string::String::new();
-        let _ = self.write_maps_line(&mut s, vma);
-        s
-    }
-
-    fn write_maps_line(&self, f: &mut dyn fmt::Write, vma: &Vma<D>) -> fmt::Result {
-        let flags = vma.flags;
-        let perm = |flag: VmFlags, c: char| if flags.contains(flag) { c } else { '-' };
+    /// The `/proc/pid/maps` line of `vma`: its range, permissions, file offset, device and
+    /// inode, and its name (`[heap]`, `[stack]`, `[anon:name]`, `[anon_shmem:name]`, a file
+    /// path, `/dev/zero (deleted)` for shared anonymous memory, or none).
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
+    ///
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let flags = MapFlags::SHARED | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    /// mm.mmap(0x10000, 0x1000, Prot::READ, flags, None)?;
+    /// let line = mm.maps_line(mm.vma_lookup(0x10000).unwrap());
+    /// assert_eq!((line.perms.to_string().as_str(), line.path.as_str()), ("r--s", "/dev/zero (deleted)"));
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
+    pub fn maps_line(&self, vma: &Vma<D>) -> MapsLine {
         let (offset, dev, inode) = match &vma.backing {
             Backing::Anonymous => (0, (0, 0), 0),
             Backing::SharedAnonymous { object, .. } => (vma.pgoff << self.config.page_shift, (0, 1), *object),
             Backing::File(file) => (vma.pgoff << self.config.page_shift, file.dev, file.inode),
         };
-        let mut head = alloc::string::String::new();
-        use core::fmt::Write as _;
-        write!(
-            head,
-            "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ",
-            vma.start,
-            vma.end,
-            perm(VmFlags::READ, 'r'),
-            perm(VmFlags::WRITE, 'w'),
-            perm(VmFlags::EXEC, 'x'),
-            if flags.contains(VmFlags::MAYSHARE) { 's' } else { 'p' },
-            offset,
-            dev.0,
-            dev.1,
-            inode
-        )?;
-        f.write_str(&head)?;
-        let name: Option<alloc::borrow::Cow<'_, str>> = match (&vma.backing, &vma.name) {
-            (Backing::File(file), _) => Some(file.path.as_str().into()),
-            (Backing::SharedAnonymous { .. }, Some(n)) => Some(alloc::format!("[anon_shmem:{n}]").into()),
-            (Backing::SharedAnonymous { .. }, None) => Some("/dev/zero (deleted)".into()),
+        let path = match (&vma.backing, &vma.name) {
+            (Backing::File(file), _) => file.path.clone(),
+            (Backing::SharedAnonymous { .. }, Some(n)) => alloc::format!("[anon_shmem:{n}]"),
+            (Backing::SharedAnonymous { .. }, None) => "/dev/zero (deleted)".into(),
             (Backing::Anonymous, name) => {
                 if self.brk > self.start_brk && vma.start <= self.brk && vma.end >= self.start_brk {
-                    Some("[heap]".into())
+                    "[heap]".into()
                 } else if self.start_stack.is_some_and(|s| vma.start <= s && vma.end >= s) {
-                    Some("[stack]".into())
+                    "[stack]".into()
                 } else {
-                    name.as_ref().map(|n| alloc::format!("[anon:{n}]").into())
+                    name.as_ref().map(|n| alloc::format!("[anon:{n}]")).unwrap_or_default()
                 }
             }
         };
-        if let Some(name) = name {
-            for _ in head.len()..72 {
-                f.write_char(' ')?;
-            }
-            f.write_char(' ')?;
-            f.write_str(&name)?;
-        }
-        f.write_char('\n')
+        MapsLine { start: vma.start, end: vma.end, perms: Perms::of_flags(vma.flags), offset, dev, inode, path }
+    }
+
+    /// The `/proc/pid/maps` lines of every VMA, in address order ([`maps_line`](Self::maps_line)
+    /// of each); `Display` prints them.
+    ///
+    /// ```
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
+    ///
+    /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
+    /// let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    /// mm.mmap(0x10000, 0x2000, Prot::READ, flags, None)?;
+    /// let lines: Vec<_> = mm.maps_lines().collect();
+    /// assert_eq!((lines.len(), lines[0].start, lines[0].end), (1, 0x10000, 0x12000));
+    /// assert_eq!(lines[0].to_string(), "00010000-00012000 r--p 00000000 00:00 0 ");
+    /// # Ok::<(), maple_vma::VmaError>(())
+    /// ```
+    pub fn maps_lines(&self) -> impl DoubleEndedIterator<Item = MapsLine> + '_ {
+        self.iter().map(|vma| self.maps_line(vma))
     }
 }
 

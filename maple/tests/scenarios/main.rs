@@ -1,6 +1,7 @@
-//! Scenario tests written from the documented semantics of the kernel maple tree
-//! (`shared/reference/maple-kernel.md`, sections 4 and 5). Each test names the kernel test it
-//! follows and the bug class (A–J of the reference's taxonomy) it guards against.
+//! Scenario tests written from the documented semantics of the kernel maple tree, its bug
+//! history and its test suites (`lib/test_maple_tree.c`, `tools/testing/radix-tree/maple.c`).
+//! Each test names the kernel test it follows and the bug class (A–J, `docs/bug-classes.md`)
+//! it guards against.
 //!
 //! Every mutation is followed by `validate()`, and the tree is compared with an obvious
 //! expected result or with the `RangeMap` oracle (`maple_testkit::ops::check`, which validates

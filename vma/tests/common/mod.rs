@@ -36,8 +36,7 @@ pub(crate) fn area_layout(mm: &AddressSpace) -> String {
 fn layout_of<'a>(mm: &AddressSpace, vmas: impl Iterator<Item = &'a maple_vma::Vma>) -> String {
     let mut out = Vec::new();
     for v in vmas {
-        let line = mm.maps_line(v);
-        let perms = line.split(' ').nth(1).unwrap_or("");
+        let perms = mm.maps_line(v).perms;
         let mut s = format!("[{},{}) {perms}", (v.start() as i64 - BASE as i64) / PS as i64, (v.end() - BASE) / PS);
         match v.backing() {
             maple_vma::Backing::Anonymous => {}

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
+use maple_vma::maps::MapsLine;
 use maple_vma::{
     AddressSpace, Advice, Backing, Config, FileKind, FileRef, MapFlags, MremapFlags, Prot, VmFlags, VmaError,
 };
@@ -279,7 +280,7 @@ impl Live {
             Op::Touch { addr, .. } => (addr, PS),
         };
         let target: Vec<String> =
-            model.range(lo..lo.saturating_add(len)).map(|v| model.maps_line(v).trim_end().to_string()).collect();
+            model.range(lo..lo.saturating_add(len)).map(|v| model.maps_line(v).to_string()).collect();
         let placed_by_model = match *op {
             Op::Mmap { flags, .. } => flags & (MapFlags::FIXED | MapFlags::FIXED_NOREPLACE).bits() == 0,
             Op::Mremap { flags, .. } => {
@@ -415,22 +416,22 @@ impl Live {
         }
         for (k, v) in kernel.iter().zip(&model) {
             let line = run.model.maps_line(v);
-            let (start, end, perms, offset, _dev, inode, path) = maps::parse_line(line.trim_end_matches('\n'));
+            // Shared anonymous memory: the kernel chooses the inode; match them one-to-one.
             let inode_ok = match v.backing() {
-                Backing::SharedAnonymous { object, .. } => *run.shm.entry(*object).or_insert(k.inode) == k.inode,
-                _ => inode == k.inode && line.trim_end_matches('\n') == k.line,
+                Backing::SharedAnonymous { object, .. } => {
+                    *run.shm.entry(*object).or_insert(k.maps.inode) == k.maps.inode
+                }
+                _ => line.inode == k.maps.inode && line.to_string() == k.line,
             };
             let flags_ok = k.flags & COMPARED == v.flags() & COMPARED;
-            if (start, end, &perms, offset, &path) != (k.start, k.end, &k.perms, k.offset, &k.path)
-                || !inode_ok
-                || !flags_ok
-            {
+            let fields_ok = MapsLine { inode: k.maps.inode, dev: k.maps.dev, ..line.clone() } == k.maps;
+            if !fields_ok || !inode_ok || !flags_ok {
                 let _ = writeln!(
                     diff,
                     "kernel {}  [{}]\nmodel  {}  [{}]",
                     k.line,
                     (k.flags & COMPARED).mnemonics(),
-                    line.trim_end_matches('\n'),
+                    line,
                     (v.flags() & COMPARED).mnemonics()
                 );
             }
@@ -459,7 +460,7 @@ impl Live {
                 let _ = writeln!(
                     all,
                     "M {}  [{}] anon {:?} (p{}..p{})",
-                    run.model.maps_line(v).trim_end(),
+                    run.model.maps_line(v),
                     (v.flags() & COMPARED).mnemonics(),
                     v.anon(),
                     (v.start() as i64 - self.win as i64) / PS as i64,

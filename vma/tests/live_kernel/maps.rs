@@ -1,37 +1,26 @@
-//! Reading the kernel's view: `/proc/self/smaps` entries, parsed.
+//! Reading the kernel's view: `/proc/self/smaps` entries, parsed with `maple_vma::maps`.
 
 use std::io::Read;
 
+use maple_vma::maps::MapsLine;
 use maple_vma::VmFlags;
 
 /// One VMA as `/proc/self/smaps` shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KernelVma {
-    pub(crate) start: u64,
-    pub(crate) end: u64,
-    pub(crate) perms: String,
-    pub(crate) offset: u64,
-    pub(crate) dev: String,
-    pub(crate) inode: u64,
-    pub(crate) path: String,
+    /// Its maps line, parsed.
+    pub(crate) maps: MapsLine,
     /// The maps line, as printed (without the newline).
     pub(crate) line: String,
     /// The `VmFlags:` mnemonics this crate models.
     pub(crate) flags: VmFlags,
 }
 
-/// Parses a maps line into its fields (`path` empty when there is none).
-pub(crate) fn parse_line(line: &str) -> (u64, u64, String, u64, String, u64, String) {
-    let mut fields = line.splitn(6, ' ');
-    let mut next = || fields.next().unwrap_or("");
-    let range = next();
-    let (a, b) = range.split_once('-').expect("range");
-    let perms = next().to_string();
-    let offset = u64::from_str_radix(next(), 16).expect("offset");
-    let dev = next().to_string();
-    let inode = next().parse().expect("inode");
-    let path = next().trim_start().to_string();
-    (u64::from_str_radix(a, 16).unwrap(), u64::from_str_radix(b, 16).unwrap(), perms, offset, dev, inode, path)
+/// Parses a maps line the kernel printed, and checks that printing it gives it back.
+fn parse_line(line: &str) -> MapsLine {
+    let maps: MapsLine = line.parse().unwrap_or_else(|error| panic!("the kernel's maps line `{line}`: {error}"));
+    assert_eq!(maps.to_string(), line, "the kernel's maps line, printed back");
+    maps
 }
 
 /// Reads `/proc/self/smaps` into `buf` (whose capacity is reused, so that reading does not
@@ -48,19 +37,9 @@ pub(crate) fn read_smaps(buf: &mut String, lo: u64, hi: u64) -> Vec<KernelVma> {
             if let Some(v) = current.take() {
                 out.push(v);
             }
-            let (start, end, perms, offset, dev, inode, path) = parse_line(line);
-            if end > lo && start < hi {
-                current = Some(KernelVma {
-                    start,
-                    end,
-                    perms,
-                    offset,
-                    dev,
-                    inode,
-                    path,
-                    line: line.into(),
-                    flags: VmFlags::EMPTY,
-                });
+            let maps = parse_line(line);
+            if maps.end > lo && maps.start < hi {
+                current = Some(KernelVma { maps, line: line.into(), flags: VmFlags::EMPTY });
             }
         } else if let (Some(v), Some(rest)) = (current.as_mut(), line.strip_prefix("VmFlags:")) {
             for m in rest.split_whitespace() {
