@@ -308,10 +308,12 @@ impl Space for VmaSpace {
         if let Some(top) =
             layout.iter().filter(|entry| entry.end <= stack && !entry.path.starts_with('[')).map(|e| e.end).max()
         {
-            let config = Config { mmap_base: top, ..Config::default() };
-            space.mm = AddressSpace::new(config);
+            // The highest mapping ends below the task size; otherwise keep the default.
+            if let Ok(config) = Config::builder().mmap_base(top).build() {
+                space.mm = AddressSpace::new(config);
+            }
         }
-        let task_size = space.mm.config().task_size;
+        let task_size = space.mm.config().task_size();
         let mut heap = None;
         let mut previous: Option<&MapsLine> = None;
         for entry in layout {

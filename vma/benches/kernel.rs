@@ -82,12 +82,12 @@ mod live {
             window.mprotect(page(i), PS, R).ok()?;
         }
 
-        let config = Config {
-            mmap_base: window.end(),
-            mmap_min_addr: window.guard_lo(),
-            legacy_base: window.end() + PS,
-            ..Config::default()
-        };
+        let config = Config::builder()
+            .mmap_base(window.end())
+            .mmap_min_addr(window.guard_lo())
+            .legacy_base(window.end() + PS)
+            .build()
+            .ok()?;
         let mut model: AddressSpace = AddressSpace::new(config);
         let guard = MapFlags::SHARED | MapFlags::ANONYMOUS | MapFlags::FIXED;
         model.mmap(window.guard_lo(), PS, Prot::NONE, guard, None).ok()?;

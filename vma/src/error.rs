@@ -36,10 +36,13 @@ pub enum VmaError {
     Access,
     /// `EAGAIN`: the operation cannot be done now (a locked-memory limit).
     Again,
-    /// `EOVERFLOW`: the file offset plus the length wraps.
+    /// `EOVERFLOW`: the file offset plus the length wraps, or passes the largest offset of
+    /// the file's kind (`MAX_LFS_FILESIZE` for regular files).
     Overflow,
     /// `EPERM`: the mapping does not allow it.
     Permission,
+    /// `EOPNOTSUPP`: `MAP_SHARED_VALIDATE` with a flag the file does not support.
+    NotSupported,
 }
 
 impl VmaError {
@@ -58,6 +61,7 @@ impl VmaError {
             VmaError::Again => 11,
             VmaError::Overflow => 75,
             VmaError::Permission => 1,
+            VmaError::NotSupported => 95,
         }
     }
 }
@@ -88,6 +92,7 @@ impl fmt::Display for VmaError {
             VmaError::Again => "resource temporarily unavailable (EAGAIN)",
             VmaError::Overflow => "offset overflow (EOVERFLOW)",
             VmaError::Permission => "operation not permitted (EPERM)",
+            VmaError::NotSupported => "flag not supported by the mapping (EOPNOTSUPP)",
         })
     }
 }

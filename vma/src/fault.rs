@@ -52,7 +52,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !allowed {
             return Err(VmaError::Fault);
         }
-        let past_eof = vma.pgoff + ((addr - vma.start) >> self.config.page_shift) >= vma.backing.object_pages();
+        let past_eof = vma.pgoff_at(addr, self.config.page_shift) >= vma.backing.object_pages();
         let cow = write && !vma.flags.contains(VmFlags::SHARED);
         if !cow || vma.anon.is_some() {
             return if past_eof { Err(VmaError::Bus) } else { Ok(FaultOutcome::Mapped) };
@@ -89,9 +89,11 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             let write = (flags & (VmFlags::WRITE | VmFlags::SHARED)) == VmFlags::WRITE;
             let vma_end = self.vma_lookup(addr).map_or(addr, |v| v.end.min(end));
             // The first page takes the anonymous identity; the last page is the one most likely
-            // to lie past the end of the object.
+            // to lie past the end of the object. (`vma_end > addr`: the VMA intersects the
+            // range, and `end` is page aligned.)
+            let last_page = vma_end.saturating_sub(self.page_size()).max(addr);
             let first = self.fault(addr, write).map(drop);
-            let last = self.fault(vma_end - self.page_size(), write).map(drop);
+            let last = self.fault(last_page, write).map(drop);
             if let Err(e) = first.and(last) {
                 if !ignore_errors {
                     return Err(if e == VmaError::Bus { VmaError::NotMapped } else { e });
@@ -110,7 +112,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             Some(a) => a,
             None => {
                 let id = self.next_anon.get();
-                self.next_anon.set(id + 1);
+                self.next_anon.set(id.wrapping_add(1)); // 2^64 faults do not happen
                 Anon { id: AnonId(id), inherited: false }
             }
         }
@@ -122,7 +124,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         a.end == b.start
             && a.backing.same_object(&b.backing)
             && (a.flags ^ b.flags).difference(VmFlags::ACCESS | VmFlags::SOFTDIRTY).is_empty()
-            && b.pgoff == a.pgoff + a.pages(self.config.page_shift)
+            && b.pgoff == a.pgoff_end(self.config.page_shift)
     }
 
     /// `fork()`: the child's address space. Every VMA is copied except `DONTCOPY` ones;
@@ -164,8 +166,9 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 None
             } else {
                 copy.anon.map(|_| {
-                    next_anon += 1;
-                    Anon { id: AnonId(next_anon - 1), inherited: true }
+                    let id = next_anon;
+                    next_anon = next_anon.wrapping_add(1); // 2^64 identities do not happen
+                    Anon { id: AnonId(id), inherited: true }
                 })
             };
             vmas.try_reserve(1).map_err(|_| VmaError::OutOfMemory)?;

@@ -4,174 +4,109 @@
 
 use core::fmt;
 
-macro_rules! flag_set {
-    ($(#[$meta:meta])* $name:ident: $repr:ty { $($(#[$fmeta:meta])* $flag:ident = $value:expr;)* }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct $name($repr);
+use bitflags::bitflags;
 
-        impl $name {
-            $($(#[$fmeta])* pub const $flag: $name = $name($value);)*
-            /// The empty set.
-            pub const EMPTY: $name = $name(0);
-            /// Every named flag.
-            pub const ALL: $name = $name(0 $(| $value)*);
-
-            /// The raw bits.
-            pub const fn bits(self) -> $repr {
-                self.0
-            }
-            /// A set from raw bits, keeping bits that have no name.
-            pub const fn from_bits_retain(bits: $repr) -> Self {
-                $name(bits)
-            }
-            /// A set from raw bits, or `None` if a bit has no name.
-            pub const fn from_bits(bits: $repr) -> Option<Self> {
-                if bits & !Self::ALL.0 == 0 { Some($name(bits)) } else { None }
-            }
-            /// Whether every flag of `other` is set.
-            pub const fn contains(self, other: $name) -> bool {
-                self.0 & other.0 == other.0
-            }
-            /// Whether any flag of `other` is set.
-            pub const fn intersects(self, other: $name) -> bool {
-                self.0 & other.0 != 0
-            }
-            /// Whether no flag is set.
-            pub const fn is_empty(self) -> bool {
-                self.0 == 0
-            }
-            /// Sets or clears `other`.
-            pub fn set(&mut self, other: $name, on: bool) {
-                if on { self.0 |= other.0 } else { self.0 &= !other.0 }
-            }
-            /// Sets `other`.
-            pub fn insert(&mut self, other: $name) {
-                self.0 |= other.0;
-            }
-            /// Clears `other`.
-            pub fn remove(&mut self, other: $name) {
-                self.0 &= !other.0;
-            }
-            /// The flags of `self` that are not in `other`.
-            pub const fn difference(self, other: $name) -> $name {
-                $name(self.0 & !other.0)
-            }
-        }
-
-        impl core::ops::BitOr for $name {
-            type Output = $name;
-            fn bitor(self, rhs: $name) -> $name { $name(self.0 | rhs.0) }
-        }
-        impl core::ops::BitOrAssign for $name {
-            fn bitor_assign(&mut self, rhs: $name) { self.0 |= rhs.0 }
-        }
-        impl core::ops::BitAnd for $name {
-            type Output = $name;
-            fn bitand(self, rhs: $name) -> $name { $name(self.0 & rhs.0) }
-        }
-        impl core::ops::BitXor for $name {
-            type Output = $name;
-            fn bitxor(self, rhs: $name) -> $name { $name(self.0 ^ rhs.0) }
-        }
-        impl core::ops::Not for $name {
-            type Output = $name;
-            fn not(self) -> $name { $name(!self.0) }
-        }
+/// The `Debug` of a flag set: `Name(FLAG | FLAG | 0xunnamed)`, `Name()` when empty (the
+/// format of the crate's earlier hand-written sets, which `bitflags`' derive would print as
+/// `Name(0x0)`).
+macro_rules! flags_debug {
+    ($($name:ident),*) => {$(
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}(", stringify!($name))?;
-                let mut first = true;
-                $(if self.contains($name($value)) {
-                    if !first { f.write_str(" | ")?; }
-                    f.write_str(stringify!($flag))?;
-                    first = false;
-                })*
-                let unnamed = self.0 & !Self::ALL.0;
-                if unnamed != 0 {
-                    if !first { f.write_str(" | ")?; }
-                    write!(f, "{:#x}", unnamed)?;
+                f.write_str(concat!(stringify!($name), "("))?;
+                if !self.is_empty() {
+                    bitflags::parser::to_writer(self, &mut *f)?;
                 }
                 f.write_str(")")
             }
         }
-    };
+
+        impl $name {
+            /// The empty set.
+            pub const EMPTY: $name = $name::empty();
+            /// Every named flag.
+            pub const ALL: $name = $name::all();
+        }
+    )*};
 }
 
-flag_set! {
+flags_debug!(VmFlags, Prot, MapFlags, MremapFlags);
+
+bitflags! {
     /// A VMA's flags (`vm_flags_t`), with Linux x86-64 bit values. Besides the permissions that
     /// `/proc/pid/maps` shows, these include the flags it hides but that decide whether
     /// neighbours merge (ACCOUNT, NORESERVE, LOCKED, DONTCOPY, ...); [`VmFlags::mnemonics`]
     /// prints them as the `VmFlags:` line of `/proc/pid/smaps` does.
-    VmFlags: u64 {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct VmFlags: u64 {
         /// Readable (`rd`).
-        READ = 0x1;
+        const READ = 0x1;
         /// Writable (`wr`).
-        WRITE = 0x2;
+        const WRITE = 0x2;
         /// Executable (`ex`).
-        EXEC = 0x4;
+        const EXEC = 0x4;
         /// Shared (`sh`): writes reach the backing object.
-        SHARED = 0x8;
+        const SHARED = 0x8;
         /// May be made readable (`mr`).
-        MAYREAD = 0x10;
+        const MAYREAD = 0x10;
         /// May be made writable (`mw`).
-        MAYWRITE = 0x20;
+        const MAYWRITE = 0x20;
         /// May be made executable (`me`).
-        MAYEXEC = 0x40;
+        const MAYEXEC = 0x40;
         /// May be shared (`ms`).
-        MAYSHARE = 0x80;
+        const MAYSHARE = 0x80;
         /// A stack that grows down (`gd`); the allocator keeps a guard gap below it.
-        GROWSDOWN = 0x100;
+        const GROWSDOWN = 0x100;
         /// Page frames without struct page (`pf`); one of [`VmFlags::SPECIAL`].
-        PFNMAP = 0x400;
+        const PFNMAP = 0x400;
         /// Pages are locked in memory (`lo`), from mlock or MAP_LOCKED.
-        LOCKED = 0x2000;
+        const LOCKED = 0x2000;
         /// Memory-mapped I/O (`io`); one of [`VmFlags::SPECIAL`].
-        IO = 0x4000;
+        const IO = 0x4000;
         /// madvise(MADV_SEQUENTIAL) (`sr`).
-        SEQ_READ = 0x8000;
+        const SEQ_READ = 0x8000;
         /// madvise(MADV_RANDOM) (`rr`).
-        RAND_READ = 0x10000;
+        const RAND_READ = 0x10000;
         /// Not copied on fork (`dc`), madvise(MADV_DONTFORK).
-        DONTCOPY = 0x20000;
+        const DONTCOPY = 0x20000;
         /// Cannot be grown by mremap (`de`); one of [`VmFlags::SPECIAL`].
-        DONTEXPAND = 0x40000;
+        const DONTEXPAND = 0x40000;
         /// mlock2(MLOCK_ONFAULT) (`lf`).
-        LOCKONFAULT = 0x80000;
+        const LOCKONFAULT = 0x80000;
         /// The mapping is charged against the commit limit (`ac`).
-        ACCOUNT = 0x100000;
+        const ACCOUNT = 0x100000;
         /// Not charged: MAP_NORESERVE (`nr`).
-        NORESERVE = 0x200000;
+        const NORESERVE = 0x200000;
         /// hugetlbfs mapping (`ht`).
-        HUGETLB = 0x400000;
+        const HUGETLB = 0x400000;
         /// Synchronous page faults (`sf`).
-        SYNC = 0x800000;
+        const SYNC = 0x800000;
         /// Wiped on fork (`wf`), madvise(MADV_WIPEONFORK).
-        WIPEONFORK = 0x2000000;
+        const WIPEONFORK = 0x2000000;
         /// Left out of core dumps (`dd`), madvise(MADV_DONTDUMP).
-        DONTDUMP = 0x4000000;
+        const DONTDUMP = 0x4000000;
         /// Soft-dirty tracking (`sd`); ignored by merges.
-        SOFTDIRTY = 0x8000000;
+        const SOFTDIRTY = 0x8000000;
         /// Mixed page frames (`mm`); one of [`VmFlags::SPECIAL`].
-        MIXEDMAP = 0x10000000;
+        const MIXEDMAP = 0x10000000;
         /// madvise(MADV_HUGEPAGE) (`hg`).
-        HUGEPAGE = 0x20000000;
+        const HUGEPAGE = 0x20000000;
         /// madvise(MADV_NOHUGEPAGE) or MAP_STACK (`nh`).
-        NOHUGEPAGE = 0x40000000;
+        const NOHUGEPAGE = 0x40000000;
         /// KSM merging enabled (`mg`).
-        MERGEABLE = 0x80000000;
+        const MERGEABLE = 0x80000000;
     }
 }
 
 impl VmFlags {
     /// Mappings that never merge (`VM_SPECIAL`).
-    pub const SPECIAL: VmFlags = VmFlags(0x4000 | 0x40000 | 0x400 | 0x10000000);
+    pub const SPECIAL: VmFlags = VmFlags::from_bits_retain(0x4000 | 0x40000 | 0x400 | 0x10000000);
     /// Flags that differ without preventing a merge (`VM_IGNORE_MERGE`).
     pub const IGNORE_MERGE: VmFlags = VmFlags::SOFTDIRTY;
     /// The access permissions (`VM_ACCESS_FLAGS`).
-    pub const ACCESS: VmFlags = VmFlags(0x7);
+    pub const ACCESS: VmFlags = VmFlags::from_bits_retain(0x7);
     /// Flags that mlock sets (`VM_LOCKED_MASK`).
-    pub const LOCKED_MASK: VmFlags = VmFlags(0x2000 | 0x80000);
+    pub const LOCKED_MASK: VmFlags = VmFlags::from_bits_retain(0x2000 | 0x80000);
 
     /// The `VmFlags:` mnemonics of `/proc/pid/smaps`, in bit order, each followed by a space
     /// as the kernel prints them (`"rd wr mr mw me ac "`).
@@ -187,7 +122,7 @@ impl VmFlags {
 
     /// The VMA flags a smaps mnemonic stands for, if this crate models it.
     pub fn from_mnemonic(name: &str) -> Option<VmFlags> {
-        MNEMONICS.iter().find(|(_, n)| *n == name).map(|&(bits, _)| VmFlags(bits))
+        MNEMONICS.iter().find(|(_, n)| *n == name).map(|&(bits, _)| VmFlags::from_bits_retain(bits))
     }
 }
 
@@ -230,7 +165,7 @@ pub struct Mnemonics(VmFlags);
 impl fmt::Display for Mnemonics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for &(bits, name) in MNEMONICS.iter() {
-            if self.0.contains(VmFlags(bits)) {
+            if self.0.contains(VmFlags::from_bits_retain(bits)) {
                 write!(f, "{name} ")?;
             }
         }
@@ -238,63 +173,84 @@ impl fmt::Display for Mnemonics {
     }
 }
 
-flag_set! {
+bitflags! {
     /// Memory protection of mmap/mprotect (`PROT_*`).
-    Prot: u32 {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Prot: u32 {
         /// `PROT_READ`.
-        READ = 0x1;
+        const READ = 0x1;
         /// `PROT_WRITE`.
-        WRITE = 0x2;
+        const WRITE = 0x2;
         /// `PROT_EXEC`.
-        EXEC = 0x4;
+        const EXEC = 0x4;
+        /// `PROT_SEM`: accepted, without effect (x86-64 memory supports atomics).
+        const SEM = 0x8;
+        /// `PROT_GROWSDOWN` (mprotect only): extend the change down to the start of a
+        /// grows-down VMA.
+        const GROWSDOWN = 0x0100_0000;
+        /// `PROT_GROWSUP` (mprotect only): x86-64 has no grows-up VMAs, so it fails with
+        /// `EINVAL` on a mapped range.
+        const GROWSUP = 0x0200_0000;
     }
 }
 
 impl Prot {
     /// `PROT_NONE`.
-    pub const NONE: Prot = Prot(0);
+    pub const NONE: Prot = Prot::empty();
 
     /// The VMA permission flags of this protection.
     pub const fn vm_flags(self) -> VmFlags {
-        VmFlags::from_bits_retain(self.0 as u64 & 0x7)
+        VmFlags::from_bits_retain(self.bits() as u64 & 0x7)
     }
 }
 
-flag_set! {
+bitflags! {
     /// mmap flags (`MAP_*`, x86-64 values).
-    MapFlags: u32 {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct MapFlags: u32 {
         /// `MAP_SHARED`.
-        SHARED = 0x01;
+        const SHARED = 0x01;
         /// `MAP_PRIVATE`.
-        PRIVATE = 0x02;
+        const PRIVATE = 0x02;
         /// `MAP_FIXED`: place exactly at the address, unmapping what is there.
-        FIXED = 0x10;
+        const FIXED = 0x10;
         /// `MAP_ANONYMOUS`.
-        ANONYMOUS = 0x20;
+        const ANONYMOUS = 0x20;
         /// `MAP_GROWSDOWN`.
-        GROWSDOWN = 0x100;
+        const GROWSDOWN = 0x100;
         /// `MAP_LOCKED`.
-        LOCKED = 0x2000;
+        const LOCKED = 0x2000;
         /// `MAP_NORESERVE`.
-        NORESERVE = 0x4000;
+        const NORESERVE = 0x4000;
         /// `MAP_POPULATE` (no effect on the layout).
-        POPULATE = 0x8000;
+        const POPULATE = 0x8000;
         /// `MAP_STACK`.
-        STACK = 0x20000;
+        const STACK = 0x20000;
+        /// `MAP_SYNC`: only with `SHARED_VALIDATE`, on DAX files (not modelled: always
+        /// `NotSupported`); ignored with `SHARED` and `PRIVATE`.
+        const SYNC = 0x80000;
         /// `MAP_FIXED_NOREPLACE`: place exactly at the address, fail with EEXIST if occupied.
-        FIXED_NOREPLACE = 0x100000;
+        const FIXED_NOREPLACE = 0x100000;
     }
 }
 
-flag_set! {
+impl MapFlags {
+    /// `MAP_SHARED_VALIDATE` (`SHARED | PRIVATE`, a mapping type of its own): a shared file
+    /// mapping that refuses flags it does not support (`EOPNOTSUPP`) instead of ignoring
+    /// them; `EINVAL` for anonymous memory.
+    pub const SHARED_VALIDATE: MapFlags = MapFlags::from_bits_retain(0x03);
+}
+
+bitflags! {
     /// mremap flags (`MREMAP_*`).
-    MremapFlags: u32 {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct MremapFlags: u32 {
         /// `MREMAP_MAYMOVE`.
-        MAYMOVE = 0x1;
+        const MAYMOVE = 0x1;
         /// `MREMAP_FIXED`: move to the given address.
-        FIXED = 0x2;
+        const FIXED = 0x2;
         /// `MREMAP_DONTUNMAP`: move, but leave the source VMA in place.
-        DONTUNMAP = 0x4;
+        const DONTUNMAP = 0x4;
     }
 }
 
@@ -332,13 +288,24 @@ pub enum Advice {
 }
 
 impl Advice {
-    /// The advice of a raw `MADV_*` number, if known.
+    /// The advice of a raw `MADV_*` number, if known. The advices that only touch pages
+    /// (`WILLNEED`, `DONTNEED`, `FREE`, `REMOVE`, `COLD`, `PAGEOUT`, `POPULATE_READ`,
+    /// `POPULATE_WRITE`, `DONTNEED_LOCKED`, `COLLAPSE`, `GUARD_INSTALL`, `GUARD_REMOVE`) are
+    /// [`Advice::PagesOnly`]. Not modelled, so `None` like an unknown number: `MERGEABLE` and
+    /// `UNMERGEABLE` (KSM), `HWPOISON` and `SOFT_OFFLINE` (privileged).
+    ///
+    /// ```
+    /// use maple_vma::{Advice, VmaError};
+    /// assert_eq!(Advice::from_raw(10), Some(Advice::DontFork));
+    /// // madvise(2) with an unknown advice fails with EINVAL.
+    /// assert_eq!(Advice::try_from(7), Err(VmaError::Invalid));
+    /// ```
     pub fn from_raw(advice: i32) -> Option<Advice> {
         Some(match advice {
             0 => Advice::Normal,
             1 => Advice::Random,
             2 => Advice::Sequential,
-            3 | 4 | 8 | 9 | 20 | 21 | 22 | 23 => Advice::PagesOnly,
+            3 | 4 | 8 | 9 | 20..=25 | 102 | 103 => Advice::PagesOnly,
             10 => Advice::DontFork,
             11 => Advice::DoFork,
             14 => Advice::HugePage,
@@ -349,5 +316,39 @@ impl Advice {
             19 => Advice::KeepOnFork,
             _ => return None,
         })
+    }
+}
+
+/// `madvise`'s check of the advice number (`madvise_behavior_valid`): an unknown one is
+/// `EINVAL`.
+impl TryFrom<i32> for Advice {
+    type Error = crate::VmaError;
+
+    fn try_from(advice: i32) -> Result<Advice, crate::VmaError> {
+        Advice::from_raw(advice).ok_or(crate::VmaError::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    /// The `Debug` format of the hand-written sets that came before `bitflags`, kept.
+    #[test]
+    fn debug_and_mnemonics_keep_their_format() {
+        assert_eq!(format!("{:?}", MapFlags::SHARED | MapFlags::FIXED), "MapFlags(SHARED | FIXED)");
+        assert_eq!(format!("{:?}", Prot::READ | Prot::from_bits_retain(0x40)), "Prot(READ | 0x40)");
+        assert_eq!(format!("{:?}", MremapFlags::EMPTY), "MremapFlags()");
+        assert_eq!(format!("{:?}", VmFlags::from_bits_retain(0x1_0000_0003)), "VmFlags(READ | WRITE | 0x100000000)");
+        assert_eq!(format!("{:?}", MapFlags::SHARED_VALIDATE), "MapFlags(SHARED | PRIVATE)");
+        let flags = VmFlags::READ | VmFlags::MAYREAD | VmFlags::ACCOUNT | VmFlags::SOFTDIRTY;
+        assert_eq!(format!("{}", flags.mnemonics()), "rd mr ac sd ");
+        assert_eq!(VmFlags::from_mnemonic("dc"), Some(VmFlags::DONTCOPY));
+        // Linux's bit values.
+        assert_eq!((VmFlags::SPECIAL.bits(), VmFlags::ALL.bits()), (0x1004_4400, 0xfeff_e5ff));
+        assert_eq!(Prot::ALL.bits(), 0x0300_000f);
+        assert_eq!(MremapFlags::ALL.bits(), 0x7);
+        assert_eq!(MapFlags::ALL.bits(), 0x1a_e133);
     }
 }

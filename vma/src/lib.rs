@@ -41,6 +41,10 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+// Every address, length and page-offset computation is checked (or saturating/wrapping where
+// the comment says why it cannot matter): a hostile argument gets a typed error, never an
+// overflow. The two modules below that allow plain arithmetic say why in their `mod` line.
+#![warn(clippy::arithmetic_side_effects)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -68,12 +72,18 @@ macro_rules! plant {
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+// Only counts and indices bounded by vector lengths (slots, pieces, stores); its address
+// arithmetic goes through `vma_iter`.
+#[allow(clippy::arithmetic_side_effects)]
 mod commit;
 mod config;
 mod error;
 mod fault;
 mod flags;
 pub mod maps;
+// Only index arithmetic next to an existing piece (`i + 1`, `i - 1` after a left merge was
+// found) is left here; pgoff arithmetic goes through `Vma::pgoff_at`/`pgoff_end`.
+#[allow(clippy::arithmetic_side_effects)]
 mod merge;
 mod mmap;
 mod mremap;
@@ -87,11 +97,11 @@ mod validate;
 mod vma;
 mod vma_iter;
 
-pub use config::{Config, LinuxPolicy, MergePolicy};
+pub use config::{Config, ConfigBuilder, ConfigError, LinuxPolicy, MergePolicy};
 pub use error::VmaError;
 pub use fault::FaultOutcome;
 pub use flags::{Advice, MapFlags, Mnemonics, MremapFlags, Prot, VmFlags};
 pub use merge::SplitSide;
 pub use space::{AddressSpace, Vmas};
 pub use validate::VmaViolation;
-pub use vma::{Anon, AnonId, Backing, FileRef, Vma};
+pub use vma::{Anon, AnonId, Backing, FileKind, FileRef, Vma};

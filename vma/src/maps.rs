@@ -109,7 +109,7 @@ impl MapsLine {
     /// How many spaces follow the head (`head` characters long, its own trailing space
     /// included) before the name.
     fn name_gap(head: usize) -> usize {
-        NAME_COLUMN.saturating_sub(head) + 1
+        NAME_COLUMN.saturating_sub(head).saturating_add(1)
     }
 }
 
@@ -121,7 +121,7 @@ struct Counted<'a, W> {
 
 impl<W: fmt::Write> fmt::Write for Counted<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.written += s.len();
+        self.written = self.written.saturating_add(s.len());
         self.inner.write_str(s)
     }
 }
@@ -246,7 +246,7 @@ impl FromStr for MapsLine {
         // The name: after at most the head's trailing space and the padding the kernel would
         // print (see `Display`).
         let head = parsed.write_head(&mut Discard).unwrap_or_default();
-        let gap = rest.bytes().take(1 + MapsLine::name_gap(head)).take_while(|&b| b == b' ').count();
+        let gap = rest.bytes().take(MapsLine::name_gap(head).saturating_add(1)).take_while(|&b| b == b' ').count();
         let path = &rest[gap..];
         if path.contains('\n') {
             return Err(ParseMapsError::new(MapsField::Path, MapsErrorKind::Invalid, path));
@@ -305,7 +305,7 @@ pub fn parse_maps(text: &str) -> Result<Vec<MapsLine>, ParseMapsError> {
         if text.trim().is_empty() {
             continue;
         }
-        let at_line = |error: ParseMapsError| ParseMapsError { line: index + 1, ..error };
+        let at_line = |error: ParseMapsError| ParseMapsError { line: index.saturating_add(1), ..error };
         let line: MapsLine = text.parse().map_err(at_line)?;
         if lines.last().is_some_and(|previous| previous.end > line.start) {
             let range = text.split(' ').next().unwrap_or_default();

@@ -58,7 +58,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         prev.end == cand.start
             && self.attrs_mergeable(prev, cand)
             && anon_mergeable(prev.anon, cand.anon, src_existing)
-            && prev.pgoff + prev.pages(self.config.page_shift) == cand.pgoff
+            && prev.pgoff_end(self.config.page_shift) == cand.pgoff
     }
 
     /// `can_vma_merge_before`: `cand` may be prepended to `next`.
@@ -66,7 +66,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         cand.end == next.start
             && self.attrs_mergeable(next, cand)
             && anon_mergeable(next.anon, cand.anon, src_existing)
-            && next.pgoff == cand.pgoff + cand.pages(self.config.page_shift)
+            && next.pgoff == cand.pgoff_end(self.config.page_shift)
     }
 
     /// Splits piece `i` at `addr` (strictly inside it). With `check_limit` this is
@@ -87,7 +87,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         debug_assert!(p.vma.start < addr && addr < p.vma.end);
         let mut upper = p.vma.clone();
         upper.start = addr;
-        upper.pgoff += (addr - p.vma.start) >> self.config.page_shift;
+        upper.pgoff = p.vma.pgoff_at(addr, self.config.page_shift);
         p.vma.end = addr;
         plant!('S' => p.vma.end = upper.end);
         let (lower_slot, upper_slot) = match side {
@@ -119,7 +119,6 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if left && right && !edit.pieces[i].vma.removable() {
             right = false;
         }
-        let pages = cand.pages(self.config.page_shift);
         match (left, right) {
             (true, true) => {
                 let next = edit.pieces.remove(i);
@@ -139,8 +138,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             (false, true) => {
                 let next = &mut edit.pieces[i];
                 next.vma.start = cand.start;
-                next.vma.pgoff -= pages;
-                plant!('P' => next.vma.pgoff += pages);
+                next.vma.pgoff = cand.pgoff; // linear: `next.pgoff == cand.pgoff + pages`
+                plant!('P' => next.vma.pgoff = cand.pgoff_end(self.config.page_shift));
                 next.vma.anon = next.vma.anon.or(cand.anon);
                 next.vma.flags |= cand.flags & VmFlags::IGNORE_MERGE;
                 Some(i)
@@ -197,7 +196,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 edit.pieces.remove(m);
             } else {
                 let middle = &mut edit.pieces[m].vma;
-                middle.pgoff += (end - middle.start) >> shift;
+                middle.pgoff = middle.pgoff_at(end, shift);
                 middle.start = end;
             }
             let prev = &mut edit.pieces[m - 1];
@@ -207,7 +206,6 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             Some(m - 1)
         } else {
             // N grows down to `start`; M is removed or ends at `start`.
-            let pages = (end - start) >> shift;
             let next_index = if delete_middle {
                 edit.pieces.remove(m);
                 m
@@ -217,7 +215,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             };
             let next = &mut edit.pieces[next_index];
             next.vma.start = start;
-            next.vma.pgoff -= pages;
+            next.vma.pgoff = cand.pgoff; // linear: `next.pgoff == cand.pgoff + pages`
             next.vma.anon = next.vma.anon.or(middle_anon);
             next.vma.flags |= sticky;
             Some(next_index)

@@ -21,12 +21,21 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// The new range merges with compatible neighbours.
     ///
     /// # Errors
-    /// `Invalid` (zero length, neither or both of SHARED/PRIVATE missing, unaligned fixed
-    /// address, shared grows-down anonymous, no file without `ANONYMOUS`), `NoSpace`
-    /// (nothing fits, or the range passes the task size), `Overflow` (offset + length wraps),
-    /// `MapCountExceeded` (`map_count > max_map_count`, or a `FIXED` mapping strictly inside a
-    /// VMA at the limit), `Permission` (a fixed address below `mmap_min_addr`), `Exists`, `Access` (shared writable mapping of a read-only file),
-    /// `OutOfMemory`. Nothing changes on error.
+    /// Checked in the order of Linux's `do_mmap`, so that the first fault decides the errno:
+    /// `Invalid` (no file without `ANONYMOUS`, zero length), `NoSpace` (the length rounds
+    /// past `u64::MAX`), `Overflow` (file offset + length wraps), `MapCountExceeded`
+    /// (`map_count > max_map_count`), then placement: `NoSpace` (nothing fits, or the range
+    /// passes the task size), `Invalid` (unaligned fixed address), `Permission` (a fixed
+    /// address below `mmap_min_addr`), `Exists` (`FIXED_NOREPLACE`); then the mapping type
+    /// (`flags & 0xf`): `Overflow` (a file mapping whose offset + length passes the largest
+    /// offset of its [`FileKind`](crate::FileKind): `MAX_LFS_FILESIZE` for regular files),
+    /// `NotSupported` (`SHARED_VALIDATE` on a file with a flag outside Linux's
+    /// `LEGACY_MAP_MASK`: `FIXED_NOREPLACE`, `MAP_SYNC` or an unknown bit; plain `SHARED` and
+    /// `PRIVATE` ignore unknown bits, as Linux does), `Access` (shared writable mapping of a
+    /// read-only file), `Invalid` (a type other than `SHARED`, `PRIVATE` or, for files,
+    /// `SHARED_VALIDATE`; shared grows-down anonymous memory); then `MapCountExceeded` (a
+    /// `FIXED` mapping strictly inside a VMA at the limit), `OutOfMemory`. Nothing changes on
+    /// error.
     ///
     /// ```
     /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
@@ -64,11 +73,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         file: Option<(Arc<FileRef>, u64)>,
         data: D,
     ) -> Result<u64, VmaError> {
-        let ps = self.page_size();
-        let shared = flags.contains(MapFlags::SHARED);
-        if !shared && !flags.contains(MapFlags::PRIVATE) {
-            return Err(VmaError::Invalid);
-        }
+        // The checks in the order of `ksys_mmap_pgoff` and `do_mmap`, so that a call with
+        // several faults fails with the errno Linux gives it.
         let file = if flags.contains(MapFlags::ANONYMOUS) { None } else { Some(file.ok_or(VmaError::Invalid)?) };
         if len == 0 {
             return Err(VmaError::Invalid);
@@ -79,14 +85,15 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         }
         let mut addr = addr;
         if !flags.contains(MapFlags::FIXED) {
-            addr &= !(ps - 1);
+            addr = self.config.align_down(addr);
             if addr != 0 && addr < self.config.mmap_min_addr {
-                addr = align_up(self.config.mmap_min_addr, ps).unwrap_or(0);
+                addr = self.config.mmap_min_addr;
             }
         }
-        let len = align_up(len, ps).ok_or(VmaError::NoSpace)?;
+        let len = self.config.align_up(len).ok_or(VmaError::NoSpace)?;
+        let pages = len >> self.config.page_shift;
         let file_pgoff = file.as_ref().map_or(0, |f| f.1);
-        if file_pgoff.checked_add(len >> self.config.page_shift).is_none() {
+        if file_pgoff.checked_add(pages).is_none() {
             return Err(VmaError::Overflow);
         }
         if self.map_count() > self.config.max_map_count {
@@ -96,33 +103,51 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         vm_flags.set(VmFlags::GROWSDOWN, flags.contains(MapFlags::GROWSDOWN));
         vm_flags.set(VmFlags::LOCKED, flags.contains(MapFlags::LOCKED));
         vm_flags.set(VmFlags::NOHUGEPAGE, flags.contains(MapFlags::STACK));
-        let anonymous_private = file.is_none() && !shared;
+        // `__get_unmapped_area` looks at the MAP_SHARED bit alone, whatever the mapping type.
+        let anonymous_private = file.is_none() && !flags.contains(MapFlags::SHARED);
         let addr = self.get_unmapped_area(addr, len, file_pgoff, flags, anonymous_private)?;
-        let end = addr + len;
+        let end = addr.checked_add(len).ok_or(VmaError::NoSpace)?; // placed below the task size
         if flags.contains(MapFlags::FIXED_NOREPLACE) && self.find_vma_intersection(addr, end).is_some() {
             return Err(VmaError::Exists);
         }
+        let map_type = MapType::of(flags);
         let (backing, pgoff) = match file {
             Some((file, pgoff)) => {
-                if shared {
-                    if prot.contains(Prot::WRITE) && !file.writable {
-                        return Err(VmaError::Access);
+                if !file.kind.mmap_ok(pgoff, len, self.config.page_shift) {
+                    return Err(VmaError::Overflow);
+                }
+                match map_type {
+                    MapType::Shared | MapType::SharedValidate => {
+                        // MAP_SHARED drops the flags it does not know; MAP_SHARED_VALIDATE
+                        // refuses them (and MAP_SYNC: no file here is DAX).
+                        if map_type == MapType::SharedValidate && flags.bits() & !LEGACY_MAP_MASK != 0 {
+                            return Err(VmaError::NotSupported);
+                        }
+                        if prot.contains(Prot::WRITE) && !file.writable {
+                            return Err(VmaError::Access);
+                        }
+                        vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
+                        if !file.writable {
+                            vm_flags.remove(VmFlags::MAYWRITE | VmFlags::SHARED);
+                        }
                     }
-                    vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
-                    if !file.writable {
-                        vm_flags.remove(VmFlags::MAYWRITE | VmFlags::SHARED);
-                    }
+                    MapType::Private => {}
+                    MapType::Other => return Err(VmaError::Invalid),
                 }
                 (Backing::File(file), pgoff)
             }
-            None if shared => {
-                if vm_flags.contains(VmFlags::GROWSDOWN) {
-                    return Err(VmaError::Invalid);
+            // MAP_SHARED_VALIDATE is for files only: anonymous memory gets EINVAL.
+            None => match map_type {
+                MapType::Shared => {
+                    if vm_flags.contains(VmFlags::GROWSDOWN) {
+                        return Err(VmaError::Invalid);
+                    }
+                    vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
+                    (Backing::SharedAnonymous { object: self.next_object, pages }, 0)
                 }
-                vm_flags |= VmFlags::SHARED | VmFlags::MAYSHARE;
-                (Backing::SharedAnonymous { object: self.next_object, pages: len >> self.config.page_shift }, 0)
-            }
-            None => (Backing::Anonymous, addr >> self.config.page_shift),
+                MapType::Private => (Backing::Anonymous, addr >> self.config.page_shift),
+                MapType::SharedValidate | MapType::Other => return Err(VmaError::Invalid),
+            },
         };
         if flags.contains(MapFlags::NORESERVE) && !self.config.overcommit_never {
             vm_flags |= VmFlags::NORESERVE;
@@ -133,7 +158,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             || flags.contains(MapFlags::POPULATE);
         self.mmap_region(vma)?;
         if is_shared_anon {
-            self.next_object += 1;
+            self.next_object = self.next_object.wrapping_add(1); // 2^64 objects do not happen
         }
         if populate {
             let _ = self.populate(addr, end, true);
@@ -177,18 +202,23 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// ```
     #[doc(alias = "do_vmi_munmap")]
     pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), VmaError> {
-        let task_size = self.config.task_size;
-        if start & (self.page_size() - 1) != 0 || start > task_size || len > task_size - start {
-            return Err(VmaError::Invalid);
-        }
-        let len = align_up(len, self.page_size()).ok_or(VmaError::Invalid)?;
-        if len == 0 {
-            return Err(VmaError::Invalid);
-        }
-        let end = start + len;
+        let (start, end) = self.unmap_bounds(start, len)?;
         let mut edit = self.edit(start, end);
         self.unmap_range(&mut edit, start, end)?;
         self.commit(edit)
+    }
+
+    /// munmap's checks (`do_vmi_munmap`): the page range `[start, start + len)`, `len`
+    /// rounded up, if `start` is page aligned and the range is not empty and lies below the
+    /// task size; else `Invalid`.
+    pub(crate) fn unmap_bounds(&self, start: u64, len: u64) -> Result<(u64, u64), VmaError> {
+        let task_size = self.config.task_size;
+        if !self.config.is_aligned(start) || task_size.checked_sub(start).map_or(true, |room| len > room) {
+            return Err(VmaError::Invalid);
+        }
+        let len = self.config.align_up(len).ok_or(VmaError::Invalid)?;
+        let end = start.checked_add(len).filter(|&end| end != start).ok_or(VmaError::Invalid)?;
+        Ok((start, end))
     }
 
     /// `brk(addr)`: moves the end of the heap and returns the new break; on any failure the
@@ -215,8 +245,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if brk < self.start_brk {
             return orig;
         }
-        let ps = self.page_size();
-        let (Some(newbrk), Some(oldbrk)) = (align_up(brk, ps), align_up(self.brk, ps)) else {
+        let (Some(newbrk), Some(oldbrk)) = (self.config.align_up(brk), self.config.align_up(self.brk)) else {
             return orig;
         };
         if oldbrk == newbrk {
@@ -251,12 +280,12 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     where
         D: Default,
     {
-        let len = newbrk - oldbrk;
+        let len = newbrk.checked_sub(oldbrk).ok_or(VmaError::Invalid)?;
         self.get_unmapped_area(oldbrk, len, 0, MapFlags::FIXED, false)?;
         let ps = self.page_size();
         let limit = newbrk.saturating_add(ps).saturating_add(self.config.stack_guard_gap);
         if let Some(next) = self.find_vma_intersection(oldbrk, limit) {
-            if newbrk + ps > self.vm_start_gap(next.start, next.flags) {
+            if newbrk.saturating_add(ps) > self.vm_start_gap(next.start, next.flags) {
                 return Err(VmaError::NoSpace);
             }
         }
@@ -290,7 +319,46 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     }
 }
 
-/// `x` rounded up to a multiple of the power of two `to`, or `None` on overflow.
-pub(crate) fn align_up(x: u64, to: u64) -> Option<u64> {
-    x.checked_add(to - 1).map(|v| v & !(to - 1))
+/// The mapping type of mmap's flags (`flags & MAP_TYPE`, the low four bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MapType {
+    /// `MAP_SHARED` (1).
+    Shared,
+    /// `MAP_PRIVATE` (2).
+    Private,
+    /// `MAP_SHARED_VALIDATE` (3).
+    SharedValidate,
+    /// Anything else: `EINVAL` (`MAP_DROPPABLE`, 8, is not modelled and gets it too).
+    Other,
 }
+
+impl MapType {
+    fn of(flags: MapFlags) -> MapType {
+        match flags.bits() & 0xf {
+            0x1 => MapType::Shared,
+            0x2 => MapType::Private,
+            0x3 => MapType::SharedValidate,
+            _ => MapType::Other,
+        }
+    }
+}
+
+/// `LEGACY_MAP_MASK`: the flags `MAP_SHARED_VALIDATE` accepts on a file (`MAP_SYNC` only on
+/// DAX files, which are not modelled). `MAP_FIXED_NOREPLACE` is not among them.
+const LEGACY_MAP_MASK: u32 = 0x01 // MAP_SHARED
+    | 0x02 // MAP_PRIVATE
+    | 0x10 // MAP_FIXED
+    | 0x20 // MAP_ANONYMOUS
+    | 0x40 // MAP_32BIT
+    | 0x100 // MAP_GROWSDOWN
+    | 0x800 // MAP_DENYWRITE
+    | 0x1000 // MAP_EXECUTABLE
+    | 0x2000 // MAP_LOCKED
+    | 0x4000 // MAP_NORESERVE
+    | 0x8000 // MAP_POPULATE
+    | 0x1_0000 // MAP_NONBLOCK
+    | 0x2_0000 // MAP_STACK
+    | 0x4_0000 // MAP_HUGETLB
+    | 0x400_0000 // MAP_UNINITIALIZED
+    | 0x5400_0000 // MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+    | 0x7800_0000; // MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)

@@ -5,7 +5,6 @@ use crate::commit::{Edit, Piece};
 use crate::config::MergePolicy;
 use crate::error::VmaError;
 use crate::flags::{MapFlags, MremapFlags, VmFlags};
-use crate::mmap::align_up;
 use crate::space::AddressSpace;
 use crate::vma::Vma;
 
@@ -23,11 +22,15 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     ///   the source VMA in place, unlocked, and without anonymous identity if it moved whole.
     /// * A moved VMA that never had a write fault gets the pgoff of its new address (so it
     ///   can merge there); one with anonymous memory keeps its pgoff.
+    /// * `old_len == 0` on a shared mapping (`VM_SHARED` or `VM_MAYSHARE`) duplicates it: a
+    ///   new VMA of `new_len` bytes of the same object, starting at the object offset of
+    ///   `addr`, at a place chosen with `MAYMOVE` or at `new_addr` with `FIXED`; the source
+    ///   stays. Without `MAYMOVE` it fails with `NoSpace` (it cannot grow in place).
     ///
     /// # Errors
     /// `Invalid` (unknown flags, unaligned addresses, zero `new_len`, `FIXED`/`DONTUNMAP`
     /// without `MAYMOVE`, `DONTUNMAP` with a size change, source and target overlapping,
-    /// `old_len == 0`, which Linux allows only to duplicate shared mappings — not modelled);
+    /// `old_len == 0` on a private mapping);
     /// `Fault` (`addr` not mapped, the range runs past its VMA, or the VMA may not grow);
     /// `NoSpace`; `MapCountExceeded` (a move needs headroom: `FIXED`/`DONTUNMAP` fail from
     /// `map_count >= max - 5`, other moves from `max - 3`); `OutOfMemory`. Nothing changes
@@ -57,19 +60,19 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         flags: MremapFlags,
         new_addr: u64,
     ) -> Result<u64, VmaError> {
-        let ps = self.page_size();
         let task_size = self.config.task_size;
-        if flags.bits() & !MremapFlags::ALL.bits() != 0 || addr & (ps - 1) != 0 {
+        if flags.bits() & !MremapFlags::ALL.bits() != 0 || !self.config.is_aligned(addr) {
             return Err(VmaError::Invalid);
         }
-        let old_len = align_up(old_len, ps).ok_or(VmaError::Invalid)?;
-        let new_len = align_up(new_len, ps).unwrap_or(0);
+        let old_len = self.config.align_up(old_len).ok_or(VmaError::Invalid)?;
+        let new_len = self.config.align_up(new_len).unwrap_or(0);
         if new_len == 0 || new_len > task_size {
             return Err(VmaError::Invalid);
         }
         let implies_new_addr = flags.intersects(MremapFlags::FIXED | MremapFlags::DONTUNMAP);
         if implies_new_addr {
-            if new_addr > task_size - new_len || new_addr & (ps - 1) != 0 {
+            // `new_len <= task_size` was checked above.
+            if task_size.checked_sub(new_len).map_or(true, |top| new_addr > top) || !self.config.is_aligned(new_addr) {
                 return Err(VmaError::Invalid);
             }
             if !flags.contains(MremapFlags::MAYMOVE) {
@@ -79,17 +82,16 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 return Err(VmaError::Invalid);
             }
             let fixed = flags.contains(MremapFlags::FIXED);
-            let overlaps = (new_addr <= addr && new_addr + new_len > addr)
-                || (addr <= new_addr && addr.saturating_add(old_len) > new_addr);
+            // `vrm_overlaps`, with the kernel's unsigned arithmetic (a source end that wraps
+            // is small); an empty source at the target's start does not overlap it. The
+            // target ends below the task size.
+            let overlaps = addr.wrapping_add(old_len) > new_addr && new_addr.saturating_add(new_len) > addr;
             if fixed && overlaps {
                 return Err(VmaError::Invalid);
             }
-            if self.map_count() + 2 >= self.config.max_map_count.saturating_sub(3) {
+            if self.map_count().saturating_add(2) >= self.config.max_map_count.saturating_sub(3) {
                 return Err(VmaError::MapCountExceeded);
             }
-        }
-        if old_len == 0 {
-            return Err(VmaError::Invalid);
         }
         if flags.contains(MremapFlags::FIXED) && old_len == new_len {
             return self.remap_move(addr, old_len, new_addr, flags);
@@ -102,7 +104,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         };
         // A grown mlock()ed VMA has its new pages faulted in.
         if new_len > old_len && self.vma_lookup(result).is_some_and(|v| v.flags.contains(VmFlags::LOCKED)) {
-            let _ = self.populate(result + old_len, result + new_len, true);
+            // `[result, result + new_len)` is mapped, so below the task size.
+            let _ = self.populate(result.saturating_add(old_len), result.saturating_add(new_len), true);
         }
         Ok(result)
     }
@@ -119,21 +122,26 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         moves: bool,
     ) -> Result<(), VmaError> {
         let vma = vma.ok_or(VmaError::Fault)?;
-        if flags.contains(MremapFlags::DONTUNMAP) && vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP) {
-            return Err(VmaError::Invalid);
-        }
         if !(new_len > old_len || moves) {
             return Ok(());
         }
+        // `old_len == 0` duplicates the mapping: a new VMA of the same object at another
+        // place. Linux refuses it for private mappings.
+        if old_len == 0 && !vma.flags.intersects(VmFlags::SHARED | VmFlags::MAYSHARE) {
+            return Err(VmaError::Invalid);
+        }
+        if flags.contains(MremapFlags::DONTUNMAP) && vma.flags.intersects(VmFlags::DONTEXPAND | VmFlags::PFNMAP) {
+            return Err(VmaError::Invalid);
+        }
         // A shrink may unmap across VMA boundaries; only the part that stays must fit.
         let old_len = old_len.min(new_len);
-        if old_len > vma.end - addr {
+        if vma.end.checked_sub(addr).map_or(true, |room| old_len > room) {
             return Err(VmaError::Fault);
         }
         if new_len == old_len {
             return Ok(());
         }
-        let pgoff = vma.pgoff + ((addr - vma.start) >> self.config.page_shift);
+        let pgoff = vma.pgoff_at(addr, self.config.page_shift);
         if pgoff.checked_add(new_len >> self.config.page_shift).is_none() {
             return Err(VmaError::Invalid);
         }
@@ -148,20 +156,23 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if old_len == new_len {
             return Ok(addr);
         }
-        if new_len < old_len {
-            self.munmap(addr + new_len, old_len - new_len)?;
+        if let Some(tail) = old_len.checked_sub(new_len).filter(|&tail| tail != 0) {
+            self.munmap(addr.checked_add(new_len).ok_or(VmaError::Invalid)?, tail)?;
             return Ok(addr);
         }
         let vma = self.vma_lookup(addr).ok_or(VmaError::Fault)?;
         let (vma_start, vma_end) = (vma.start, vma.end);
-        let delta = new_len - old_len;
-        if vma_end - addr == old_len && self.expandable(vma_start, vma_end, delta) {
-            let mut edit = self.edit(vma_end, vma_end + delta);
+        let delta = new_len.checked_sub(old_len).ok_or(VmaError::Invalid)?;
+        let in_place = vma_end.checked_sub(addr) == Some(old_len);
+        if let Some(new_end) =
+            vma_end.checked_add(delta).filter(|_| in_place && self.expandable(vma_start, vma_end, delta))
+        {
+            let mut edit = self.edit(vma_end, new_end);
             let i = edit.index_at(vma_start).expect("the VMA is in its own region");
             let mut cand = edit.pieces[i].vma.clone();
-            cand.pgoff += (vma_end - vma_start) >> self.config.page_shift;
+            cand.pgoff = cand.pgoff_end(self.config.page_shift);
             cand.start = vma_end;
-            cand.end = vma_end + delta;
+            cand.end = new_end;
             if self.merge_new(&mut edit, &cand, false).is_none() {
                 return Err(VmaError::NoSpace);
             }
@@ -172,7 +183,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return Err(VmaError::NoSpace);
         }
         let target = self.new_area(addr, new_len, addr, false)?;
-        let mut edit = self.edit_pair((addr, addr + old_len), (target, target + new_len));
+        // Growth: `check_prep` found `[addr, addr + old_len)` inside a VMA; the target was
+        // placed below the task size.
+        let source = (addr, addr.checked_add(old_len).ok_or(VmaError::Fault)?);
+        let mut edit = self.edit_pair(source, (target, target.checked_add(new_len).ok_or(VmaError::NoSpace)?));
         let result = self.move_vma(&mut edit, addr, old_len, new_len, target, flags);
         self.commit(edit)?;
         result
@@ -184,13 +198,13 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return false;
         };
         self.find_vma_intersection(end, new_end).is_none()
-            && self.get_unmapped_area(start, new_end - start, 0, MapFlags::FIXED, false).is_ok()
+            && self.get_unmapped_area(start, new_end.saturating_sub(start), 0, MapFlags::FIXED, false).is_ok()
     }
 
     /// `vrm_set_new_addr`: where a move of `[addr, ..)` of `new_len` bytes goes.
     fn new_area(&self, addr: u64, new_len: u64, hint: u64, fixed: bool) -> Result<u64, VmaError> {
         let vma = self.vma_lookup(addr).ok_or(VmaError::Fault)?;
-        let pgoff = vma.pgoff + ((addr - vma.start) >> self.config.page_shift);
+        let pgoff = vma.pgoff_at(addr, self.config.page_shift);
         let mut map_flags = if fixed { MapFlags::FIXED } else { MapFlags::EMPTY };
         if vma.flags.contains(VmFlags::MAYSHARE) {
             map_flags |= MapFlags::SHARED;
@@ -212,8 +226,28 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         new_addr: u64,
     ) -> Result<u64, VmaError> {
         let fixed = flags.contains(MremapFlags::FIXED);
+        // A shrink unmaps the tail as munmap does, with munmap's checks; Linux unmaps the
+        // target of a fixed move before it gets there.
+        let source_end = match old_len.checked_sub(new_len).filter(|&tail| tail != 0) {
+            Some(tail) => {
+                match addr.checked_add(new_len).ok_or(VmaError::Invalid).and_then(|s| self.unmap_bounds(s, tail)) {
+                    Ok((_, end)) => end,
+                    Err(e) => {
+                        if fixed {
+                            self.munmap(new_addr, new_len)?;
+                            self.vma_lookup(addr).ok_or(VmaError::Fault)?;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            // `check_prep` found `[addr, addr + old_len)` inside a VMA.
+            None => addr.checked_add(old_len).ok_or(VmaError::Fault)?,
+        };
         let target = if fixed { new_addr } else { self.new_area(addr, new_len, new_addr, false)? };
-        let mut edit = self.edit_pair((addr, addr + old_len), (target, target + new_len));
+        // Both a fixed `new_addr` and a placed target end below the task size.
+        let target_end = target.checked_add(new_len).ok_or(VmaError::NoSpace)?;
+        let mut edit = self.edit_pair((addr, source_end), (target, target_end));
         let result = self.plan_mremap_to(&mut edit, addr, old_len, new_len, flags, target);
         self.commit(edit)?;
         result
@@ -229,15 +263,21 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         flags: MremapFlags,
         target: u64,
     ) -> Result<u64, VmaError> {
+        // The callers checked both ranges: they lie below the task size.
+        let (Some(target_end), Some(kept_end), Some(old_end)) =
+            (target.checked_add(new_len), addr.checked_add(new_len), addr.checked_add(old_len))
+        else {
+            return Err(VmaError::Invalid);
+        };
         if flags.contains(MremapFlags::FIXED) {
-            self.unmap_range(edit, target, target + new_len)?;
+            self.unmap_range(edit, target, target_end)?;
             if edit.index_at(addr).is_none() {
                 return Err(VmaError::Fault);
             }
         }
         let mut old_len = old_len;
         if new_len < old_len {
-            self.unmap_range(edit, addr + new_len, addr + old_len)?;
+            self.unmap_range(edit, kept_end, old_end)?;
             old_len = new_len;
         }
         self.move_vma(edit, addr, old_len, new_len, target, flags)
@@ -246,8 +286,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `remap_move`: a pure move (`FIXED`, same size) of every VMA in the range, keeping the
     /// gaps between them. A failure on a later VMA keeps the earlier ones moved (as Linux).
     fn remap_move(&mut self, start: u64, len: u64, new_addr: u64, flags: MremapFlags) -> Result<u64, VmaError> {
-        let end = start + len;
-        let mut edit = self.edit_pair((start, end), (new_addr, new_addr + len));
+        // Linux's end wraps, and an empty range holds no VMA to move. The target was checked
+        // to end below the task size.
+        let end = start.checked_add(len).ok_or(VmaError::Fault)?;
+        let mut edit = self.edit_pair((start, end), (new_addr, new_addr.checked_add(len).ok_or(VmaError::Invalid)?));
         let result = self.plan_remap_move(&mut edit, start, end, new_addr, flags);
         self.commit(edit)?;
         result
@@ -274,15 +316,18 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             if first.is_none() && start < vstart {
                 return Err(VmaError::Fault);
             }
+            // `piece < end.min(vend)`: the VMA ends above `at >= start` and starts below `end`.
+            // The target range is as long as the source range, and ends below the task size.
             let piece = vstart.max(start);
-            let plen = end.min(vend) - piece;
-            let dest = target + if first.is_some() { vstart - last_end } else { 0 };
+            let plen = end.min(vend).saturating_sub(piece);
+            let gap = if first.is_some() { vstart.saturating_sub(last_end) } else { 0 };
+            let dest = target.checked_add(gap).ok_or(VmaError::Invalid)?;
             last_end = vend;
             self.check_prep(Some(&edit.pieces[i].vma), piece, plen, plen, flags, true)?;
             let moved = self.plan_mremap_to(edit, piece, plen, plen, flags, dest)?;
             first.get_or_insert(moved);
-            target = moved + plen;
-            at = piece + plen;
+            target = moved.checked_add(plen).ok_or(VmaError::Invalid)?;
+            at = piece.saturating_add(plen);
         }
         first.ok_or(VmaError::Fault)
     }
@@ -306,11 +351,11 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let source = edit.pieces[src].vma.clone();
         let mut cand = source.clone();
         cand.start = target;
-        cand.end = target + new_len;
+        cand.end = target.checked_add(new_len).ok_or(VmaError::NoSpace)?;
         cand.pgoff = if source.backing.is_anonymous() && source.anon.is_none() {
-            target >> self.config.page_shift
+            self.config.pages(target)
         } else {
-            source.pgoff + ((addr - source.start) >> self.config.page_shift)
+            source.pgoff_at(addr, self.config.page_shift)
         };
         if self.merge_new(edit, &cand, false).is_none() {
             let i = edit.index_from(target);
@@ -318,8 +363,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         }
         if flags.contains(MremapFlags::DONTUNMAP) {
             self.dontunmap_complete(edit, addr, old_len, source.start, source.end);
-        } else {
-            self.unmap_range(edit, addr, addr + old_len)?;
+        } else if old_len != 0 {
+            // A duplicate (`old_len == 0`) keeps its source: Linux's munmap of an empty
+            // range fails, and the move ignores that.
+            self.unmap_range(edit, addr, addr.checked_add(old_len).ok_or(VmaError::Fault)?)?;
         }
         Ok(target)
     }
@@ -330,7 +377,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if let Some(i) = edit.index_at(addr) {
             let vma = &mut edit.pieces[i].vma;
             vma.flags.remove(VmFlags::LOCKED_MASK);
-            if addr == old_start && addr + len == old_end {
+            if addr == old_start && addr.checked_add(len) == Some(old_end) {
                 vma.anon = None;
             }
         }

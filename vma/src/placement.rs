@@ -47,9 +47,11 @@ impl<D, P> AddressSpace<D, P> {
         loop {
             let start =
                 vma_iter::empty_area_rev(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
-            let gap_end = start + length;
-            let mut gap = gap_end - info.length;
-            gap -= gap.wrapping_sub(info.align_offset) & info.align_mask;
+            // The free range `[start, start + length)` lies below `high_limit`, and `length`
+            // covers the request and its alignment, so nothing below wraps.
+            let gap_end = start.saturating_add(length);
+            let mut gap = gap_end.saturating_sub(info.length);
+            gap = gap.saturating_sub(gap.wrapping_sub(info.align_offset) & info.align_mask);
             match self.next_gap_start(gap_end) {
                 Some((next_gap, true)) if next_gap < gap_end => high_limit = next_gap,
                 // x86-64 has no grows-up VMAs: the end gap of the VMA below is its end,
@@ -67,11 +69,13 @@ impl<D, P> AddressSpace<D, P> {
         loop {
             let start =
                 vma_iter::empty_area(&self.tree, low_limit, high_limit, length).map_err(|_| VmaError::NoSpace)?;
-            let mut gap = start + info.start_gap;
-            gap += info.align_offset.wrapping_sub(gap) & info.align_mask;
-            match self.find_vma(start + length) {
+            // As in the top-down search: `[start, start + length)` is free and below
+            // `high_limit`, and the aligned request fits in it.
+            let mut gap = start.saturating_add(info.start_gap);
+            gap = gap.saturating_add(info.align_offset.wrapping_sub(gap) & info.align_mask);
+            match self.find_vma(start.saturating_add(length)) {
                 Some(next) if next.flags.contains(VmFlags::GROWSDOWN) => {
-                    if self.vm_start_gap(next.start, next.flags) < gap + length - 1 {
+                    if self.vm_start_gap(next.start, next.flags) < gap.saturating_add(length).saturating_sub(1) {
                         low_limit = next.end;
                         continue;
                     }
@@ -91,13 +95,11 @@ impl<D, P> AddressSpace<D, P> {
             return Err(VmaError::NoSpace);
         }
         let hint_free = |addr: u64| {
-            addr != 0
-                && addr <= task_size - len
-                && self.next_gap_start(addr).map_or(true, |(gap_start, _)| addr + len <= gap_start)
+            let end = addr.checked_add(len).filter(|&end| addr != 0 && end <= task_size);
+            end.is_some_and(|end| self.next_gap_start(addr).map_or(true, |(gap_start, _)| end <= gap_start))
         };
-        let page_mask = !(self.page_size() - 1);
         if self.config.top_down {
-            let addr = hint & page_mask;
+            let addr = self.config.align_down(hint);
             if hint_free(addr) {
                 return Ok(addr);
             }
@@ -113,7 +115,7 @@ impl<D, P> AddressSpace<D, P> {
                 return Ok(addr);
             }
         } else {
-            let addr = hint.checked_add(self.page_size() - 1).map_or(0, |a| a & page_mask);
+            let addr = self.config.align_up(hint).unwrap_or(0);
             if hint_free(addr) {
                 return Ok(addr);
             }
@@ -151,15 +153,19 @@ impl<D, P> AddressSpace<D, P> {
         let align_offset = pgoff << self.config.page_shift;
         let addr = if flags.contains(MapFlags::FIXED) {
             addr
-        } else if anonymous_private && self.config.thp_align && addr == 0 && len % self.config.pmd_size == 0 {
+        } else if anonymous_private
+            && self.config.thp_align
+            && addr == 0
+            && len.checked_rem(self.config.pmd_size) == Some(0)
+        {
             self.thp_get_unmapped_area(len)?
         } else {
             self.arch_get_unmapped_area(addr, len, align_offset)?
         };
-        if addr > task_size - len {
+        if task_size.checked_sub(len).map_or(true, |top| addr > top) {
             return Err(VmaError::NoSpace);
         }
-        if addr & (self.page_size() - 1) != 0 {
+        if !self.config.is_aligned(addr) {
             return Err(VmaError::Invalid);
         }
         // security_mmap_addr: below mmap_min_addr only with CAP_SYS_RAWIO (not modelled).
@@ -182,11 +188,13 @@ impl<D, P> AddressSpace<D, P> {
         };
         match self.arch_get_unmapped_area(0, padded, 0) {
             Ok(ret) => {
-                let off_sub = 0u64.wrapping_sub(ret) & (size - 1);
+                // `pmd_size` is a power of two (`Config`), and `[ret, ret + len + size)` was
+                // free below the task size.
+                let off_sub = 0u64.wrapping_sub(ret) & size.saturating_sub(1);
                 if self.config.top_down && off_sub == 0 {
-                    Ok(ret + size)
+                    Ok(ret.saturating_add(size))
                 } else {
-                    Ok(ret + off_sub)
+                    Ok(ret.saturating_add(off_sub))
                 }
             }
             Err(_) => self.arch_get_unmapped_area(0, len, 0),

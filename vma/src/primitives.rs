@@ -42,14 +42,14 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     #[doc(alias = "split_vma")]
     #[doc(alias = "__split_vma")]
     pub fn split(&mut self, addr: u64, side: SplitSide) -> Result<(), VmaError> {
-        if addr & (self.page_size() - 1) != 0 {
+        if !self.config.is_aligned(addr) {
             return Err(VmaError::Invalid);
         }
-        match self.vma_lookup(addr) {
-            Some(v) if v.start < addr => {}
+        let end = match self.vma_lookup(addr) {
+            Some(v) if v.start < addr => v.end,
             _ => return Err(VmaError::Invalid),
-        }
-        let mut edit = self.edit(addr, addr + 1);
+        };
+        let mut edit = self.edit(addr, end);
         let i = edit.index_at(addr).expect("looked up above");
         self.split_piece(&mut edit, i, addr, side, true)?;
         self.commit(edit)
@@ -60,7 +60,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// it.
     ///
     /// # Errors
-    /// `Invalid` (empty or unaligned range, past the task size); `Exists` if any part of the
+    /// `Invalid` (empty or unaligned range, past the task size, a pgoff whose last page
+    /// passes `u64::MAX`); `Exists` if any part of the
     /// range is mapped; `MapCountExceeded` if a new VMA would pass `max_map_count`;
     /// `OutOfMemory`. Nothing changes on error.
     ///
@@ -77,6 +78,9 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// ```
     pub fn insert(&mut self, vma: Vma<D>) -> Result<core::ops::Range<u64>, VmaError> {
         self.check_range(vma.start, vma.end)?;
+        if vma.pgoff.checked_add(vma.pages(self.config.page_shift)).is_none() {
+            return Err(VmaError::Invalid);
+        }
         if self.find_vma_intersection(vma.start, vma.end).is_some() {
             return Err(VmaError::Exists);
         }
@@ -167,7 +171,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     ///
     /// # Errors
     /// `Invalid` (no VMA starts at `vma_start`, `[start, end)` does not contain it, bad
-    /// alignment, or the pgoff would go below zero); `Exists` (the new pages are not free);
+    /// alignment, or the pgoff would go below zero or its last page past `u64::MAX`); `Exists` (the new pages are not free);
     /// `OutOfMemory`. Nothing changes on error.
     ///
     /// ```
@@ -190,27 +194,31 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if start > old_start || end < old_end {
             return Err(VmaError::Invalid);
         }
-        let pages_down = (old_start - start) >> self.config.page_shift;
-        if edit.pieces[i].vma.pgoff < pages_down {
+        // `start <= old_start` and `start < end` were checked.
+        let pages_down = self.config.pages(old_start.saturating_sub(start));
+        let pgoff = edit.pieces[i].vma.pgoff.checked_sub(pages_down).ok_or(VmaError::Invalid)?;
+        if pgoff.checked_add(self.config.pages(end.saturating_sub(start))).is_none() {
             return Err(VmaError::Invalid);
         }
-        let below_free = i == 0 || edit.pieces[i - 1].vma.end <= start;
-        let next = edit.pieces.get(i + 1).map(|p| (p.vma.start, p.vma.end, p.vma.anon));
-        let swallow = matches!(next, Some((s, e, _)) if s < end && e == end);
+        let (below, rest) = edit.pieces.split_at(i);
+        let below_free = below.last().map_or(true, |p| p.vma.end <= start);
+        let mut above = rest.iter().skip(1);
+        let next = above.next().map(|p| (p.vma.start, p.vma.end));
+        let swallow = matches!(next, Some((s, e)) if s < end && e == end);
         let above_free = match next {
-            Some((s, _, _)) => s >= end || swallow,
+            Some((s, _)) => s >= end || swallow,
             None => true,
         };
-        if !below_free || !above_free || (swallow && edit.pieces.get(i + 2).is_some_and(|p| p.vma.start < end)) {
+        if !below_free || !above_free || (swallow && above.next().is_some_and(|p| p.vma.start < end)) {
             return Err(VmaError::Exists);
         }
         if swallow {
-            let next = edit.pieces.remove(i + 1);
+            let next = edit.pieces.remove(i.saturating_add(1)); // `i` indexes a piece
             let vma = &mut edit.pieces[i].vma;
             vma.anon = vma.anon.or(next.vma.anon);
         }
         let vma = &mut edit.pieces[i].vma;
-        vma.pgoff -= pages_down;
+        vma.pgoff = pgoff;
         vma.start = start;
         vma.end = end;
         self.commit(edit)
@@ -231,7 +239,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if start < vma.start || end > vma.end || (start != vma.start && end != vma.end) {
             return Err(VmaError::Invalid);
         }
-        vma.pgoff += (start - vma.start) >> self.config.page_shift;
+        vma.pgoff = vma.pgoff_at(start, self.config.page_shift);
         vma.start = start;
         vma.end = end;
         self.commit(edit)
@@ -239,8 +247,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
 
     /// A non-empty, page-aligned range below the task size.
     fn check_range(&self, start: u64, end: u64) -> Result<(), VmaError> {
-        let mask = self.page_size() - 1;
-        if start >= end || start & mask != 0 || end & mask != 0 || end > self.config.task_size {
+        let aligned = self.config.is_aligned(start) && self.config.is_aligned(end);
+        if start >= end || !aligned || end > self.config.task_size {
             return Err(VmaError::Invalid);
         }
         Ok(())
@@ -253,7 +261,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let edit = self.edit(start, end);
         let m = edit.index_at(start).filter(|&i| edit.pieces[i].vma.end >= end).ok_or(VmaError::Invalid)?;
         let mut cand = edit.pieces[m].vma.clone();
-        cand.pgoff += (start - cand.start) >> self.config.page_shift;
+        cand.pgoff = cand.pgoff_at(start, self.config.page_shift);
         cand.start = start;
         cand.end = end;
         cand.flags = flags;

@@ -11,7 +11,6 @@ use crate::commit::Edit;
 use crate::config::MergePolicy;
 use crate::error::VmaError;
 use crate::flags::{Advice, Prot, VmFlags};
-use crate::mmap::align_up;
 use crate::space::AddressSpace;
 use crate::vma::Vma;
 
@@ -23,15 +22,22 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// no anonymous identity (was never write-faulted). The flag takes part in merges, so a
     /// written region made read-only stays a separate VMA next to an identical-looking one.
     ///
+    /// `prot` may carry [`Prot::SEM`] (no effect) and one of [`Prot::GROWSDOWN`] (the change
+    /// starts at the start of the grows-down VMA the range begins in) or [`Prot::GROWSUP`].
+    ///
     /// # Errors
-    /// `Invalid` (unaligned start); `NotMapped` if `start` is in a hole (nothing changed) or a
-    /// hole follows within the range (the VMAs before it **were changed**); `Access` if the
+    /// In the order of Linux's `do_mprotect_pkey`: `Invalid` (both `GROWSDOWN` and
+    /// `GROWSUP`, unaligned start); a zero length then succeeds without effect, whatever
+    /// `prot` holds; `NotMapped` (the range wraps); `Invalid` (a bit outside `READ`, `WRITE`,
+    /// `EXEC`, `SEM` and the two grows bits); `NotMapped` if `start` is in a hole (nothing
+    /// changed) or a hole follows within the range (the VMAs before it **were changed**);
+    /// `Invalid` (`GROWSDOWN` on a VMA that does not grow down, or `GROWSUP`); `Access` if the
     /// protection exceeds a VMA's `VM_MAY*` (earlier VMAs changed); `MapCountExceeded` from a
     /// split (earlier changes, including a first split of the same VMA, are kept);
-    /// `OutOfMemory` (nothing changed). A zero length succeeds without effect.
+    /// `OutOfMemory` (nothing changed).
     ///
     /// ```
-    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot};
+    /// use maple_vma::{AddressSpace, Config, MapFlags, Prot, VmaError};
     /// let mut mm: AddressSpace = AddressSpace::new(Config::default());
     /// let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
     /// mm.mmap(0x10000, 0x4000, Prot::READ, fixed, None)?;
@@ -40,23 +46,41 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// mm.mprotect(0x14000, 0x2000, Prot::READ)?;
     /// let ranges: Vec<_> = mm.iter().map(|v| v.range()).collect();
     /// assert_eq!(ranges, [0x10000..0x16000, 0x16000..0x1c000]);
+    /// // Unknown bits are refused, as x86-64 Linux does.
+    /// assert_eq!(mm.mprotect(0x10000, 0x1000, Prot::from_bits_retain(0xff)), Err(VmaError::Invalid));
     /// # Ok::<(), maple_vma::VmaError>(())
     /// ```
     #[doc(alias = "do_mprotect_pkey")]
     pub fn mprotect(&mut self, start: u64, len: u64, prot: Prot) -> Result<(), VmaError> {
-        let ps = self.page_size();
-        if start & (ps - 1) != 0 {
+        let grows = prot & (Prot::GROWSDOWN | Prot::GROWSUP);
+        if grows == Prot::GROWSDOWN | Prot::GROWSUP || !self.config.is_aligned(start) {
             return Err(VmaError::Invalid);
         }
         if len == 0 {
             return Ok(());
         }
-        let len = align_up(len, ps).ok_or(VmaError::NotMapped)?;
+        let len = self.config.align_up(len).ok_or(VmaError::NotMapped)?;
         let end = start.checked_add(len).ok_or(VmaError::NotMapped)?;
-        match self.find_vma(start) {
-            Some(v) if v.start <= start => {}
-            _ => return Err(VmaError::NotMapped),
+        // arch_validate_prot: READ, WRITE, EXEC and SEM only (the grows bits are taken off
+        // before).
+        if !(Prot::READ | Prot::WRITE | Prot::EXEC | Prot::SEM).contains(prot.difference(grows)) {
+            return Err(VmaError::Invalid);
         }
+        let first = self.find_vma(start).filter(|v| v.start < end).ok_or(VmaError::NotMapped)?;
+        let start = if grows == Prot::GROWSDOWN {
+            if !first.flags.contains(VmFlags::GROWSDOWN) {
+                return Err(VmaError::Invalid);
+            }
+            first.start
+        } else {
+            if first.start > start {
+                return Err(VmaError::NotMapped);
+            }
+            if grows == Prot::GROWSUP {
+                return Err(VmaError::Invalid);
+            }
+            start
+        };
         let new_prot = prot.vm_flags();
         self.change_walk(start, end, true, |vma| {
             let old = vma.flags;
@@ -96,27 +120,27 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     pub fn mlock(&mut self, start: u64, len: u64, lock_on_fault: bool) -> Result<(), VmaError> {
         let mut flags = VmFlags::LOCKED;
         flags.set(VmFlags::LOCKONFAULT, lock_on_fault);
-        self.lock_range(start, len, flags)?;
+        let (start, end) = self.lock_range(start, len, flags)?;
         if !lock_on_fault {
-            let ps = self.page_size();
-            let end = start.saturating_add(len).saturating_add(ps - 1) & !(ps - 1);
-            self.populate(start & !(ps - 1), end, false)?;
+            self.populate(start, end, false)?;
         }
         Ok(())
     }
 
     /// `munlock(start, len)`: clears `VM_LOCKED`/`VM_LOCKONFAULT`; see [`mlock`](Self::mlock).
     pub fn munlock(&mut self, start: u64, len: u64) -> Result<(), VmaError> {
-        self.lock_range(start, len, VmFlags::EMPTY)
+        self.lock_range(start, len, VmFlags::EMPTY).map(drop)
     }
 
-    fn lock_range(&mut self, start: u64, len: u64, lock: VmFlags) -> Result<(), VmaError> {
-        let ps = self.page_size();
-        let len = align_up(len.checked_add(start & (ps - 1)).ok_or(VmaError::Invalid)?, ps).ok_or(VmaError::Invalid)?;
-        let start = start & !(ps - 1);
+    /// Gives every VMA of the pages of `[start, start + len)` the lock flags `lock`; returns
+    /// that page range.
+    fn lock_range(&mut self, start: u64, len: u64, lock: VmFlags) -> Result<(u64, u64), VmaError> {
+        let in_page = start & self.config.offset_mask();
+        let len = len.checked_add(in_page).and_then(|l| self.config.align_up(l)).ok_or(VmaError::Invalid)?;
+        let start = self.config.align_down(start);
         let end = start.checked_add(len).ok_or(VmaError::Invalid)?;
         if end == start {
-            return Ok(());
+            return Ok((start, end));
         }
         if self.vma_lookup(start).is_none() {
             return Err(VmaError::NotMapped);
@@ -127,7 +151,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 return Ok(old);
             }
             Ok(old.difference(VmFlags::LOCKED_MASK) | lock)
-        })
+        })?;
+        Ok((start, end))
     }
 
     /// `madvise(start, len, advice)` for the advices that change VMA flags; advices that
@@ -152,11 +177,10 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// # Ok::<(), maple_vma::VmaError>(())
     /// ```
     pub fn madvise(&mut self, start: u64, len: u64, advice: Advice) -> Result<(), VmaError> {
-        let ps = self.page_size();
-        if start & (ps - 1) != 0 {
+        if !self.config.is_aligned(start) {
             return Err(VmaError::Invalid);
         }
-        let alen = align_up(len, ps).ok_or(VmaError::Invalid)?;
+        let alen = self.config.align_up(len).ok_or(VmaError::Invalid)?;
         if len != 0 && alen == 0 {
             return Err(VmaError::Invalid);
         }
@@ -267,7 +291,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             let flags = new_flags(&piece.vma)?;
             if flags != old {
                 let mut cand = piece.vma.clone();
-                cand.pgoff += (at - cand.start) >> self.config.page_shift;
+                cand.pgoff = cand.pgoff_at(at, self.config.page_shift);
                 cand.start = at;
                 cand.end = piece_end;
                 cand.flags = flags;
@@ -278,9 +302,15 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                     && !flags.contains(VmFlags::LOCKONFAULT)
                     && edit.pieces[m].vma.anon.is_none()
                 {
-                    let prev = m.checked_sub(1).map(|p| &edit.pieces[p].vma);
-                    let anon = self.anon_for_fault(prev, &edit.pieces[m].vma, edit.pieces.get(m + 1).map(|p| &p.vma));
-                    edit.pieces[m].vma.anon = Some(anon);
+                    let (before, rest) = edit.pieces.split_at(m);
+                    if let Some((this, after)) = rest.split_first() {
+                        let anon = self.anon_for_fault(
+                            before.last().map(|p| &p.vma),
+                            &this.vma,
+                            after.first().map(|p| &p.vma),
+                        );
+                        edit.pieces[m].vma.anon = Some(anon);
+                    }
                 }
                 at = edit.pieces[m].vma.end.max(piece_end);
             } else {

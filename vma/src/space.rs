@@ -216,8 +216,8 @@ impl<D, P> AddressSpace<D, P> {
         let tree = MapleTree::from_sorted_alloc(self.tree.iter().map(|(r, &s)| (r, s)))?;
         self.tree = tree;
         while self.vmas.last().is_some_and(Option::is_none) {
-            let last = (self.vmas.len() - 1) as Slot;
             self.vmas.pop();
+            let last = self.vmas.len() as Slot; // the slot just dropped
             self.free_slots.retain(|&s| s != last);
         }
         Ok(())

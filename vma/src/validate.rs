@@ -22,7 +22,7 @@ pub enum VmaViolation {
         /// The VMA's start.
         vma_start: u64,
     },
-    /// A VMA is empty, unaligned or past the task size.
+    /// A VMA is empty, unaligned, past the task size, or its `pgoff + pages` wraps.
     BadVma {
         /// The VMA's start.
         start: u64,
@@ -42,7 +42,9 @@ impl fmt::Display for VmaViolation {
             VmaViolation::RangeMismatch { tree_start, vma_start } => {
                 write!(f, "tree range at {tree_start:#x} holds the VMA at {vma_start:#x}")
             }
-            VmaViolation::BadVma { start } => write!(f, "VMA at {start:#x} is empty, unaligned or too high"),
+            VmaViolation::BadVma { start } => {
+                write!(f, "VMA at {start:#x} is empty, unaligned, too high or its pgoff wraps")
+            }
             VmaViolation::Unlinked { slot } => write!(f, "slot {slot} is not in the tree exactly once"),
         }
     }
@@ -50,12 +52,12 @@ impl fmt::Display for VmaViolation {
 
 impl<D, P> AddressSpace<D, P> {
     /// Checks every invariant: the tree is valid; every tree range equals its VMA's range;
-    /// VMAs are non-empty, page aligned and below the task size; every live VMA is in the tree
+    /// VMAs are non-empty, page aligned and below the task size, and their `pgoff + pages`
+    /// fits in a `u64`; every live VMA is in the tree
     /// exactly once (so `map_count()` counts the VMAs). Sorting and non-overlap follow from the
     /// tree.
     pub fn validate(&self) -> Result<(), VmaViolation> {
         self.tree.validate().map_err(VmaViolation::Tree)?;
-        let mask = self.page_size() - 1;
         let mut seen = alloc::vec![0u8; self.vmas.len()];
         for (range, &slot) in self.tree.iter() {
             let Some(Some(vma)) = self.vmas.get(slot as usize) else {
@@ -64,10 +66,16 @@ impl<D, P> AddressSpace<D, P> {
             if vma.start != *range.start() || vma.end.wrapping_sub(1) != *range.end() {
                 return Err(VmaViolation::RangeMismatch { tree_start: *range.start(), vma_start: vma.start });
             }
-            if vma.start >= vma.end || vma.start & mask != 0 || vma.end & mask != 0 || vma.end > self.config.task_size {
+            if vma.start >= vma.end
+                || !self.config.is_aligned(vma.start)
+                || !self.config.is_aligned(vma.end)
+                || vma.end > self.config.task_size
+                || vma.pgoff.checked_add(vma.pages(self.config.page_shift)).is_none()
+            {
                 return Err(VmaViolation::BadVma { start: vma.start });
             }
-            seen[slot as usize] += 1;
+            // Saturating: only whether the count is exactly one matters.
+            seen[slot as usize] = seen[slot as usize].saturating_add(1);
         }
         for (slot, vma) in self.vmas.iter().enumerate() {
             if (vma.is_some() && seen[slot] != 1) || (vma.is_none() && !self.free_slots.contains(&(slot as u32))) {

@@ -1,7 +1,7 @@
 //! [`Vma`]: one virtual memory area, and what backs it.
 //!
 //! Invariants (checked by [`crate::AddressSpace::validate`]): `start < end`, both multiples
-//! of the page size; `pgoff` is the page offset into the backing object of `start` (for
+//! of the page size; `pgoff + pages` fits in a `u64`; `pgoff` is the page offset into the backing object of `start` (for
 //! private anonymous memory, address-derived: `start / page_size` when created).
 
 use alloc::string::String;
@@ -31,11 +31,55 @@ pub struct FileRef {
     pub has_close: bool,
     /// File size in pages (`u64::MAX` if unknown): faults past it raise SIGBUS.
     pub size_pages: u64,
+    /// What kind of file it is, which bounds the offsets it can be mapped at.
+    pub kind: FileKind,
+}
+
+/// The kind of a mapped file (its inode type, as far as mmap cares): it decides the largest
+/// offset + length a mapping may reach before mmap fails with `EOVERFLOW`
+/// (`file_mmap_size_max`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A regular file (also memfd and shmem files): up to `MAX_LFS_FILESIZE` (`2^63 - 1`).
+    #[default]
+    Regular,
+    /// A block device: up to `MAX_LFS_FILESIZE`.
+    BlockDevice,
+    /// A socket: up to `MAX_LFS_FILESIZE`.
+    Socket,
+    /// A character device or other special file: the range must fit below `2^64`.
+    CharDevice,
+    /// A special file that takes every unsigned offset (`FOP_UNSIGNED_OFFSET`, `/dev/mem`).
+    UnsignedOffset,
+}
+
+impl FileKind {
+    /// `file_mmap_size_max`: the largest byte offset + length (0: no limit).
+    fn max_size(self) -> u64 {
+        match self {
+            FileKind::Regular | FileKind::BlockDevice | FileKind::Socket => i64::MAX as u64,
+            FileKind::CharDevice => u64::MAX,
+            FileKind::UnsignedOffset => 0,
+        }
+    }
+
+    /// `file_mmap_ok`: whether `len` bytes at page offset `pgoff` stay within
+    /// [`max_size`](Self::max_size). Written the kernel's way, without computing the end:
+    /// with no limit (0) the subtraction wraps on purpose, so that the offset check then only
+    /// refuses a range that wraps.
+    pub(crate) fn mmap_ok(self, pgoff: u64, len: u64, page_shift: u32) -> bool {
+        let max = self.max_size();
+        if max != 0 && len > max {
+            return false;
+        }
+        pgoff <= max.wrapping_sub(len) >> page_shift
+    }
 }
 
 impl FileRef {
-    /// A writable file description of unknown size with the given identity, shown as `path`
-    /// with device `00:00` and inode `id`.
+    /// A writable regular file description of unknown size with the given identity, shown as
+    /// `path` with device `00:00` and inode `id`.
     pub fn new(id: u64, path: impl Into<String>) -> Self {
         FileRef {
             id,
@@ -45,6 +89,7 @@ impl FileRef {
             writable: true,
             has_close: false,
             size_pages: u64::MAX,
+            kind: FileKind::Regular,
         }
     }
 }
@@ -141,13 +186,15 @@ impl<D> Vma<D> {
     pub fn end(&self) -> u64 {
         self.end
     }
-    /// `end - start`.
+    /// `end - start` (zero for a value from [`Vma::new`] whose end is not above its start,
+    /// which [`AddressSpace::insert`](crate::AddressSpace::insert) refuses).
     pub fn len(&self) -> u64 {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
-    /// Always `false`: a VMA covers at least one page.
+    /// Whether the range is empty: never for a VMA of an address space, which covers at
+    /// least one page.
     pub fn is_empty(&self) -> bool {
-        false
+        self.len() == 0
     }
     /// The range as a Rust range.
     pub fn range(&self) -> core::ops::Range<u64> {
@@ -187,7 +234,21 @@ impl<D> Vma<D> {
     }
     /// Pages covered, for a page size of `1 << page_shift`.
     pub(crate) fn pages(&self, page_shift: u32) -> u64 {
-        (self.end - self.start) >> page_shift
+        self.len() >> page_shift
+    }
+    /// The page offset of `addr` (in `[start, end]`) in the backing object. Cannot
+    /// overflow for a VMA of an address space, whose `pgoff + pages` fits in a `u64` (every
+    /// entry point checks it for the VMAs it creates; `validate` checks it for all).
+    pub(crate) fn pgoff_at(&self, addr: u64, page_shift: u32) -> u64 {
+        debug_assert!(self.start <= addr && addr <= self.end);
+        #[allow(clippy::arithmetic_side_effects)] // pgoff + pages fits, and start <= addr <= end
+        let pgoff = self.pgoff + ((addr - self.start) >> page_shift);
+        pgoff
+    }
+    /// The page offset just past the VMA's last page (`pgoff + pages`); see
+    /// [`pgoff_at`](Self::pgoff_at).
+    pub(crate) fn pgoff_end(&self, page_shift: u32) -> u64 {
+        self.pgoff_at(self.end, page_shift)
     }
     /// Whether a merge may delete this VMA (no `close` hook: `can_merge_remove_vma`).
     pub(crate) fn removable(&self) -> bool {

@@ -17,7 +17,7 @@ use crate::space::Slot;
 
 /// The inclusive tree range of `[start, end)`, or `None` if it is empty.
 fn inclusive(start: u64, end: u64) -> Option<(u64, u64)> {
-    (start < end).then(|| (start, end - 1))
+    end.checked_sub(1).filter(|&last| start <= last).map(|last| (start, last))
 }
 
 /// The half-open range of a tree range.

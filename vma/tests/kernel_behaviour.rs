@@ -401,7 +401,7 @@ fn j_placement_is_top_down_honours_free_hints_and_keeps_the_guard_gap() {
     assert_eq!(mm.mmap(at(11), 4 * PS, R, anon, None), Ok(at(244)));
     // Below a MAP_GROWSDOWN VMA the allocator keeps 256 pages free.
     let mut mm: maple_vma::AddressSpace =
-        maple_vma::AddressSpace::new(maple_vma::Config { mmap_base: at(1024), ..common::config() });
+        maple_vma::AddressSpace::new(common::config().to_builder().mmap_base(at(1024)).build().unwrap());
     mm.mmap(at(1000), 24 * PS, RW, FIXED | MapFlags::GROWSDOWN, None).unwrap();
     assert_eq!(mm.mmap(0, 500 * PS, RW, anon, None), Ok(at(244)));
 }

@@ -11,7 +11,7 @@ const RW: VmFlags = VmFlags::from_bits_retain(0x1 | 0x2 | 0x10 | 0x20 | 0x40);
 const RO: VmFlags = VmFlags::from_bits_retain(0x1 | 0x10 | 0x20 | 0x40);
 
 fn space() -> AddressSpace {
-    AddressSpace::new(Config { mmap_min_addr: 0, ..Config::default() })
+    AddressSpace::new(Config::builder().mmap_min_addr(0).build().unwrap())
 }
 
 fn anon(start: u64, end: u64, flags: VmFlags) -> Vma {

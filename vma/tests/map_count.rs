@@ -14,7 +14,7 @@ const RW: Prot = Prot::from_bits_retain(3);
 /// plus the 12-page VMA `[0,12) rw` of the test area.
 fn space_with(count: usize) -> AddressSpace {
     let mut mm: AddressSpace =
-        AddressSpace::new(Config { mmap_base: at(256), mmap_min_addr: at(0), ..Config::default() });
+        AddressSpace::new(Config::builder().mmap_base(at(256)).mmap_min_addr(at(0)).build().unwrap());
     map(&mut mm, 0, 12, RW).unwrap();
     let fixed = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
     for i in 0..count - 1 {

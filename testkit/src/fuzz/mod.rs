@@ -20,6 +20,7 @@
 //! | [`strace_parse`] | line numbers, strict vs `keep_going` | maple-replay's strace parser on arbitrary bytes |
 //! | [`maps_roundtrip`] | the kernel's column rule | `maple_vma::maps` parse -> print -> parse |
 //! | [`replay`] | validity of the result | maple-replay end to end: log + start layout |
+//! | [`vma_api`] | no panic, `validate`, errors change nothing, the oracle where it applies | every public `AddressSpace` call with hostile arguments and configurations |
 //!
 //! Keys ([`Key`]) are biased the way the kernel's bugs need: existing boundaries ±1, the
 //! edges 0, 1, 2 and `u64::MAX`−2..=`u64::MAX`, small keys that collide, and any key.
@@ -34,6 +35,7 @@ pub mod prealloc;
 pub mod replay;
 pub mod strace_parse;
 pub mod tree_ops;
+pub mod vma_api;
 pub mod vma_ops;
 
 use crate::ops::{self, Op};

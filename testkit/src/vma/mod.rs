@@ -5,6 +5,7 @@
 //! The generator draws from any [`Rng`]: a seeded one in the tests, [`BytesRng`] (the fuzz
 //! input's bytes) in the `vma_ops` fuzz target, so that the fuzzer steers every choice.
 
+pub mod api;
 pub mod oracle;
 
 use std::sync::Arc;
@@ -36,12 +37,12 @@ pub enum Op {
 
 /// A config whose top-down area is the test area.
 pub fn config() -> Config {
-    Config {
-        mmap_base: BASE + AREA_PAGES * PS,
-        mmap_min_addr: BASE,
-        legacy_base: BASE + AREA_PAGES * PS,
-        ..Config::default()
-    }
+    Config::builder()
+        .mmap_base(BASE + AREA_PAGES * PS)
+        .mmap_min_addr(BASE)
+        .legacy_base(BASE + AREA_PAGES * PS)
+        .build()
+        .expect("the test area is a valid configuration")
 }
 
 /// Two files for file mappings.

@@ -6,7 +6,9 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
 use maple_vma::maps::MapsLine;
-use maple_vma::{AddressSpace, Advice, Backing, Config, FileRef, MapFlags, MremapFlags, Prot, VmFlags, VmaError};
+use maple_vma::{
+    AddressSpace, Advice, Backing, Config, FileKind, FileRef, MapFlags, MremapFlags, Prot, VmFlags, VmaError,
+};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -89,6 +91,7 @@ impl Live {
                 writable: true,
                 has_close: false,
                 size_pages: FILE_PAGES,
+                kind: FileKind::Regular,
             };
             memfds.push((fd, Arc::new(file)));
         }
@@ -100,12 +103,12 @@ impl Live {
         self.window.clear();
         // The top-down search covers exactly the window; the bottom-up fallback starts above it,
         // so that a request the window cannot hold lands outside it and is skipped.
-        let config = Config {
-            mmap_base: self.win_end,
-            mmap_min_addr: self.guard_lo,
-            legacy_base: self.win_end + PS,
-            ..Config::default()
-        };
+        let config = Config::builder()
+            .mmap_base(self.win_end)
+            .mmap_min_addr(self.guard_lo)
+            .legacy_base(self.win_end + PS)
+            .build()
+            .expect("the window is a valid configuration");
         let mut model: AddressSpace = AddressSpace::new(config);
         let guard = MapFlags::SHARED | MapFlags::ANONYMOUS | MapFlags::FIXED;
         model.mmap(self.guard_lo, PS, Prot::NONE, guard, None).unwrap();
