@@ -11,7 +11,7 @@
 //!    `/proc/pid/maps` text), except where the call's documentation says Linux keeps part of
 //!    the work ([`may_change_on_error`]); out of memory never changes anything;
 //! 4. while the configuration is the oracle's and every change so far was one the oracle
-//!    models, the page-granular [`oracle`](super::oracle) agrees with the call's result and
+//!    models, the page-granular [`oracle`] agrees with the call's result and
 //!    with every page of the area. A call outside what the oracle models that changes the
 //!    space ends the comparison for the rest of the input.
 //!
