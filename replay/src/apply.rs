@@ -98,6 +98,23 @@ impl Space for PageModel {
             (_, Ret::Error(_)) => return Ok(None),
             (_, Ret::Unknown) => return Err("the call's result is unknown".into()),
         };
+        // The kernel refuses unaligned addresses and returns only aligned ones: a log that says
+        // otherwise is inconsistent, and the page model (which keeps whole pages) cannot
+        // replay it.
+        let unaligned = |at: u64| at % crate::maps::PAGE != 0;
+        let misaligned = match call {
+            Call::Mmap { .. } => unaligned(value),
+            Call::Mremap { addr, .. } => unaligned(*addr) || unaligned(value),
+            Call::Munmap { addr, .. }
+            | Call::Mprotect { addr, .. }
+            | Call::Madvise { addr, .. }
+            | Call::Mlock { addr, .. }
+            | Call::Munlock { addr, .. } => unaligned(*addr),
+            _ => false,
+        };
+        if misaligned {
+            return Err("the call succeeded in the kernel at an address that is not page-aligned".into());
+        }
         let covered =
             |model: &PageModel, addr: u64, len: u64, what: &str| match model.first_hole(addr, addr + page_up(len)) {
                 Some(hole) => Err(format!("{what} succeeded in the kernel, but {hole:x} is unmapped in the replay")),
