@@ -42,7 +42,10 @@ for target in "${targets[@]}"; do
     step "$target: ${limit} s from corpus/$target"
     mkdir -p "$work/$target" "artifacts/ci/$target"
     cp corpus/"$target"/* "$work/$target/"
-    if ! "$bin/$target" "$work/$target" -max_total_time="$limit" -max_len=4096 -dict="dict/$target.dict" \
+    # A target without a dictionary runs without one (libFuzzer refuses a missing file).
+    dict=()
+    [ -s "dict/$target.dict" ] && dict=(-dict="dict/$target.dict")
+    if ! "$bin/$target" "$work/$target" -max_total_time="$limit" -max_len=4096 "${dict[@]}" \
         -timeout=10 -rss_limit_mb=4096 -artifact_prefix="artifacts/ci/$target/" >"$work/$target.log" 2>&1; then
         tail -60 "$work/$target.log"
         echo "FAILED: $target crashed; the input is in fuzz/artifacts/ci/$target/" >&2
