@@ -21,7 +21,8 @@
 //!   kernel's errno (for the errors a layout decides: `EINVAL`, `ENOMEM`, `EEXIST`,
 //!   `EFAULT`); what Linux applies before failing is kept.
 //! * **Special names.** `[vdso]`, `[vvar]`... come from the start layout by address; the
-//!   `[vsyscall]` gate area (above the task size, not a VMA) is shown as it was.
+//!   `[vsyscall]` gate area (above the task size, not a VMA) is shown as it was; an entry
+//!   that crosses the task size is an error of the start layout.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -319,6 +320,14 @@ impl Space for VmaSpace {
         for entry in layout {
             let after = previous.replace(entry);
             if entry.end > task_size {
+                // Only an entry wholly above the task size is gate area; one that crosses it
+                // would hide its low part from the address space.
+                if entry.start < task_size {
+                    return Err(format!(
+                        "{:x}-{:x} crosses the task size {task_size:#x}: it is neither a VMA nor gate area",
+                        entry.start, entry.end
+                    ));
+                }
                 space.gate.push(entry.clone());
                 continue;
             }

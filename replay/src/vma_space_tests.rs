@@ -171,3 +171,16 @@ fn pseudo_files_without_a_leading_slash_are_file_mappings() {
     assert_eq!(print(&space.layout()), layout);
     assert!(space.mm.iter().all(|vma| matches!(vma.backing(), Backing::File(_))));
 }
+
+/// Found by CI's fuzz smoke run: a start-layout entry that begins below the task size and
+/// ends above it was kept aside as gate area, so the VMA manager never saw its low part and
+/// mapped over it, and the printed layout overlapped. It is an error of the layout now.
+#[test]
+fn a_start_layout_entry_across_the_task_size_is_refused() {
+    let straddle = "\
+00400000-00403000 r--p 00000000 fe:00 247932                             /usr/bin/gcc
+0049c000-ffffffffff601000 --xp 00000000 00:00 0                          [vsyscall]
+";
+    let error = VmaSpace::from_layout(&parse_layout(straddle).unwrap()).err().expect("a layout error");
+    assert!(error.contains("task size"), "{error}");
+}
