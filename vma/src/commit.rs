@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 use crate::error::VmaError;
 use crate::space::{AddressSpace, Slot};
 use crate::vma::Vma;
-use crate::vma_iter;
+use crate::vma_iter::{self, Fit};
 
 /// The pieces of an edit: inline up to this many (an mprotect that splits one VMA in three
 /// with its two neighbours loaded needs five), on the heap beyond.
@@ -43,7 +43,7 @@ pub(crate) struct Piece<D> {
 }
 
 /// A VMA of the regions as they were loaded: its tree range and slot.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Old {
     start: u64,
     end: u64,
@@ -148,6 +148,29 @@ impl<D: Clone, P> AddressSpace<D, P> {
         let region = self.load_region(&mut edit, start, end);
         edit.regions.push(region);
         self.finish(edit)
+    }
+
+    /// The edit of [`edit`](Self::edit) for a free range `[start, end)` that a gap search
+    /// found in the hole between `fit.below` and `fit.above`: those two are its region (the
+    /// VMA below `start` and the first one ending above `end`), so no walk is needed.
+    pub(crate) fn edit_around(&self, start: u64, end: u64, fit: Fit) -> Edit<D> {
+        let mut edit = self.empty_edit();
+        let (mut lo, mut hi) = (start, end);
+        for (range, slot) in [fit.below, fit.above].into_iter().flatten() {
+            lo = lo.min(range.start);
+            hi = hi.max(range.end);
+            self.load_piece(&mut edit, range, slot);
+        }
+        edit.regions.push((lo, hi));
+        let edit = self.finish(edit);
+        debug_assert!(
+            {
+                let walked = self.edit(start, end);
+                walked.regions == edit.regions && walked.old == edit.old
+            },
+            "the VMAs around the fit are the region of [{start:#x}, {end:#x})"
+        );
+        edit
     }
 
     /// Loads the regions around two ranges (one region if they meet), for operations such as

@@ -8,6 +8,7 @@ use crate::error::VmaError;
 use crate::flags::{MapFlags, Prot, VmFlags};
 use crate::space::AddressSpace;
 use crate::vma::{Backing, FileRef, Vma};
+use crate::vma_iter::Fit;
 
 impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// `mmap(addr, len, prot, flags, fd, offset)` with default user data; `file` is the
@@ -105,7 +106,8 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         vm_flags.set(VmFlags::NOHUGEPAGE, flags.contains(MapFlags::STACK));
         // `__get_unmapped_area` looks at the MAP_SHARED bit alone, whatever the mapping type.
         let anonymous_private = file.is_none() && !flags.contains(MapFlags::SHARED);
-        let addr = self.get_unmapped_area(addr, len, file_pgoff, flags, anonymous_private)?;
+        let placed = self.get_unmapped_area(addr, len, file_pgoff, flags, anonymous_private)?;
+        let addr = placed.addr;
         let end = addr.checked_add(len).ok_or(VmaError::NoSpace)?; // placed below the task size
         if flags.contains(MapFlags::FIXED_NOREPLACE) && self.find_vma_intersection(addr, end).is_some() {
             return Err(VmaError::Exists);
@@ -156,7 +158,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let vma = Vma { start: addr, end, pgoff, flags: vm_flags, backing, anon: None, name: None, data };
         let populate = (vm_flags.contains(VmFlags::LOCKED) && !vm_flags.contains(VmFlags::LOCKONFAULT))
             || flags.contains(MapFlags::POPULATE);
-        self.mmap_region(vma)?;
+        self.mmap_region(vma, placed.fit)?;
         if is_shared_anon {
             self.next_object = self.next_object.wrapping_add(1); // 2^64 objects do not happen
         }
@@ -167,9 +169,13 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     }
 
     /// `__mmap_region`: unmaps what `vma`'s range covers, sets `VM_ACCOUNT` on accountable
-    /// mappings, then merges or inserts.
-    fn mmap_region(&mut self, mut vma: Vma<D>) -> Result<(), VmaError> {
-        let mut edit = self.edit(vma.start, vma.end);
+    /// mappings, then merges or inserts. `fit`: the VMAs around the hole the placement found
+    /// the range in (its region, without a new walk).
+    fn mmap_region(&mut self, mut vma: Vma<D>, fit: Option<Fit>) -> Result<(), VmaError> {
+        let mut edit = match fit {
+            Some(fit) => self.edit_around(vma.start, vma.end, fit),
+            None => self.edit(vma.start, vma.end),
+        };
         self.unmap_range(&mut edit, vma.start, vma.end)?;
         if (vma.flags & (VmFlags::NORESERVE | VmFlags::SHARED | VmFlags::WRITE)) == VmFlags::WRITE {
             vma.flags |= VmFlags::ACCOUNT;

@@ -211,7 +211,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         }
         let anonymous_private = vma.backing.is_anonymous();
         let pgoff = if vma.backing.file_identity().is_some_and(|(file, _)| file) { pgoff } else { 0 };
-        self.get_unmapped_area(hint, new_len, pgoff, map_flags, anonymous_private)
+        self.get_unmapped_area(hint, new_len, pgoff, map_flags, anonymous_private).map(|placed| placed.addr)
     }
 
     /// `mremap_to`: a move to `new_addr` (`FIXED`) or a `DONTUNMAP` move (hint `new_addr`):

@@ -47,18 +47,6 @@ pub(crate) fn range(tree: &MapleTree<Slot>, start: u64, end: u64) -> impl Iterat
     tree.range(start..end).map(|(r, &s)| (half_open(r), s))
 }
 
-/// The lowest free `[addr, addr + len)` inside `[low, high)`, as the tree's `empty_area`.
-pub(crate) fn empty_area(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) -> Result<u64, Error> {
-    let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
-    tree.empty_area(first, last, len)
-}
-
-/// The highest free `[addr, addr + len)` inside `[low, high)`, as the tree's `empty_area_rev`.
-pub(crate) fn empty_area_rev(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) -> Result<u64, Error> {
-    let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
-    tree.empty_area_rev(first, last, len)
-}
-
 /// A walk over the VMAs from one descent (a cursor): the kernel's `vma_iterator` for
 /// readers.
 pub(crate) struct Walk<'a> {
@@ -95,6 +83,42 @@ impl<'a> Walk<'a> {
         let found = self.cursor.next(u64::MAX);
         self.here(found)
     }
+
+    /// The VMA before the one the walk is on (`vma_prev`), without a new descent.
+    fn prev(&mut self) -> Option<(Range<u64>, Slot)> {
+        let found = self.cursor.prev(0);
+        self.here(found)
+    }
+}
+
+/// A free range found by a gap search, and the VMAs on either side of the hole that holds it
+/// (valid until the tree changes).
+#[derive(Clone, Debug)]
+pub(crate) struct Fit {
+    /// The start of the free range.
+    pub(crate) start: u64,
+    /// The VMA below the hole.
+    pub(crate) below: Option<(Range<u64>, Slot)>,
+    /// The VMA above the hole.
+    pub(crate) above: Option<(Range<u64>, Slot)>,
+}
+
+/// The lowest (or, `rev`, the highest) free `[addr, addr + len)` inside `[low, high)`, as
+/// the tree's `empty_area(_rev)`, with its neighbours from the same cursor (`mas_empty_area`,
+/// then `vma_next`/`vma_prev`).
+pub(crate) fn fit(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64, rev: bool) -> Result<Fit, Error> {
+    let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
+    let mut cursor = tree.cursor(first);
+    if rev {
+        cursor.empty_area_rev(first, last, len)?;
+    } else {
+        cursor.empty_area(first, last, len)?;
+    }
+    let start = cursor.index();
+    let mut walk = Walk { cursor };
+    let above = walk.next();
+    let below = walk.prev();
+    Ok(Fit { start, below, above })
 }
 
 /// Makes one write, `slot` or (`None`) nothing over `[start, end)`, reserving exactly the
