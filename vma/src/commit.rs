@@ -113,8 +113,10 @@ impl<D: Clone, P> AddressSpace<D, P> {
     /// is the only one on that side). One walk: the VMA below `start`, then the next ones.
     fn load_region(&self, edit: &mut Edit<D>, start: u64, end: u64) -> (u64, u64) {
         let end = end.max(start);
-        let mut walk = vma_iter::Walk::new(&self.tree);
-        let mut found = walk.below(start).or_else(|| walk.from(start));
+        // The last VMA starting below `start` is the one holding `start - 1` or below it.
+        let mut walk = vma_iter::Walk::new(&self.tree, start.saturating_sub(1));
+        let below = if start == 0 { None } else { walk.first_rev() };
+        let mut found = below.or_else(|| walk.from(start));
         let (mut lo, mut hi) = (start, end);
         while let Some((range, slot)) = found {
             lo = lo.min(range.start);
@@ -137,9 +139,8 @@ impl<D: Clone, P> AddressSpace<D, P> {
     }
 
     /// Records `map_count` outside the regions, once they are loaded.
-    fn finish(&self, mut edit: Edit<D>) -> Edit<D> {
+    fn finish(&self, edit: &mut Edit<D>) {
         edit.outside = self.map_count() - edit.pieces.len();
-        edit
     }
 
     /// Loads the region around `[start, end)` into an edit.
@@ -147,7 +148,8 @@ impl<D: Clone, P> AddressSpace<D, P> {
         let mut edit = self.empty_edit();
         let region = self.load_region(&mut edit, start, end);
         edit.regions.push(region);
-        self.finish(edit)
+        self.finish(&mut edit);
+        edit
     }
 
     /// The edit of [`edit`](Self::edit) for a free range `[start, end)` that a gap search
@@ -162,7 +164,7 @@ impl<D: Clone, P> AddressSpace<D, P> {
             self.load_piece(&mut edit, range, slot);
         }
         edit.regions.push((lo, hi));
-        let edit = self.finish(edit);
+        self.finish(&mut edit);
         debug_assert!(
             {
                 let walked = self.edit(start, end);
@@ -196,13 +198,15 @@ impl<D: Clone, P> AddressSpace<D, P> {
             edit.old.extend(second.old);
             edit.pieces.extend(second.pieces);
         }
-        self.finish(edit)
+        self.finish(&mut edit);
+        edit
     }
 
     /// Makes the regions' layout the one in `edit`. Either everything is written, or
     /// (`OutOfMemory`) nothing changed.
-    pub(crate) fn commit(&mut self, edit: Edit<D>) -> Result<(), VmaError> {
-        let Edit { regions, old, mut pieces, .. } = edit;
+    /// The edit is consumed: its pieces are moved into the slots.
+    pub(crate) fn commit(&mut self, edit: &mut Edit<D>) -> Result<(), VmaError> {
+        let Edit { regions, old, pieces, .. } = edit;
         debug_assert!(pieces.windows(2).all(|w| w[0].vma.end <= w[1].vma.start));
         debug_assert!(pieces
             .iter()
@@ -294,7 +298,7 @@ impl<D: Clone, P> AddressSpace<D, P> {
             self.vmas[v.slot as usize] = None;
             self.free_slots.push(v.slot);
         }
-        for p in pieces {
+        for p in pieces.drain(..) {
             let slot = p.slot.expect("every piece has a slot") as usize;
             if slot == self.vmas.len() {
                 self.vmas.push(Some(p.vma));

@@ -184,7 +184,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             let i = edit.index_from(vma.start);
             edit.pieces.insert(i, Piece { vma, slot: None });
         }
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 
     /// `munmap(start, len)`: removes every page of `[start, start + len)` (len rounded up to
@@ -211,7 +211,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let (start, end) = self.unmap_bounds(start, len)?;
         let mut edit = self.edit(start, end);
         self.unmap_range(&mut edit, start, end)?;
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 
     /// munmap's checks (`do_vmi_munmap`): the page range `[start, start + len)`, `len`
@@ -266,7 +266,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                 return orig;
             }
             let mut edit = self.edit(newbrk, oldbrk);
-            if self.unmap_range(&mut edit, newbrk, oldbrk).is_err() || self.commit(edit).is_err() {
+            if self.unmap_range(&mut edit, newbrk, oldbrk).is_err() || self.commit(&mut edit).is_err() {
                 return orig;
             }
             self.brk = brk;
@@ -321,7 +321,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             let i = edit.index_from(oldbrk);
             edit.pieces.insert(i, Piece { vma: cand, slot: None });
         }
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 }
 

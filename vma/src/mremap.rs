@@ -176,7 +176,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             if self.merge_new(&mut edit, &cand, false).is_none() {
                 return Err(VmaError::NoSpace);
             }
-            self.commit(edit)?;
+            self.commit(&mut edit)?;
             return Ok(addr);
         }
         if !flags.contains(MremapFlags::MAYMOVE) {
@@ -188,7 +188,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let source = (addr, addr.checked_add(old_len).ok_or(VmaError::Fault)?);
         let mut edit = self.edit_pair(source, (target, target.checked_add(new_len).ok_or(VmaError::NoSpace)?));
         let result = self.move_vma(&mut edit, addr, old_len, new_len, target, flags);
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         result
     }
 
@@ -249,7 +249,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let target_end = target.checked_add(new_len).ok_or(VmaError::NoSpace)?;
         let mut edit = self.edit_pair((addr, source_end), (target, target_end));
         let result = self.plan_mremap_to(&mut edit, addr, old_len, new_len, flags, target);
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         result
     }
 
@@ -291,7 +291,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let end = start.checked_add(len).ok_or(VmaError::Fault)?;
         let mut edit = self.edit_pair((start, end), (new_addr, new_addr.checked_add(len).ok_or(VmaError::Invalid)?));
         let result = self.plan_remap_move(&mut edit, start, end, new_addr, flags);
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         result
     }
 

@@ -52,7 +52,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let mut edit = self.edit(addr, end);
         let i = edit.index_at(addr).expect("looked up above");
         self.split_piece(&mut edit, i, addr, side, true)?;
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 
     /// Maps `vma` into a free range, merging it with compatible neighbours
@@ -97,7 +97,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             }
         };
         let range = edit.pieces[i].vma.range();
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         Ok(range)
     }
 
@@ -127,7 +127,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         let (mut edit, m, cand) = self.plan_flag_change(start, end, flags)?;
         let result = self.modify(&mut edit, m, cand);
         let range = result.map(|i| edit.pieces[i].vma.range());
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         range
     }
 
@@ -160,7 +160,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             return Ok(None);
         };
         let range = edit.pieces[i].vma.range();
-        self.commit(edit)?;
+        self.commit(&mut edit)?;
         Ok(Some(range))
     }
 
@@ -221,7 +221,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         vma.pgoff = pgoff;
         vma.start = start;
         vma.end = end;
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 
     /// Shrinks the VMA starting at `vma_start` to `[start, end)`, keeping one of its ends
@@ -242,7 +242,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         vma.pgoff = vma.pgoff_at(start, self.config.page_shift);
         vma.start = start;
         vma.end = end;
-        self.commit(edit)
+        self.commit(&mut edit)
     }
 
     /// A non-empty, page-aligned range below the task size.

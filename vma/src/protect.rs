@@ -90,7 +90,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             }
             start
         };
-        self.change_edit(edit, start, end, true, mprotect_flags(prot))
+        self.change_edit(&mut edit, start, end, true, mprotect_flags(prot))
     }
 
     /// `mlock(start, len)` (`lock_on_fault` = `mlock2(MLOCK_ONFAULT)`): sets `VM_LOCKED` on
@@ -142,11 +142,11 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if end == start {
             return Ok((start, end));
         }
-        let edit = self.edit(start, end);
+        let mut edit = self.edit(start, end);
         if edit.index_at(start).is_none() {
             return Err(VmaError::NotMapped);
         }
-        self.change_edit(edit, start, end, true, |vma| {
+        self.change_edit(&mut edit, start, end, true, |vma| {
             let old = vma.flags;
             if old.intersects(VmFlags::SPECIAL | VmFlags::HUGETLB) {
                 return Ok(old);
@@ -254,20 +254,20 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         stop_at_hole: bool,
         new_flags: impl FnMut(&Vma<D>) -> Result<VmFlags, VmaError>,
     ) -> Result<(), VmaError> {
-        let edit = self.edit(start, end);
-        self.change_edit(edit, start, end, stop_at_hole, new_flags)
+        let mut edit = self.edit(start, end);
+        self.change_edit(&mut edit, start, end, stop_at_hole, new_flags)
     }
 
     /// [`change_walk`](Self::change_walk) on the region already loaded into `edit`.
     fn change_edit(
         &mut self,
-        mut edit: Edit<D>,
+        edit: &mut Edit<D>,
         start: u64,
         end: u64,
         stop_at_hole: bool,
         mut new_flags: impl FnMut(&Vma<D>) -> Result<VmFlags, VmaError>,
     ) -> Result<(), VmaError> {
-        let result = self.change_pieces(&mut edit, start, end, stop_at_hole, &mut new_flags);
+        let result = self.change_pieces(edit, start, end, stop_at_hole, &mut new_flags);
         self.commit(edit)?;
         result
     }

@@ -54,19 +54,19 @@ pub(crate) struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub(crate) fn new(tree: &'a MapleTree<Slot>) -> Self {
-        Walk { cursor: tree.cursor(0) }
+    /// A walk that starts at `index` (nothing read yet).
+    pub(crate) fn new(tree: &'a MapleTree<Slot>, index: u64) -> Self {
+        Walk { cursor: tree.cursor(index) }
     }
 
-    /// The VMA the cursor found, with its range.
+    /// The VMA found, with its range.
     fn here(&self, slot: Option<&Slot>) -> Option<(Range<u64>, Slot)> {
         slot.map(|&s| (half_open(self.cursor.index()..=self.cursor.last()), s))
     }
 
-    /// The last VMA starting below `addr` (it may contain `addr`): `vma_prev` from `addr`.
-    pub(crate) fn below(&mut self, addr: u64) -> Option<(Range<u64>, Slot)> {
-        let last = addr.checked_sub(1)?;
-        self.cursor.set(last);
+    /// As the first step: the VMA containing the walk's start index, or else the last one
+    /// below it (`vma_find` backwards; from `addr - 1` this is `vma_prev` of `addr`).
+    pub(crate) fn first_rev(&mut self) -> Option<(Range<u64>, Slot)> {
         let found = self.cursor.find_rev(0);
         self.here(found)
     }
