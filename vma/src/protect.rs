@@ -66,14 +66,23 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if !(Prot::READ | Prot::WRITE | Prot::EXEC | Prot::SEM).contains(prot.difference(grows)) {
             return Err(VmaError::Invalid);
         }
-        let first = self.find_vma(start).filter(|v| v.start < end).ok_or(VmaError::NotMapped)?;
+        // The region's walk finds the first VMA too (`find_vma(start)`: the region holds the
+        // VMA containing `start` or else the first one above it).
+        let mut edit = self.edit(start, end);
+        let first = edit.pieces.get(edit.index_from(start)).map(|p| &p.vma);
+        let first = first.filter(|v| v.start < end).ok_or(VmaError::NotMapped)?;
+        let (first_start, first_grows) = (first.start, first.flags.contains(VmFlags::GROWSDOWN));
         let start = if grows == Prot::GROWSDOWN {
-            if !first.flags.contains(VmFlags::GROWSDOWN) {
+            if !first_grows {
                 return Err(VmaError::Invalid);
             }
-            first.start
+            if first_start < start {
+                // The change starts lower: so do its region and its merge candidate below.
+                edit = self.edit(first_start, end);
+            }
+            first_start
         } else {
-            if first.start > start {
+            if first_start > start {
                 return Err(VmaError::NotMapped);
             }
             if grows == Prot::GROWSUP {
@@ -81,16 +90,7 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
             }
             start
         };
-        let new_prot = prot.vm_flags();
-        self.change_walk(start, end, true, |vma| {
-            let old = vma.flags;
-            let flags = new_prot | old.difference(VmFlags::ACCESS);
-            // `newflags >> 4` puts VM_MAY* where VM_* are.
-            if !(VmFlags::from_bits_retain(flags.bits() & !(flags.bits() >> 4)) & VmFlags::ACCESS).is_empty() {
-                return Err(VmaError::Access);
-            }
-            Ok(if flags == old { old } else { account_change(vma, old, flags) })
-        })
+        self.change_edit(edit, start, end, true, mprotect_flags(prot))
     }
 
     /// `mlock(start, len)` (`lock_on_fault` = `mlock2(MLOCK_ONFAULT)`): sets `VM_LOCKED` on
@@ -142,10 +142,11 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         if end == start {
             return Ok((start, end));
         }
-        if self.vma_lookup(start).is_none() {
+        let edit = self.edit(start, end);
+        if edit.index_at(start).is_none() {
             return Err(VmaError::NotMapped);
         }
-        self.change_walk(start, end, true, |vma| {
+        self.change_edit(edit, start, end, true, |vma| {
             let old = vma.flags;
             if old.intersects(VmFlags::SPECIAL | VmFlags::HUGETLB) {
                 return Ok(old);
@@ -251,9 +252,21 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
         start: u64,
         end: u64,
         stop_at_hole: bool,
+        new_flags: impl FnMut(&Vma<D>) -> Result<VmFlags, VmaError>,
+    ) -> Result<(), VmaError> {
+        let edit = self.edit(start, end);
+        self.change_edit(edit, start, end, stop_at_hole, new_flags)
+    }
+
+    /// [`change_walk`](Self::change_walk) on the region already loaded into `edit`.
+    fn change_edit(
+        &mut self,
+        mut edit: Edit<D>,
+        start: u64,
+        end: u64,
+        stop_at_hole: bool,
         mut new_flags: impl FnMut(&Vma<D>) -> Result<VmFlags, VmaError>,
     ) -> Result<(), VmaError> {
-        let mut edit = self.edit(start, end);
         let result = self.change_pieces(&mut edit, start, end, stop_at_hole, &mut new_flags);
         self.commit(edit)?;
         result
@@ -336,4 +349,19 @@ fn account_change<D>(vma: &Vma<D>, old: VmFlags, mut new: VmFlags) -> VmFlags {
         new.remove(VmFlags::ACCOUNT);
     }
     new
+}
+
+/// mprotect's new flags for a VMA (`mprotect_fixup`): `prot` in place of the access bits,
+/// refused with `Access` beyond the VMA's `VM_MAY*`.
+fn mprotect_flags<D>(prot: Prot) -> impl FnMut(&Vma<D>) -> Result<VmFlags, VmaError> {
+    let new_prot = prot.vm_flags();
+    move |vma| {
+        let old = vma.flags;
+        let flags = new_prot | old.difference(VmFlags::ACCESS);
+        // `newflags >> 4` puts VM_MAY* where VM_* are.
+        if !(VmFlags::from_bits_retain(flags.bits() & !(flags.bits() >> 4)) & VmFlags::ACCESS).is_empty() {
+            return Err(VmaError::Access);
+        }
+        Ok(if flags == old { old } else { account_change(vma, old, flags) })
+    }
 }

@@ -11,7 +11,7 @@
 
 use core::ops::{Range, RangeInclusive};
 
-use maple_tree::{Error, MapleTree, Reservation};
+use maple_tree::{Cursor, Error, MapleTree, Reservation};
 
 use crate::space::Slot;
 
@@ -57,6 +57,54 @@ pub(crate) fn empty_area(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) 
 pub(crate) fn empty_area_rev(tree: &MapleTree<Slot>, low: u64, high: u64, len: u64) -> Result<u64, Error> {
     let (first, last) = inclusive(low, high).ok_or(Error::Busy)?;
     tree.empty_area_rev(first, last, len)
+}
+
+/// A walk over the VMAs from one descent (a cursor): the kernel's `vma_iterator` for
+/// readers.
+pub(crate) struct Walk<'a> {
+    cursor: Cursor<'a, Slot>,
+}
+
+impl<'a> Walk<'a> {
+    pub(crate) fn new(tree: &'a MapleTree<Slot>) -> Self {
+        Walk { cursor: tree.cursor(0) }
+    }
+
+    /// The VMA the cursor found, with its range.
+    fn here(&self, slot: Option<&Slot>) -> Option<(Range<u64>, Slot)> {
+        slot.map(|&s| (half_open(self.cursor.index()..=self.cursor.last()), s))
+    }
+
+    /// The last VMA starting below `addr` (it may contain `addr`): `vma_prev` from `addr`.
+    pub(crate) fn below(&mut self, addr: u64) -> Option<(Range<u64>, Slot)> {
+        let last = addr.checked_sub(1)?;
+        self.cursor.set(last);
+        let found = self.cursor.find_rev(0);
+        self.here(found)
+    }
+
+    /// The VMA containing `addr`, or else the first one above it (`vma_find`).
+    pub(crate) fn from(&mut self, addr: u64) -> Option<(Range<u64>, Slot)> {
+        self.cursor.set(addr);
+        let found = self.cursor.find(u64::MAX);
+        self.here(found)
+    }
+
+    /// The VMA after the one the walk is on (`vma_next`), without a new descent.
+    pub(crate) fn next(&mut self) -> Option<(Range<u64>, Slot)> {
+        let found = self.cursor.next(u64::MAX);
+        self.here(found)
+    }
+}
+
+/// Makes one write, `slot` or (`None`) nothing over `[start, end)`, reserving exactly the
+/// nodes it needs first (`vma_iter_prealloc` + `vma_iter_store_new`): one descent.
+pub(crate) fn store_one(tree: &mut MapleTree<Slot>, start: u64, end: u64, slot: Option<Slot>) -> Result<(), Error> {
+    let (first, last) = inclusive(start, end).ok_or(Error::Invalid)?;
+    let mut cursor = tree.cursor_mut(first);
+    cursor.set_range(first, last);
+    cursor.preallocate(slot)?.store();
+    Ok(())
 }
 
 /// Stores `slot` over `[start, end)` (`vma_iter_store`).
