@@ -8,10 +8,13 @@
 #   fuzz/ci.sh [seconds per target (20)] ["target ..." (all, from `cargo fuzz list`)]
 #
 # Built without AddressSanitizer, as every campaign here is (the crates forbid `unsafe`; see
-# README.md). A crash leaves its input in fuzz/artifacts/ci/<target>/.
+# README.md), and with comparison tracing only in maple-vma and maple-replay
+# (`--no-trace-compares` plus Cargo.toml's per-package flags). A crash leaves its input in
+# fuzz/artifacts/ci/<target>/.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+. ./options.sh
 limit=${1:-20}
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -31,8 +34,8 @@ step "$(cargo fuzz --version), $(rustc +nightly --version)"
 # Every target of fuzz/Cargo.toml unless the caller names some.
 read -r -a targets <<<"${2:-$(cargo fuzz list | tr '\n' ' ')}"
 
-step "cargo +nightly fuzz build --sanitizer none (every target)"
-cargo +nightly fuzz build --sanitizer none
+step "cargo +nightly fuzz build --sanitizer none --no-trace-compares (every target)"
+cargo +nightly fuzz build --sanitizer none --no-trace-compares
 
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
 bin=target/$triple/release
@@ -42,14 +45,12 @@ for target in "${targets[@]}"; do
     step "$target: ${limit} s from corpus/$target"
     mkdir -p "$work/$target" "artifacts/ci/$target"
     cp corpus/"$target"/* "$work/$target/"
-    # A target without a dictionary runs without one (libFuzzer refuses a missing file).
-    dict=()
-    [ -s "dict/$target.dict" ] && dict=(-dict="dict/$target.dict")
+    mapfile -t flags < <(target_flags "$target") # -max_len, -dict (options.sh)
     # A fixed seed: libFuzzer's mutations then follow the binary, the corpus and the seed
     # (bar compared values it picks up at run time, such as addresses), so a longer local
     # run of the same commit (`fuzz/ci.sh 120`) tries first what CI will try. New inputs
     # come from campaigns (fuzz/README.md), not from CI.
-    if ! "$bin/$target" "$work/$target" -seed=1 -max_total_time="$limit" -max_len=4096 "${dict[@]}" \
+    if ! "$bin/$target" "$work/$target" -seed=1 -max_total_time="$limit" "${flags[@]}" \
         -timeout=10 -rss_limit_mb=4096 -artifact_prefix="artifacts/ci/$target/" >"$work/$target.log" 2>&1; then
         tail -60 "$work/$target.log"
         echo "FAILED: $target crashed; the input is in fuzz/artifacts/ci/$target/" >&2

@@ -17,6 +17,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+. ./options.sh
 limit=${1:-60}
 read -r -a bugs <<<"${2:-A B C D E F G H J S P}"
 read -r -a targets <<<"${3:-tree_ops cursor prealloc clone alloc vma_ops}"
@@ -28,7 +29,7 @@ target_dir=target/planted
 echo "building the targets with --features planted-bugs (into fuzz/$target_dir)" >&2
 # No AddressSanitizer: the crates forbid `unsafe`, so it could find nothing; it would only
 # slow every run down (see README.md).
-cargo +nightly fuzz build --sanitizer none --features planted-bugs --target-dir "$target_dir" >&2
+cargo +nightly fuzz build --sanitizer none --no-trace-compares --features planted-bugs --target-dir "$target_dir" >&2
 bin=$target_dir/$triple/release
 
 work=$(mktemp -d)
@@ -39,10 +40,11 @@ detect() {
     local bug=$1 target=$2 dir="$work/$1-$2"
     mkdir -p "$dir/corpus"
     if [[ ${CORPUS:-} == seed ]]; then cp corpus/"$target"/* "$dir/corpus/"; fi
-    local start end status=0 TIMEFORMAT='%U %S'
+    local start end status=0 TIMEFORMAT='%U %S' flags
+    mapfile -t flags < <(target_flags "$target") # -max_len, -dict (options.sh)
     start=$(date +%s.%N)
-    { time MAPLE_PLANT=$bug "$bin/$target" "$dir/corpus" -seed="$seed" -max_total_time="$limit" -max_len=4096 \
-        -dict="dict/$target.dict" -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$dir/" \
+    { time MAPLE_PLANT=$bug "$bin/$target" "$dir/corpus" -seed="$seed" -max_total_time="$limit" "${flags[@]}" \
+        -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$dir/" \
         >"$dir/log" 2>&1; } 2>"$dir/time" || status=$?
     end=$(date +%s.%N)
     if [[ $status -ne 0 ]] && compgen -G "$dir/crash-*" >/dev/null; then

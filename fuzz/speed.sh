@@ -9,16 +9,17 @@
 #   fuzz/speed.sh [seconds per target (60)] [targets (all)]
 #
 # Env: BIN, a directory of already built targets (default: builds them with
-# `cargo +nightly fuzz build --sanitizer none` and uses fuzz/target/<triple>/release).
+# `cargo +nightly fuzz build --sanitizer none --no-trace-compares` and uses fuzz/target/<triple>/release).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
+. ./options.sh
 limit=${1:-60}
 read -r -a targets <<<"${2:-tree_ops cursor prealloc clone alloc vma_ops}"
 
 if [[ -z ${BIN:-} ]]; then
     triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
-    cargo +nightly fuzz build --sanitizer none >&2
+    cargo +nightly fuzz build --sanitizer none --no-trace-compares >&2
     BIN=target/$triple/release
 fi
 
@@ -31,7 +32,8 @@ TIMEFORMAT='%U %S'
 for target in "${targets[@]}"; do
     mkdir -p "$work/$target"
     cp corpus/"$target"/* "$work/$target/"
-    { time "$BIN/$target" "$work/$target" -max_total_time="$limit" -max_len=4096 -dict="dict/$target.dict" \
+    mapfile -t flags < <(target_flags "$target") # -max_len, -dict (options.sh)
+    { time "$BIN/$target" "$work/$target" -max_total_time="$limit" "${flags[@]}" \
         -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/" -print_final_stats=1 >"$work/$target.log" 2>&1; } \
         2>"$work/$target.time" || {
         echo "$target: crashed, see below" >&2

@@ -11,12 +11,19 @@ fi
 
 # -O: optimised; --debug-assertions: the allocator's reservation check (bug class H) and the
 # overflow checks (class J) stay on, as in fuzz/Cargo.toml's profile.
-cargo fuzz build -O --debug-assertions
+# --no-trace-compares: see Cargo.toml (comparison tracing stays on for maple-vma and
+# maple-replay).
+cargo fuzz build -O --debug-assertions --no-trace-compares
+. ./options.sh
 
 release=target/x86_64-unknown-linux-gnu/release
 for target in $(cargo fuzz list); do
     cp "$release/$target" "$OUT/"
-    cp "dict/$target.dict" "$OUT/$target.dict"
-    printf '[libfuzzer]\nmax_len = 4096\ndict = %s.dict\n' "$target" >"$OUT/$target.options"
+    # The options every local run uses (options.sh): max_len, and the dictionary if any.
+    printf '[libfuzzer]\nmax_len = %s\n' "$(max_len "$target")" >"$OUT/$target.options"
+    if [[ -s dict/$target.dict ]]; then
+        cp "dict/$target.dict" "$OUT/$target.dict"
+        printf 'dict = %s.dict\n' "$target" >>"$OUT/$target.options"
+    fi
     (cd "corpus/$target" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)
 done

@@ -326,6 +326,25 @@ fn build<S: RangeStore>(g: &mut Group, d: &Data, order: &[usize]) {
     g.bench_function(id::<S>(d), |b| b.iter_with_large_drop(|| d.build::<S>(order)));
 }
 
+/// A bulk build from sorted ranges: `MapleTree::from_sorted` against `BTreeMap`'s
+/// `FromIterator` of sorted pairs (its own bulk build, which packs nodes full). rangemap has
+/// no bulk build, so it is not in this group.
+fn from_sorted(c: &mut Criterion, d: &Data) {
+    let mut g = c.benchmark_group("from-sorted");
+    g.bench_function(id::<Maple>(d), |b| {
+        b.iter_with_large_drop(|| {
+            let items = d.ranges.iter().enumerate().map(|(i, &(first, last))| (first..=last, i as u64));
+            MapleTree::from_sorted(items).expect("out of memory")
+        })
+    });
+    g.bench_function(id::<BTree>(d), |b| {
+        b.iter_with_large_drop(|| {
+            d.ranges.iter().enumerate().map(|(i, &(first, last))| (first, (last, i as u64))).collect::<BTree>()
+        })
+    });
+    g.finish();
+}
+
 /// The next entry through a cursor; the baselines have no cursor and look up the next
 /// range's mid-point afresh (`lookup_ascending`).
 fn cursor_next(g: &mut Group, tree: &Maple, d: &Data) {
@@ -546,6 +565,7 @@ fn run_size(c: &mut Criterion, n: usize, build_max: usize) {
     each!(c, "iter-ascbuilt", iterate, &d, &maple, &btree, &rmap);
     drop((maple, btree, rmap));
 
+    from_sorted(c, &d);
     if n <= build_max {
         for (name, order) in [("build-random", &d.random_order), ("build-ascending", &d.ascending_order)] {
             let mut g = c.benchmark_group(name);

@@ -7,8 +7,8 @@
 //! after random inserts.
 
 use crate::error::Error;
+use crate::node::{max_gap, Child};
 use crate::node::{NodeBudget, SLOTS};
-use crate::write::{max_gap, write_internal, write_leaf, Child};
 use crate::MapleTree;
 use alloc::vec::Vec;
 use core::ops::RangeBounds;
@@ -137,7 +137,7 @@ impl<T> MapleTree<T> {
             let id = tree.arena.alloc_leaf();
             let part = entries.by_ref().take(size);
             let mut last = 0;
-            write_leaf(&mut tree.arena, id, part.inspect(|&(l, _)| last = l));
+            tree.arena.leaf_mut(id).write(part.inspect(|&(l, _)| last = l));
             let gap = if tree.alloc { tree.arena.leaf(id).max_gap(min, last) } else { 0 };
             children.push(Child { last, id, gap });
             min = last.wrapping_add(1);
@@ -150,7 +150,7 @@ impl<T> MapleTree<T> {
             for size in pack(children.len(), |_| false) {
                 let id = tree.arena.alloc_internal();
                 let part = &children[start..start + size];
-                write_internal(&mut tree.arena, id, part);
+                tree.arena.internal_mut(id).write(part);
                 parents.push(Child { last: part[size - 1].last, id, gap: max_gap(part) });
                 start += size;
             }

@@ -105,12 +105,12 @@ impl State {
     /// Whether the current slot holds a value.
     fn full<T>(&self, tree: &MapleTree<T>) -> bool {
         let lv = self.path.leaf();
-        tree.arena.leaf(lv.node).slots[lv.offset()].is_some()
+        tree.arena.leaf(lv.node).has_value(lv.offset())
     }
 
     fn value<'t, T>(&self, tree: &'t MapleTree<T>) -> Option<&'t T> {
         let lv = self.path.leaf();
-        tree.arena.leaf(lv.node).slots[lv.offset()].as_ref()
+        tree.arena.leaf(lv.node).get(lv.offset())
     }
 
     /// Steps forward slot by slot from the current one (`mas_next_slot`); with `skip_null`
@@ -129,9 +129,9 @@ impl State {
                 let leaf = tree.arena.leaf(lv.node);
                 let off = lv.offset() + 1;
                 lv.offset = off as u8;
-                self.index = leaf.pivots[off - 1] + 1;
-                self.last = if off + 1 >= lv.len() { lv.max } else { leaf.pivots[off] };
-                leaf.slots[off].is_some()
+                self.index = leaf.pivots()[off - 1] + 1;
+                self.last = if off + 1 >= lv.len() { lv.max } else { leaf.pivots()[off] };
+                leaf.has_value(off)
             } else {
                 if !step_forward(&tree.arena, &mut self.path) {
                     self.status = Status::Overflow;
@@ -163,9 +163,9 @@ impl State {
                 let leaf = tree.arena.leaf(lv.node);
                 let off = lv.offset() - 1;
                 lv.offset = off as u8;
-                self.index = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
-                self.last = leaf.pivots[off];
-                leaf.slots[off].is_some()
+                self.index = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
+                self.last = leaf.pivots()[off];
+                leaf.has_value(off)
             } else {
                 if !step_back(&tree.arena, &mut self.path) {
                     self.status = Status::Underflow;

@@ -66,7 +66,7 @@ impl<T> MapleTree<T> {
         let Some((leaf, offset, start, end)) = self.leaf_slot(key) else {
             return Entry::Vacant(VacantEntry { tree: self, key, gap: 0..=u64::MAX });
         };
-        if self.arena.leaf(leaf).slots[offset].is_some() {
+        if self.arena.leaf(leaf).has_value(offset) {
             Entry::Occupied(OccupiedEntry { tree: self, key, range: start..=end, leaf, offset })
         } else {
             // NULL ranges next to each other always merge, so the slot is the whole gap.
@@ -154,17 +154,17 @@ impl<'a, T> OccupiedEntry<'a, T> {
 
     /// The value.
     pub fn get(&self) -> &T {
-        self.tree.arena.leaf(self.leaf).slots[self.offset].as_ref().expect("an occupied entry holds a value")
+        self.tree.arena.leaf(self.leaf).get(self.offset).expect("an occupied entry holds a value")
     }
 
     /// The value, mutably.
     pub fn get_mut(&mut self) -> &mut T {
-        self.tree.arena.leaf_mut(self.leaf).slots[self.offset].as_mut().expect("an occupied entry holds a value")
+        self.tree.arena.leaf_mut(self.leaf).get_mut(self.offset).expect("an occupied entry holds a value")
     }
 
     /// The value, mutably, for as long as the tree is borrowed.
     pub fn into_mut(self) -> &'a mut T {
-        self.tree.arena.leaf_mut(self.leaf).slots[self.offset].as_mut().expect("an occupied entry holds a value")
+        self.tree.arena.leaf_mut(self.leaf).get_mut(self.offset).expect("an occupied entry holds a value")
     }
 
     /// Replaces the value over the same range and returns the old one (an exact overwrite:

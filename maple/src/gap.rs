@@ -44,10 +44,9 @@ pub(crate) fn propagate<T>(arena: &mut Arena<T>, path: &Path, depth: usize) {
     for d in (0..depth).rev() {
         let parent = path.levels[d];
         let node = arena.internal_mut(parent.node);
-        if node.gaps[parent.offset()] == gap {
+        if !node.set_gap(parent.offset(), gap) {
             return;
         }
-        node.gaps[parent.offset()] = gap;
         gap = node.max_gap();
     }
 }

@@ -80,14 +80,14 @@ impl Walker {
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
             let mut off = lv.offset();
-            let mut start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
+            let mut start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
             loop {
                 if start > self.back_index {
                     self.done = true;
                     return None;
                 }
-                let end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
-                let full = leaf.slots[off].is_some();
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
+                let full = leaf.has_value(off);
                 if end >= self.back_index {
                     self.done = true;
                     return full.then_some((start..=end, lv.node, off));
@@ -118,12 +118,7 @@ impl Walker {
     /// Calls `f` on every remaining non-NULL slot from the front, in order, and ends the walk:
     /// [`Walker::next`] without keeping the position between slots (internal iteration, for
     /// `fold` and what is built on it).
-    fn fold<'a, T, B>(
-        &mut self,
-        arena: &'a Arena<T>,
-        init: B,
-        mut f: impl FnMut(B, u64, u64, &'a Option<T>) -> B,
-    ) -> B {
+    fn fold<'a, T, B>(&mut self, arena: &'a Arena<T>, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
         let mut acc = init;
         if self.done {
             return acc;
@@ -138,15 +133,14 @@ impl Walker {
             let lv = self.front.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut start = if lv.offset() == 0 { lv.min } else { leaf.pivots[lv.offset() - 1] + 1 };
+            let mut start = if lv.offset() == 0 { lv.min } else { leaf.pivots()[lv.offset() - 1] + 1 };
             for off in lv.offset()..len {
                 if start > back_index {
                     return acc;
                 }
-                let end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
-                let slot = &leaf.slots[off];
-                if slot.is_some() {
-                    acc = f(acc, start, end, slot);
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
+                if let Some(value) = leaf.get(off) {
+                    acc = f(acc, start, end, value);
                 }
                 if end >= back_index {
                     return acc;
@@ -162,12 +156,7 @@ impl Walker {
 
     /// Mirror of [`Walker::fold`]: every remaining non-NULL slot from the back, in reverse
     /// order (for `rfold`).
-    fn rfold<'a, T, B>(
-        &mut self,
-        arena: &'a Arena<T>,
-        init: B,
-        mut f: impl FnMut(B, u64, u64, &'a Option<T>) -> B,
-    ) -> B {
+    fn rfold<'a, T, B>(&mut self, arena: &'a Arena<T>, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
         let mut acc = init;
         if self.done {
             return acc;
@@ -182,15 +171,14 @@ impl Walker {
             let lv = self.back.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut end = if lv.offset() + 1 >= len { lv.max } else { leaf.pivots[lv.offset()] };
+            let mut end = if lv.offset() + 1 >= len { lv.max } else { leaf.pivots()[lv.offset()] };
             for off in (0..=lv.offset()).rev() {
                 if end < front_index {
                     return acc;
                 }
-                let start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
-                let slot = &leaf.slots[off];
-                if slot.is_some() {
-                    acc = f(acc, start, end, slot);
+                let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
+                if let Some(value) = leaf.get(off) {
+                    acc = f(acc, start, end, value);
                 }
                 if start <= front_index {
                     return acc;
@@ -219,14 +207,14 @@ impl Walker {
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
             let mut off = lv.offset();
-            let mut end = if off + 1 >= len { lv.max } else { leaf.pivots[off] };
+            let mut end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
             loop {
                 if end < self.front_index {
                     self.done = true;
                     return None;
                 }
-                let start = if off == 0 { lv.min } else { leaf.pivots[off - 1] + 1 };
-                let full = leaf.slots[off].is_some();
+                let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
+                let full = leaf.has_value(off);
                 if start <= self.front_index {
                     self.done = true;
                     return full.then_some((start..=end, lv.node, off));
@@ -271,7 +259,7 @@ impl<'a, T> Range<'a, T> {
 
     fn value(&self, node: NodeId, offset: usize) -> &'a T {
         let tree: &'a MapleTree<T> = self.tree;
-        tree.arena.leaf(node).slots[offset].as_ref().expect("the walker yields non-NULL slots")
+        tree.arena.leaf(node).get(offset).expect("the walker yields non-NULL slots")
     }
 }
 
@@ -285,10 +273,7 @@ impl<'a, T> Iterator for Range<'a, T> {
 
     fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
         let tree: &'a MapleTree<T> = self.tree;
-        self.walker.fold(&tree.arena, init, |acc, start, end, slot| match slot {
-            Some(value) => f(acc, (start..=end, value)),
-            None => acc,
-        })
+        self.walker.fold(&tree.arena, init, |acc, start, end, value| f(acc, (start..=end, value)))
     }
 }
 
@@ -300,10 +285,7 @@ impl<'a, T> DoubleEndedIterator for Range<'a, T> {
 
     fn rfold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
         let tree: &'a MapleTree<T> = self.tree;
-        self.walker.rfold(&tree.arena, init, |acc, start, end, slot| match slot {
-            Some(value) => f(acc, (start..=end, value)),
-            None => acc,
-        })
+        self.walker.rfold(&tree.arena, init, |acc, start, end, value| f(acc, (start..=end, value)))
     }
 }
 
@@ -373,7 +355,7 @@ impl<T> IntoIter<T> {
 
     fn take(&mut self, node: NodeId, offset: usize) -> T {
         self.remaining -= 1;
-        self.tree.arena.leaf_mut(node).slots[offset].take().expect("the walker yields non-NULL slots")
+        self.tree.arena.leaf_mut(node).take(offset).expect("the walker yields non-NULL slots")
     }
 }
 

@@ -6,13 +6,12 @@
 //! borrows of exactly those leaves (safe code, O(k log k)); it keeps one small record per leaf
 //! touched.
 
-use crate::node::{slot_range, Leaf, NodeId, NO_NODE, PIVOTS};
+use crate::node::{slot_range, LeafValuesMut, NodeId, NO_NODE, PIVOTS};
 use crate::path::Path;
 use crate::MapleTree;
 use alloc::vec::Vec;
-use core::iter::{Enumerate, Flatten, FusedIterator};
+use core::iter::{Flatten, FusedIterator};
 use core::ops::RangeInclusive;
-use core::slice;
 
 /// The values of one leaf that overlap the window, with their ranges.
 struct LeafMut<'a, T> {
@@ -23,17 +22,17 @@ struct LeafMut<'a, T> {
     len: usize,
     first: u64,
     last: u64,
-    slots: Enumerate<slice::IterMut<'a, Option<T>>>,
+    values: LeafValuesMut<'a, T>,
 }
 
 impl<'a, T> LeafMut<'a, T> {
-    /// The item for slot `off` holding `slot`, if it holds a value inside the window.
-    fn item(&self, off: usize, slot: &'a mut Option<T>) -> Option<(RangeInclusive<u64>, &'a mut T)> {
+    /// The item for slot `off` holding `value`, if the slot lies inside the window.
+    fn item(&self, off: usize, value: &'a mut T) -> Option<(RangeInclusive<u64>, &'a mut T)> {
         let (start, end) = slot_range(self.pivots, self.len, off, self.min, self.max);
         if end < self.first || start > self.last {
             return None;
         }
-        Some((start..=end, slot.as_mut()?))
+        Some((start..=end, value))
     }
 }
 
@@ -42,8 +41,8 @@ impl<'a, T> Iterator for LeafMut<'a, T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let (off, slot) = self.slots.next()?;
-            if let Some(item) = self.item(off, slot) {
+            let (off, value) = self.values.next()?;
+            if let Some(item) = self.item(off, value) {
                 return Some(item);
             }
         }
@@ -53,8 +52,8 @@ impl<'a, T> Iterator for LeafMut<'a, T> {
 impl<T> DoubleEndedIterator for LeafMut<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         loop {
-            let (off, slot) = self.slots.next_back()?;
-            if let Some(item) = self.item(off, slot) {
+            let (off, value) = self.values.next_back()?;
+            if let Some(item) = self.item(off, value) {
                 return Some(item);
             }
         }
@@ -89,9 +88,8 @@ impl<'a, T> RangeMut<'a, T> {
             .into_iter()
             .zip(limits)
             .map(|(leaf, (_, min, max))| {
-                let Leaf { pivots, slots, len } = leaf;
-                let len = usize::from(*len);
-                LeafMut { pivots, min, max, len, first, last, slots: slots[..len].iter_mut().enumerate() }
+                let (pivots, len, values) = leaf.values_mut();
+                LeafMut { pivots, min, max, len, first, last, values }
             })
             .collect();
         RangeMut { inner: parts.into_iter().flatten() }

@@ -92,7 +92,7 @@ impl<T> MapleTree<T> {
     /// ```
     pub fn get_mut(&mut self, key: u64) -> Option<&mut T> {
         let (leaf, off, _, _) = self.leaf_slot(key)?;
-        self.arena.leaf_mut(leaf).slots[off].as_mut()
+        self.arena.leaf_mut(leaf).get_mut(off)
     }
 
     /// Whether some entry's range holds `key`.

@@ -72,19 +72,20 @@ pub(crate) const NO_NODE: NodeId = u32::MAX;
 /// Index of a node in its arena vector.
 pub(crate) type NodeId = u32;
 
-/// A leaf: user entries, `None` being NULL.
+/// A leaf: user entries, `None` being NULL. Its fields are private: every edit goes through
+/// a method that keeps N1 and N2 (checked by debug assertions).
 ///
 /// Aligned to a cache line, so the pivots a search reads (120 bytes) take two lines, not
 /// three; for 8-byte values the leaf is exactly 6 lines (384 bytes), so nothing is padded.
 #[derive(Clone)]
 #[repr(align(64))]
 pub(crate) struct Leaf<T> {
-    pub(crate) pivots: [u64; PIVOTS],
-    pub(crate) slots: [Option<T>; SLOTS],
-    pub(crate) len: u8,
+    pivots: [u64; PIVOTS],
+    slots: [Option<T>; SLOTS],
+    len: u8,
 }
 
-/// An internal node: links to children one level down.
+/// An internal node: links to children one level down. Fields private, as [`Leaf`]'s.
 ///
 /// The field order is fixed so that a walk touches three cache lines: `len` and the first
 /// pivots, the other pivots, the child links; the gaps, read only by allocation trees, come
@@ -92,12 +93,36 @@ pub(crate) struct Leaf<T> {
 #[derive(Clone)]
 #[repr(C, align(64))] // and cache-line aligned, as leaves are (5 lines, no padding added)
 pub(crate) struct Internal {
-    pub(crate) len: u8,
-    pub(crate) pivots: [u64; PIVOTS],
-    pub(crate) children: [NodeId; SLOTS],
+    len: u8,
+    pivots: [u64; PIVOTS],
+    children: [NodeId; SLOTS],
     /// Per child, the size (in keys) of the largest NULL range below it; exact in allocation
     /// trees, 0 elsewhere.
-    pub(crate) gaps: [u64; SLOTS],
+    gaps: [u64; SLOTS],
+}
+
+/// One slot of an internal node's new content ([`Internal::write`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Child {
+    /// The last key the child covers.
+    pub(crate) last: u64,
+    pub(crate) id: NodeId,
+    /// The largest gap below the child (0 outside allocation trees).
+    pub(crate) gap: u64,
+}
+
+/// The largest gap among `children`.
+pub(crate) fn max_gap(children: &[Child]) -> u64 {
+    children.iter().map(|c| c.gap).max().unwrap_or(0)
+}
+
+/// A layout fault of one node, as the validator reports it (N2, and N3 for leaves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// N2: a pivot at or after `len - 1` is not the sentinel.
+    PivotPastEnd { pivot: usize, value: u64 },
+    /// N2: a slot at or after `len` holds an entry or a child.
+    SlotPastEnd { slot: usize },
 }
 
 /// Offset of the slot holding `index` among a node's pivots: the number of stored pivots
@@ -133,15 +158,154 @@ pub(crate) fn slot_range(pivots: &[u64; PIVOTS], len: usize, offset: usize, min:
     (first, last)
 }
 
+/// Writes the pivots of `len` slots whose last keys `lasts` yields (the last one implied)
+/// and the sentinel after them (N2).
+#[inline]
+fn set_pivots(pivots: &mut [u64; PIVOTS], len: usize, lasts: impl Iterator<Item = u64>) {
+    for (pivot, last) in pivots.iter_mut().zip(lasts).take(len - 1) {
+        *pivot = last;
+    }
+    pivots[len - 1..].fill(u64::MAX);
+}
+
+/// The accessors both node kinds share: the used length, the pivots, a slot's range, and
+/// the N2 check of the pivots.
+macro_rules! pivot_accessors {
+    () => {
+        /// Number of used slots.
+        #[inline]
+        pub(crate) fn len(&self) -> usize {
+            usize::from(self.len)
+        }
+
+        /// The stored pivots (the sentinel from `len - 1` on).
+        #[inline]
+        pub(crate) fn pivots(&self) -> &[u64; PIVOTS] {
+            &self.pivots
+        }
+
+        /// The inclusive range of slot `offset` in this node covering `[min, max]`.
+        #[inline]
+        pub(crate) fn slot_range(&self, offset: usize, min: u64, max: u64) -> (u64, u64) {
+            slot_range(&self.pivots, self.len(), offset, min, max)
+        }
+
+        /// N2 for the pivots: the first one at or after `len - 1` that is not the sentinel.
+        fn pivot_fault(&self) -> Option<Fault> {
+            let len = self.len().clamp(1, SLOTS);
+            (len - 1..PIVOTS)
+                .find(|&i| self.pivots[i] != u64::MAX)
+                .map(|pivot| Fault::PivotPastEnd { pivot, value: self.pivots[pivot] })
+        }
+    };
+}
+
 impl<T> Leaf<T> {
+    pivot_accessors!();
     fn empty() -> Self {
         Leaf { pivots: [u64::MAX; PIVOTS], slots: core::array::from_fn(|_| None), len: 0 }
     }
 
-    /// Number of used slots.
+    /// Whether slot `offset` holds a value (is not NULL).
     #[inline]
-    pub(crate) fn len(&self) -> usize {
-        usize::from(self.len)
+    pub(crate) fn has_value(&self, offset: usize) -> bool {
+        self.slots[offset].is_some()
+    }
+
+    /// The value of slot `offset`, `None` for NULL.
+    #[inline]
+    pub(crate) fn get(&self, offset: usize) -> Option<&T> {
+        self.slots[offset].as_ref()
+    }
+
+    /// The value of slot `offset`, mutably.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, offset: usize) -> Option<&mut T> {
+        self.slots[offset].as_mut()
+    }
+
+    /// Takes the value out of slot `offset`, leaving NULL (the slot keeps its range).
+    #[inline]
+    pub(crate) fn take(&mut self, offset: usize) -> Option<T> {
+        debug_assert!(offset < self.len());
+        self.slots[offset].take()
+    }
+
+    /// Puts `entry` in slot `offset` (keeping its range) and returns what was there.
+    #[inline]
+    pub(crate) fn replace(&mut self, offset: usize, entry: Option<T>) -> Option<T> {
+        debug_assert!(offset < self.len());
+        core::mem::replace(&mut self.slots[offset], entry)
+    }
+
+    /// Number of slots holding a value.
+    #[inline]
+    pub(crate) fn value_count(&self) -> usize {
+        self.slots[..self.len()].iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Replaces the whole content by `content`: `(last key, entry)` per slot, 1 to 16 of
+    /// them; the old entries are dropped.
+    pub(crate) fn write(&mut self, content: impl IntoIterator<Item = (u64, Option<T>)>) {
+        let mut len = 0;
+        for (i, (last, entry)) in content.into_iter().enumerate() {
+            if i < PIVOTS {
+                self.pivots[i] = last;
+            }
+            self.slots[i] = entry;
+            len = i + 1;
+        }
+        debug_assert!((1..=SLOTS).contains(&len));
+        self.pivots[len - 1..].fill(u64::MAX);
+        self.slots[len..].iter_mut().for_each(|s| *s = None);
+        self.len = len as u8;
+        self.debug_check();
+    }
+
+    /// Replaces slots `lo..=ro` by `pieces` (`(last key, entry)` each, in order, covering
+    /// exactly the range the replaced slots covered); the slots after `ro` move to follow the
+    /// pieces with their ranges. Entries left in the replaced slots are dropped. The new
+    /// length must stay within 1..=16.
+    pub(crate) fn splice(&mut self, lo: usize, ro: usize, pieces: impl ExactSizeIterator<Item = (u64, Option<T>)>) {
+        let len = self.len();
+        debug_assert!(lo <= ro && ro < len);
+        let mid = pieces.len();
+        let new_len = lo + mid + (len - ro - 1);
+        debug_assert!((1..=SLOTS).contains(&new_len));
+        // The pivots after the replaced slots (the old last one implied), then the pieces'.
+        let mut tail = [u64::MAX; SLOTS];
+        tail[..len - ro - 1].copy_from_slice(&self.pivots_ext()[ro + 1..len]);
+        let hole = ro + 1 - lo;
+        self.slots[lo..=ro].iter_mut().for_each(|slot| *slot = None);
+        if hole > mid {
+            self.slots[lo + mid..len].rotate_left(hole - mid);
+        } else if hole < mid {
+            self.slots[lo + hole..new_len].rotate_right(mid - hole);
+        }
+        let mut ends = [u64::MAX; SLOTS];
+        for (i, (last, entry)) in pieces.enumerate() {
+            ends[lo + i] = last;
+            self.slots[lo + i] = entry;
+        }
+        ends[..lo].copy_from_slice(&self.pivots[..lo]);
+        ends[lo + mid..new_len].copy_from_slice(&tail[..len - ro - 1]);
+        set_pivots(&mut self.pivots, new_len, ends.into_iter());
+        self.len = new_len as u8;
+        self.debug_check();
+    }
+
+    /// The pivots with the implied last one as `u64::MAX` at index 15 (for moving them).
+    fn pivots_ext(&self) -> [u64; SLOTS] {
+        let mut ext = [u64::MAX; SLOTS];
+        ext[..PIVOTS].copy_from_slice(&self.pivots);
+        ext
+    }
+
+    /// The pivots, the used length and an iterator over the values with their offsets, all
+    /// borrowed at once (for the mutable iterators).
+    pub(crate) fn values_mut(&mut self) -> (&[u64; PIVOTS], usize, LeafValuesMut<'_, T>) {
+        let len = self.len();
+        (&self.pivots, len, LeafValuesMut { slots: self.slots[..len].iter_mut().enumerate() })
     }
 
     /// Size of the largest NULL range in a leaf covering `[min, max]`, 0 if it has none
@@ -160,23 +324,142 @@ impl<T> Leaf<T> {
         plant!('F' => let gap = gap.saturating_sub(1));
         gap
     }
+
+    /// The first layout fault of a live leaf (N2), if any.
+    pub(crate) fn fault(&self) -> Option<Fault> {
+        self.pivot_fault()
+            .or_else(|| (self.len()..SLOTS).find(|&i| self.slots[i].is_some()).map(|slot| Fault::SlotPastEnd { slot }))
+    }
+
+    /// After an edit, in debug builds: the leaf is live (N1) and clean past its end (N2).
+    #[inline]
+    fn debug_check(&self) {
+        debug_assert!((1..=SLOTS).contains(&self.len()), "N1: leaf len {}", self.len);
+        debug_assert_eq!(self.fault(), None);
+    }
+
+    /// Bug A's setup: a copy of this leaf (`dup` copies each entry).
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn plant_copy(&self, dup: fn(Option<&T>) -> Option<T>) -> Leaf<T> {
+        Leaf { pivots: self.pivots, slots: core::array::from_fn(|i| dup(self.slots[i].as_ref())), len: self.len }
+    }
+
+    /// Bug A: puts `stale`'s slots and pivots back after this leaf's end when it is shorter.
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn plant_stale_tail(&mut self, stale: Leaf<T>) {
+        let (len, old_len) = (self.len(), stale.len());
+        if len > 0 && len < old_len {
+            self.pivots[len - 1..old_len - 1].copy_from_slice(&stale.pivots[len - 1..old_len - 1]);
+            for (slot, stale) in self.slots[len..old_len].iter_mut().zip(stale.slots.into_iter().skip(len)) {
+                *slot = stale;
+            }
+        }
+    }
+
+    /// Bug D: drops the last slot; the slot before it then reaches the leaf's maximum.
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn plant_drop_last_slot(&mut self) {
+        let len = self.len();
+        if len > 1 {
+            self.slots[len - 1] = None;
+            self.pivots[len - 2] = u64::MAX;
+            self.len -= 1;
+        }
+    }
+}
+
+/// The values of one leaf with their slot offsets, mutably, in key order
+/// ([`Leaf::values_mut`]).
+pub(crate) struct LeafValuesMut<'a, T> {
+    slots: core::iter::Enumerate<core::slice::IterMut<'a, Option<T>>>,
+}
+
+impl<'a, T> Iterator for LeafValuesMut<'a, T> {
+    type Item = (usize, &'a mut T);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.slots.by_ref().find_map(|(i, slot)| slot.as_mut().map(|v| (i, v)))
+    }
+}
+
+impl<T> DoubleEndedIterator for LeafValuesMut<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.slots.by_ref().rev().find_map(|(i, slot)| slot.as_mut().map(|v| (i, v)))
+    }
 }
 
 impl Internal {
+    pivot_accessors!();
     fn empty() -> Self {
         Internal { pivots: [u64::MAX; PIVOTS], children: [NO_NODE; SLOTS], gaps: [0; SLOTS], len: 0 }
     }
 
-    /// Number of used slots.
+    /// The child linked from slot `offset`.
     #[inline]
-    pub(crate) fn len(&self) -> usize {
-        usize::from(self.len)
+    pub(crate) fn child(&self, offset: usize) -> NodeId {
+        self.children[offset]
+    }
+
+    /// The used child links.
+    #[inline]
+    pub(crate) fn children(&self) -> &[NodeId] {
+        &self.children[..self.len()]
+    }
+
+    /// The gap recorded for child `offset`.
+    #[inline]
+    pub(crate) fn gap(&self, offset: usize) -> u64 {
+        self.gaps[offset]
+    }
+
+    /// All 16 recorded gaps, those past the end included (for the validator's G2).
+    pub(crate) fn all_gaps(&self) -> &[u64; SLOTS] {
+        &self.gaps
+    }
+
+    /// Records `gap` for child `offset`; returns whether the record changed.
+    #[inline]
+    pub(crate) fn set_gap(&mut self, offset: usize, gap: u64) -> bool {
+        debug_assert!(offset < self.len());
+        let changed = self.gaps[offset] != gap;
+        self.gaps[offset] = gap;
+        changed
+    }
+
+    /// Slot `offset` as content for a new node, in this node covering `[min, max]`.
+    #[inline]
+    pub(crate) fn content(&self, offset: usize, min: u64, max: u64) -> Child {
+        Child { last: self.slot_range(offset, min, max).1, id: self.children[offset], gap: self.gaps[offset] }
     }
 
     /// The largest gap recorded for any child (the kernel's `ma_max_gap`).
     #[inline]
     pub(crate) fn max_gap(&self) -> u64 {
         self.gaps[..self.len()].iter().copied().max().unwrap_or(0)
+    }
+
+    /// Replaces the whole content by `content` (1 to 16 children).
+    pub(crate) fn write(&mut self, content: &[Child]) {
+        let len = content.len();
+        debug_assert!((1..=SLOTS).contains(&len));
+        for (i, child) in content.iter().enumerate() {
+            self.children[i] = child.id;
+            self.gaps[i] = child.gap;
+        }
+        set_pivots(&mut self.pivots, len, content.iter().map(|c| c.last));
+        self.children[len..].fill(NO_NODE);
+        self.gaps[len..].fill(0);
+        self.len = len as u8;
+        debug_assert_eq!(self.fault(), None);
+    }
+
+    /// The first layout fault of a live internal node (N2), if any.
+    pub(crate) fn fault(&self) -> Option<Fault> {
+        self.pivot_fault().or_else(|| {
+            (self.len()..SLOTS).find(|&i| self.children[i] != NO_NODE).map(|slot| Fault::SlotPastEnd { slot })
+        })
     }
 }
 
@@ -570,6 +853,26 @@ impl<T> Arena<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
+
+    /// A leaf covering `[0, max]` with `content` (`(last key, entry)` per slot).
+    fn leaf_of(content: &[(u64, Option<u32>)]) -> Leaf<u32> {
+        let mut leaf = Leaf::empty();
+        leaf.write(content.iter().copied());
+        leaf
+    }
+
+    /// A leaf's content as `(last key, entry)` per slot, read through the accessors.
+    fn content_of(leaf: &Leaf<u32>, max: u64) -> Vec<(u64, Option<u32>)> {
+        (0..leaf.len()).map(|i| (leaf.slot_range(i, 0, max).1, leaf.get(i).copied())).collect()
+    }
+
+    /// `len` slots of ten keys each (the last reaching `max`), a value in every other one.
+    fn model(len: usize, max: u64) -> Vec<(u64, Option<u32>)> {
+        (0..len)
+            .map(|i| (if i + 1 == len { max } else { 10 * (i as u64 + 1) - 1 }, (i % 2 == 0).then_some(i as u32)))
+            .collect()
+    }
 
     #[test]
     fn slot_of_counts_the_pivots_below_the_index() {
@@ -583,5 +886,89 @@ mod tests {
                 assert_eq!(slot_of(&pivots, index), below, "len {len}, index {index}");
             }
         }
+    }
+
+    #[test]
+    fn write_then_read_back_every_length() {
+        let max = 1000;
+        for len in 1..=SLOTS {
+            let content = model(len, max);
+            let leaf = leaf_of(&content);
+            assert_eq!(leaf.len(), len);
+            assert_eq!(content_of(&leaf, max), content);
+            assert_eq!(leaf.value_count(), content.iter().filter(|(_, v)| v.is_some()).count());
+            assert_eq!(leaf.fault(), None);
+            assert!(leaf.pivots()[len - 1..].iter().all(|&p| p == u64::MAX), "N2 after {len} slots");
+        }
+    }
+
+    #[test]
+    fn splice_matches_a_vector_model_for_every_position_and_piece_count() {
+        let max = 1000;
+        for len in 1..=SLOTS {
+            for lo in 0..len {
+                for ro in lo..len {
+                    for pieces in 1..=3usize {
+                        let new_len = lo + pieces + (len - ro - 1);
+                        let mut expected = model(len, max);
+                        let start = if lo == 0 { 0 } else { expected[lo - 1].0 + 1 };
+                        let end = expected[ro].0;
+                        if new_len > SLOTS || end - start + 1 < pieces as u64 {
+                            continue;
+                        }
+                        // The covered range cut into `pieces` parts, the last one ending at `end`.
+                        let new: Vec<(u64, Option<u32>)> = (0..pieces)
+                            .map(|k| {
+                                let last = if k + 1 == pieces { end } else { start + k as u64 };
+                                (last, (k != 1).then_some(100 + k as u32))
+                            })
+                            .collect();
+                        let mut leaf = leaf_of(&expected);
+                        leaf.splice(lo, ro, new.clone().into_iter());
+                        expected.splice(lo..=ro, new);
+                        assert_eq!(content_of(&leaf, max), expected, "len {len}, slots {lo}..={ro}, {pieces} pieces");
+                        assert_eq!(leaf.fault(), None);
+                        assert_eq!(leaf.value_count(), expected.iter().filter(|(_, v)| v.is_some()).count());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn take_replace_and_values_mut_keep_ranges() {
+        let max = 500;
+        let mut leaf = leaf_of(&model(9, max));
+        assert_eq!(leaf.take(2), Some(2));
+        assert!(!leaf.has_value(2));
+        assert_eq!(leaf.replace(3, Some(33)), None);
+        assert_eq!(leaf.replace(0, None), Some(0));
+        let (_, len, values) = leaf.values_mut();
+        assert_eq!(len, 9);
+        let seen: Vec<(usize, u32)> = values.map(|(i, v)| (i, *v)).collect();
+        assert_eq!(seen, [(3, 33), (4, 4), (6, 6), (8, 8)]);
+        let (_, _, values) = leaf.values_mut();
+        let back: Vec<usize> = values.rev().map(|(i, _)| i).collect();
+        assert_eq!(back, [8, 6, 4, 3]);
+        assert_eq!(
+            content_of(&leaf, max).iter().map(|c| c.0).collect::<Vec<_>>(),
+            model(9, max).iter().map(|c| c.0).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn fault_names_stale_pivots_and_slots() {
+        let mut leaf = leaf_of(&model(4, 100));
+        leaf.pivots[5] = 77;
+        assert_eq!(leaf.fault(), Some(Fault::PivotPastEnd { pivot: 5, value: 77 }));
+        leaf.pivots[5] = u64::MAX;
+        leaf.slots[6] = Some(1);
+        assert_eq!(leaf.fault(), Some(Fault::SlotPastEnd { slot: 6 }));
+        let mut node = Internal::empty();
+        node.write(&[Child { last: 9, id: 3, gap: 0 }, Child { last: 99, id: 4, gap: 0 }]);
+        assert_eq!(node.fault(), None);
+        assert_eq!(node.children(), [3, 4]);
+        node.children[2] = 7;
+        assert_eq!(node.fault(), Some(Fault::SlotPastEnd { slot: 2 }));
     }
 }

@@ -4,7 +4,7 @@
 //! came down by. Each [`Level`] records the node, the slot taken in it and the node's implied
 //! limits, so climbing back up and stepping to a neighbouring node cost no search.
 
-use crate::node::{slot_of, slot_range, Arena, NodeId, MAX_HEIGHT, SLOTS};
+use crate::node::{slot_of, Arena, NodeId, MAX_HEIGHT, SLOTS};
 
 /// One node on a path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Path {
     /// The inclusive range of the slot the leaf level points at.
     pub(crate) fn leaf_slot_range<T>(&self, arena: &Arena<T>) -> (u64, u64) {
         let lv = self.leaf();
-        slot_range(&arena.leaf(lv.node).pivots, lv.len(), lv.offset(), lv.min, lv.max)
+        arena.leaf(lv.node).slot_range(lv.offset(), lv.min, lv.max)
     }
 
     /// Walks from `root` (a tree of `height` levels, at least 1) down to the slot holding
@@ -98,16 +98,16 @@ impl Path {
         };
         for d in depth..leaf_depth {
             let n = arena.internal(node);
-            let off = slot_of(&n.pivots, index);
-            self.levels[d] = Level { node, offset: off as u8, len: n.len, min, max };
-            let (lo, hi) = slot_range(&n.pivots, n.len(), off, min, max);
-            node = n.children[off];
+            let off = slot_of(n.pivots(), index);
+            self.levels[d] = Level { node, offset: off as u8, len: n.len() as u8, min, max };
+            let (lo, hi) = n.slot_range(off, min, max);
+            node = n.child(off);
             min = lo;
             max = hi;
         }
         let leaf = arena.leaf(node);
-        let off = slot_of(&leaf.pivots, index);
-        self.levels[leaf_depth] = Level { node, offset: off as u8, len: leaf.len, min, max };
+        let off = slot_of(leaf.pivots(), index);
+        self.levels[leaf_depth] = Level { node, offset: off as u8, len: leaf.len() as u8, min, max };
     }
 
     /// Fills the levels below `depth` by always taking the first slot (`last == false`) or
@@ -118,9 +118,9 @@ impl Path {
         for d in depth..leaf_depth {
             let lv = self.levels[d];
             let n = arena.internal(lv.node);
-            let (lo, hi) = slot_range(&n.pivots, n.len(), lv.offset(), lv.min, lv.max);
-            let child = n.children[lv.offset()];
-            let len = if d + 1 == leaf_depth { arena.leaf(child).len } else { arena.internal(child).len };
+            let (lo, hi) = n.slot_range(lv.offset(), lv.min, lv.max);
+            let child = n.child(lv.offset());
+            let len = if d + 1 == leaf_depth { arena.leaf(child).len() } else { arena.internal(child).len() } as u8;
             let offset = if last { len - 1 } else { 0 };
             self.levels[d + 1] = Level { node: child, offset, len, min: lo, max: hi };
         }

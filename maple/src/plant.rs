@@ -30,7 +30,6 @@
 //! readers to see a half-published node (there is no RCU mode), so there is nothing such a
 //! bug could break yet.
 
-use crate::node::Leaf;
 use crate::write::Plan;
 use crate::MapleTree;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -89,23 +88,14 @@ pub(crate) fn on(letter: char) -> bool {
 pub(crate) fn stale_tail<T>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
-    dup: fn(&Option<T>) -> Option<T>,
+    dup: fn(Option<&T>) -> Option<T>,
     store: impl FnOnce(&mut MapleTree<T>) -> Option<T>,
 ) -> Option<T> {
     let r = plan.right.leaf();
-    let before = (plan.last == r.max).then(|| {
-        let leaf = tree.arena.leaf(r.node);
-        (r.node, Leaf { pivots: leaf.pivots, slots: core::array::from_fn(|i| dup(&leaf.slots[i])), len: leaf.len })
-    });
+    let before = (plan.last == r.max).then(|| (r.node, tree.arena.leaf(r.node).plant_copy(dup)));
     let old = store(tree);
-    let Some((id, stale)) = before else { return old };
-    let leaf = tree.arena.leaf_mut(id);
-    let (len, old_len) = (leaf.len(), stale.len());
-    if len > 0 && len < old_len {
-        leaf.pivots[len - 1..old_len - 1].copy_from_slice(&stale.pivots[len - 1..old_len - 1]);
-        for (slot, stale) in leaf.slots[len..old_len].iter_mut().zip(stale.slots.into_iter().skip(len)) {
-            *slot = stale;
-        }
+    if let Some((id, stale)) = before {
+        tree.arena.leaf_mut(id).plant_stale_tail(stale);
     }
     old
 }
@@ -113,15 +103,4 @@ pub(crate) fn stale_tail<T>(
 /// Bug C: whether `end` is the maximum of the parent of the store's right leaf.
 pub(crate) fn at_parent_max(plan: &Plan, end: u64) -> bool {
     plan.right.levels[plan.right.leaf_depth() - 1].max == end
-}
-
-/// Bug D: drops the last slot of a leaf about to be merged into its neighbour; the slot
-/// before it then reaches the leaf's maximum.
-pub(crate) fn drop_last_slot<T>(leaf: &mut Leaf<T>) {
-    let len = leaf.len();
-    if len > 1 {
-        leaf.slots[len - 1] = None;
-        leaf.pivots[len - 2] = u64::MAX;
-        leaf.len -= 1;
-    }
 }

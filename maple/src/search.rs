@@ -108,10 +108,10 @@ impl<T> MapleTree<T> {
         let is_leaf = depth + 1 == self.height();
         let (pivots, len) = if is_leaf {
             let leaf = self.arena.leaf(id);
-            (&leaf.pivots, leaf.len())
+            (leaf.pivots(), leaf.len())
         } else {
             let node = self.arena.internal(id);
-            (&node.pivots, node.len())
+            (node.pivots(), node.len())
         };
         // Only the slots that meet the window, in search order; each is first checked for
         // what is cheap (NULL, or a recorded gap that can hold the request).
@@ -121,9 +121,9 @@ impl<T> MapleTree<T> {
         let mut i = if rev { hi } else { lo };
         loop {
             let candidate = if is_leaf {
-                self.arena.leaf(id).slots[i].is_none()
+                !self.arena.leaf(id).has_value(i)
             } else {
-                !self.alloc || self.arena.internal(id).gaps[i] >= req.size
+                !self.alloc || self.arena.internal(id).gap(i) >= req.size
             };
             if candidate {
                 let (first, last) = slot_range(pivots, len, i, min, max);
@@ -131,7 +131,7 @@ impl<T> MapleTree<T> {
                     if is_leaf {
                         return Some(fit);
                     }
-                    let child = self.arena.internal(id).children[i];
+                    let child = self.arena.internal(id).child(i);
                     if let Some(fit) = self.fit_below(child, depth + 1, first, last, req, rev) {
                         return Some(fit);
                     }

@@ -115,10 +115,10 @@ impl<T> MapleTree<T> {
         let mut node = self.root;
         for _ in 1..self.height {
             let n = self.arena.internal(node);
-            node = n.children[slot_of(&n.pivots, index)];
+            node = n.child(slot_of(n.pivots(), index));
         }
         let leaf = self.arena.leaf(node);
-        leaf.slots[slot_of(&leaf.pivots, index)].as_ref()
+        leaf.get(slot_of(leaf.pivots(), index))
     }
 
     /// The entry holding `index` with its whole range, if any.
@@ -132,7 +132,7 @@ impl<T> MapleTree<T> {
     #[doc(alias = "get_key_value")]
     pub fn load_range(&self, index: u64) -> Option<(RangeInclusive<u64>, &T)> {
         let (leaf, off, first, last) = self.leaf_slot(index)?;
-        let value = self.arena.leaf(leaf).slots[off].as_ref()?;
+        let value = self.arena.leaf(leaf).get(off)?;
         Some((first..=last, value))
     }
 
@@ -144,15 +144,15 @@ impl<T> MapleTree<T> {
         let (mut node, mut min, mut max) = (self.root, 0, u64::MAX);
         for _ in 1..self.height {
             let n = self.arena.internal(node);
-            let off = slot_of(&n.pivots, index);
-            (min, max) = slot_range(&n.pivots, n.len(), off, min, max);
-            node = n.children[off];
+            let off = slot_of(n.pivots(), index);
+            (min, max) = n.slot_range(off, min, max);
+            node = n.child(off);
         }
         let leaf = self.arena.leaf(node);
-        let off = slot_of(&leaf.pivots, index);
+        let off = slot_of(leaf.pivots(), index);
         let len = leaf.len();
         plant!('B' => let len = if len == crate::node::SLOTS { len - 1 } else { len });
-        let (first, last) = slot_range(&leaf.pivots, len, off, min, max);
+        let (first, last) = slot_range(leaf.pivots(), len, off, min, max);
         Some((node, off, first, last))
     }
 
@@ -285,14 +285,14 @@ impl<T> MapleTree<T> {
     /// and a root leaf holding one NULL range is an empty tree.
     pub(crate) fn fix_root(&mut self) {
         while self.height > 1 && self.arena.internal(self.root).len() == 1 {
-            let child = self.arena.internal(self.root).children[0];
+            let child = self.arena.internal(self.root).child(0);
             self.arena.free_internal(self.root);
             self.root = child;
             self.height -= 1;
         }
         if self.height == 1 {
             let leaf = self.arena.leaf(self.root);
-            if leaf.len() == 1 && leaf.slots[0].is_none() {
+            if leaf.len() == 1 && !leaf.has_value(0) {
                 self.arena.free_leaf(self.root);
                 self.root = NO_NODE;
                 self.height = 0;
@@ -350,7 +350,7 @@ impl<T> MapleTree<T> {
             if let Some((leaf, offset)) = self.value_slot_exactly(first, last) {
                 // Replacing one value by another over the same range changes neither the
                 // shape, nor the count, nor any gap: swap it in without planning a write.
-                return Ok(core::mem::replace(&mut self.arena.leaf_mut(leaf).slots[offset], entry));
+                return Ok(self.arena.leaf_mut(leaf).replace(offset, entry));
             }
         }
         let mut plan = Plan::EMPTY;
@@ -361,14 +361,14 @@ impl<T> MapleTree<T> {
     /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
     fn value_slot_exactly(&self, first: u64, last: u64) -> Option<(u32, usize)> {
         let (leaf, off, start, end) = self.leaf_slot(first)?;
-        ((start, end) == (first, last) && self.arena.leaf(leaf).slots[off].is_some()).then_some((leaf, off))
+        ((start, end) == (first, last) && self.arena.leaf(leaf).has_value(off)).then_some((leaf, off))
     }
 
     /// Whether a store over `first..=last` would cut one stored value in two (the only store
     /// that needs `T: Clone`): a value's range starts before `first` and ends after `last`.
     pub(crate) fn splits_value(&self, first: u64, last: u64) -> bool {
         match self.leaf_slot(first) {
-            Some((leaf, off, start, end)) => start < first && last < end && self.arena.leaf(leaf).slots[off].is_some(),
+            Some((leaf, off, start, end)) => start < first && last < end && self.arena.leaf(leaf).has_value(off),
             None => false,
         }
     }
@@ -406,7 +406,7 @@ impl<T> MapleTree<T> {
             let path = Path::walk(&self.arena, self.root, self.height(), first);
             let lv = path.leaf();
             let (_, end) = path.leaf_slot_range(&self.arena);
-            if self.arena.leaf(lv.node).slots[lv.offset()].is_some() || end < last {
+            if self.arena.leaf(lv.node).has_value(lv.offset()) || end < last {
                 return Err(Error::Exists);
             }
         }
@@ -452,7 +452,7 @@ impl<T> MapleTree<T> {
         let mut plan = Plan::EMPTY;
         plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
         let lv = *plan.left.leaf();
-        if self.arena.leaf(lv.node).slots[lv.offset()].is_none() {
+        if !self.arena.leaf(lv.node).has_value(lv.offset()) {
             return Ok(None);
         }
         let (first, last) = plan.left.leaf_slot_range(&self.arena);

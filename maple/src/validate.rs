@@ -16,7 +16,7 @@
 //! [`MapleTree::validate`] walks every node once (O(n)) and returns the first violation
 //! found, with the node's position and a dump of the node.
 
-use crate::node::{slot_range, MIN_SLOTS, NO_NODE, PIVOTS, SLOTS};
+use crate::node::{slot_range, Fault, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::MapleTree;
 use alloc::string::String;
 use alloc::vec;
@@ -128,7 +128,7 @@ impl<T> MapleTree<T> {
             checker.node(At { node: self.root, depth: 0, min: 0, max: u64::MAX })?;
             if self.height == 1 {
                 let leaf = self.arena.leaf(self.root);
-                if leaf.len() == 1 && leaf.slots[0].is_none() {
+                if leaf.len() == 1 && !leaf.has_value(0) {
                     return Err(fail(
                         "T4",
                         None,
@@ -183,35 +183,29 @@ impl<T> Checker<'_, T> {
         if dead {
             return Err(fail("N1", Some(at), format_args!("a free (dead) node is reachable")));
         }
-        let (pivots, len) = if is_leaf {
+        let (pivots, len, fault) = if is_leaf {
             let leaf = arena.leaf(at.node);
-            (leaf.pivots, leaf.len())
+            (*leaf.pivots(), leaf.len(), leaf.fault())
         } else {
             let node = arena.internal(at.node);
-            (node.pivots, node.len())
+            (*node.pivots(), node.len(), node.fault())
         };
         if len > SLOTS {
             return Err(fail("N1", Some(at), format_args!("len {len} exceeds {SLOTS} slots")));
         }
         // N2: nothing after the end.
-        if let Some(i) = (len - 1..PIVOTS).find(|&i| pivots[i] != u64::MAX) {
-            return Err(fail(
-                "N2",
-                Some(at),
-                format_args!("pivot {i} is {:#x} past the data end (len {len})", pivots[i]),
-            ));
-        }
-        let stale = if is_leaf {
-            arena.leaf(at.node).slots[len..].iter().position(Option::is_some)
-        } else {
-            arena.internal(at.node).children[len..].iter().position(|&c| c != NO_NODE)
-        };
-        if let Some(i) = stale {
-            return Err(fail(
-                "N2",
-                Some(at),
-                format_args!("slot {} holds data past the data end (len {len})", len + i),
-            ));
+        match fault {
+            None => {}
+            Some(Fault::PivotPastEnd { pivot, value }) => {
+                return Err(fail(
+                    "N2",
+                    Some(at),
+                    format_args!("pivot {pivot} is {value:#x} past the data end (len {len})"),
+                ))
+            }
+            Some(Fault::SlotPastEnd { slot }) => {
+                return Err(fail("N2", Some(at), format_args!("slot {slot} holds data past the data end (len {len})")))
+            }
         }
         // T1: pivots ascend strictly inside the limits.
         let mut start = at.min;
@@ -232,10 +226,8 @@ impl<T> Checker<'_, T> {
         if is_leaf {
             return self.leaf(at, len);
         }
-        let (children, gaps) = {
-            let node = arena.internal(at.node);
-            (node.children, node.gaps)
-        };
+        let node = arena.internal(at.node);
+        let (children, gaps) = (node.children(), *node.all_gaps());
         // G2: no gap past the end, and none at all outside allocation trees.
         if let Some(i) = (0..SLOTS).find(|&i| gaps[i] != 0 && (i >= len || !self.tree.alloc)) {
             return Err(fail(
@@ -245,7 +237,7 @@ impl<T> Checker<'_, T> {
             ));
         }
         let mut largest = 0;
-        for (i, &child) in children[..len].iter().enumerate() {
+        for (i, &child) in children.iter().enumerate() {
             let (min, max) = slot_range(&pivots, len, i, at.min, at.max);
             if child == NO_NODE {
                 return Err(fail("T2", Some(at), format_args!("slot {i} has no child")));
@@ -269,14 +261,14 @@ impl<T> Checker<'_, T> {
         let leaf = self.tree.arena.leaf(at.node);
         // T4: NULL canonical form, in key order across leaves.
         let mut largest = 0;
-        for (i, slot) in leaf.slots[..len].iter().enumerate() {
-            let null = slot.is_none();
+        for i in 0..len {
+            let null = !leaf.has_value(i);
             if null {
-                let (first, last) = slot_range(&leaf.pivots, len, i, at.min, at.max);
+                let (first, last) = leaf.slot_range(i, at.min, at.max);
                 largest = largest.max((last - first).saturating_add(1));
             }
             if null && self.prev_null {
-                let (first, _) = slot_range(&leaf.pivots, len, i, at.min, at.max);
+                let (first, _) = leaf.slot_range(i, at.min, at.max);
                 return Err(fail(
                     "T4",
                     Some(at),

@@ -257,3 +257,30 @@ fn a_break_moved_below_the_heap_start_and_back_does_not_panic() {
         assert!(vmas.unwrap().space.unwrap().validate().is_ok());
     }
 }
+
+/// Found by a local fuzz campaign of the `replay` target: the page model added file offsets
+/// and lengths without checking, so a log whose successful calls name ranges or offsets no
+/// kernel accepts overflowed (a panic in debug builds, a wrong layout in release). Each such
+/// call is now an error of the log.
+#[test]
+fn successful_calls_past_any_address_space_or_file_size_are_errors_of_the_log() {
+    let calls = [
+        "1 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, 3</lib/x.so>, 0xfffffffffffff000) = 0x10000",
+        "1 munmap(0x10000, 0xfffffffffffff000) = 0",
+        "1 mprotect(0xfffffffffffff000, 8192, PROT_READ) = 0",
+        "1 mremap(0x10000, 4096, 0xffffffffffffe000, MREMAP_MAYMOVE) = 0x20000",
+        "1 madvise(0x10000, 0xffffffffffffffff, MADV_DONTFORK) = 0",
+    ];
+    for call in calls {
+        let log =
+            format!("1 mmap(0x10000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x10000\n{call}\n");
+        let outcome = run(&log, &Options::default());
+        assert_eq!(outcome.stop, Stop::Error(2), "{call}: {:?}", outcome.errors);
+        assert_eq!(outcome.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2], "{call}");
+    }
+    // A start layout whose file offset runs past the largest file is refused up front.
+    let layout = "00400000-00402000 r--p fffffffffffff000 fe:00 7                          /bin/x\n";
+    let options = Options { start: Some(parse_layout(layout).unwrap()), ..Options::default() };
+    let outcome = run("1 munmap(0x400000, 4096) = 0\n", &options);
+    assert!(outcome.errors[0].message.contains("the start layout"), "{:?}", outcome.errors);
+}

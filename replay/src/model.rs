@@ -27,10 +27,21 @@ pub(crate) struct Attrs {
 }
 
 impl Attrs {
-    /// The same attributes `delta` bytes further into the run.
+    /// The same attributes `delta` bytes further into the run. Within a run this cannot
+    /// overflow: every file run ends at an offset that fits in a `u64` (see [`PageModel`]);
+    /// past it (an `mremap` that grows the run) [`Attrs::grown`] checks.
     fn advanced(&self, delta: u64) -> Attrs {
-        let offset = if self.is_file() { self.offset + delta } else { 0 };
+        let offset = if self.is_file() { self.offset.saturating_add(delta) } else { 0 };
         Attrs { offset, ..self.clone() }
+    }
+
+    /// The attributes of `len` more bytes `delta` bytes into the run, if the file offsets of
+    /// those bytes fit in a `u64`.
+    fn grown(&self, delta: u64, len: u64) -> Option<Attrs> {
+        if self.is_file() {
+            self.offset.checked_add(delta)?.checked_add(len)?;
+        }
+        Some(self.advanced(delta))
     }
 
     fn is_file(&self) -> bool {
@@ -39,6 +50,10 @@ impl Attrs {
 }
 
 /// Pages of an address space, as runs: start -> (end, attributes).
+///
+/// Every file run's last byte has a file offset that fits in a `u64`: the replay checks the
+/// start layout and each successful `mmap` before they reach the model
+/// ([`crate::apply::Space`]), and an `mremap` that grows a file run checks the grown part.
 #[derive(Clone, Debug, Default)]
 pub struct PageModel {
     runs: BTreeMap<u64, (u64, Attrs)>,
@@ -164,7 +179,7 @@ impl PageModel {
                 let continues = last.end == start
                     && last.perms == attrs.perms
                     && (last.dev, last.inode, &last.path) == (attrs.dev, attrs.inode, &attrs.path)
-                    && (!attrs.is_file() || last.offset + (last.end - last.start) == attrs.offset);
+                    && (!attrs.is_file() || last.offset.checked_add(last.end - last.start) == Some(attrs.offset));
                 if continues {
                     last.end = *end;
                     continue;
@@ -231,11 +246,15 @@ impl PageModel {
         if let Some(hole) = self.first_hole(addr, addr + copy_len) {
             return Err(format!("mremap source {:x}-{:x} has a hole at {hole:x} in the replay", addr, addr + copy_len));
         }
-        let last = self
-            .runs
-            .range(..addr + copy_len)
-            .next_back()
-            .map(|(&start, (_, attrs))| attrs.advanced(addr + copy_len - start));
+        let grown = new_len.saturating_sub(copy_len);
+        let last = match self.runs.range(..addr + copy_len).next_back() {
+            Some((&start, (_, attrs))) => Some(
+                attrs
+                    .grown(addr + copy_len - start, grown)
+                    .ok_or("mremap grows a file mapping past the largest file offset")?,
+            ),
+            None => None,
+        };
         let moved: Vec<(u64, u64, Attrs)> = if old_len == 0 || dontunmap {
             let taken = self.remove(addr, addr + copy_len);
             for (start, end, attrs) in &taken {

@@ -42,30 +42,30 @@ pub fn slots(model: &RangeMap<u64>) -> Slots {
 /// A slot of the model: `(first, last, value)`, `None` for a NULL range.
 pub type Slot<V> = (u64, u64, Option<V>);
 
-/// The model's slot holding `key`: its entry, or the whole NULL range around `key`.
-pub fn slot_at<V: Clone + PartialEq>(model: &RangeMap<V>, key: u64) -> Slot<V> {
-    match model.get(key) {
-        Some((range, v)) => (*range.start(), *range.end(), Some(v.clone())),
-        None => {
-            let (first, last) = model.holes_from(key).next().expect("a key outside every entry is in a hole");
-            (first, last, None)
-        }
-    }
-}
-
 /// The model's slots that overlap `first..=last`, whole, in key order.
 pub fn slots_over<V: Clone + PartialEq>(model: &RangeMap<V>, first: u64, last: u64) -> Vec<Slot<V>> {
+    // One walk over the entries from the one at or before `first`: O(log n + k).
     let mut slots = Vec::new();
-    let mut key = first;
-    loop {
-        let slot = slot_at(model, key);
-        let end = slot.1;
-        slots.push(slot);
+    let mut next = 0; // the first key after the entries walked so far
+    for (range, v) in model.range_from(first) {
+        let (start, end) = (*range.start(), *range.end());
+        // The hole before this entry (`next <= last`: the walk stops at the entry reaching `last`).
+        if start > next && start > first {
+            slots.push((next, start - 1, None));
+        }
+        if start > last {
+            return slots;
+        }
+        if end >= first {
+            slots.push((start, end, Some(v.clone())));
+        }
         match end.checked_add(1) {
-            Some(next) if end < last => key = next,
+            Some(n) if end < last => next = n,
             _ => return slots,
         }
     }
+    slots.push((next, u64::MAX, None));
+    slots
 }
 
 /// Brings `slots`, the slot list of the model before a write of `first..=last` (or of
@@ -333,4 +333,41 @@ pub enum Move {
     NextRange,
     Prev,
     PrevRange,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    /// `slots_over` is the part of `slots` that overlaps the window, on random models with
+    /// entries at 0 and `u64::MAX` too, and windows at the edges.
+    #[test]
+    fn slots_over_is_the_window_of_slots() {
+        let mut rng = SmallRng::seed_from_u64(7);
+        for round in 0..300 {
+            let mut model = RangeMap::new();
+            for v in 0..rng.gen_range(0..12) {
+                let first = match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => u64::MAX - rng.gen_range(0..3),
+                    _ => rng.gen_range(0..64),
+                };
+                let last = first.saturating_add(rng.gen_range(0..6));
+                model.store(first, last, round * 100 + v);
+            }
+            let all = slots(&model);
+            for _ in 0..20 {
+                let a = if rng.gen() { rng.gen_range(0..72) } else { u64::MAX - rng.gen_range(0..4) };
+                let (first, last) = (a, a.saturating_add(rng.gen_range(0..20)));
+                let want: Vec<_> = if all.is_empty() {
+                    vec![(0, u64::MAX, None)]
+                } else {
+                    all.iter().filter(|s| s.1 >= first && s.0 <= last).cloned().collect()
+                };
+                assert_eq!(slots_over(&model, first, last), want, "{model:?} over {first}..={last}");
+            }
+        }
+    }
 }

@@ -80,6 +80,13 @@ impl<V: Clone + PartialEq> RangeMap<V> {
         self.map.iter().flat_map(|(&s, &(l, _))| [s, l])
     }
 
+    /// The entries in key order from the last one that starts at or before `from` (it may end
+    /// before `from`), or from the first: O(log n) to start.
+    pub fn range_from(&self, from: u64) -> impl Iterator<Item = (RangeInclusive<u64>, &V)> + '_ {
+        let start = self.map.range(..=from).next_back().map_or(0, |(&s, _)| s);
+        self.map.range(start..).map(|(&s, (l, v))| (s..=*l, v))
+    }
+
     /// The entry at position `i` in key order.
     pub fn nth(&self, i: usize) -> Option<(RangeInclusive<u64>, &V)> {
         self.iter().nth(i)

@@ -34,11 +34,11 @@
 mod inplace;
 mod rebuild;
 
-use crate::node::{slot_of, slot_range, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
+use crate::node::{slot_of, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 
-pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
+pub(crate) use rebuild::LeafBuf;
 
 /// How a store copies an entry whose range it cuts (`T: Clone` only where that happens).
 ///
@@ -49,7 +49,7 @@ pub(crate) use rebuild::{max_gap, write_internal, write_leaf, Child, LeafBuf};
 /// uses [`NoDup`] must first make sure the store cuts no *value* in two
 /// ([`MapleTree::splits_value`]).
 pub(crate) trait Dup<T> {
-    fn dup(slot: &Option<T>) -> Option<T>;
+    fn dup(slot: Option<&T>) -> Option<T>;
 }
 
 /// Duplicates by cloning.
@@ -57,8 +57,8 @@ pub(crate) struct Cloning;
 
 impl<T: Clone> Dup<T> for Cloning {
     #[inline(always)]
-    fn dup(slot: &Option<T>) -> Option<T> {
-        slot.clone()
+    fn dup(slot: Option<&T>) -> Option<T> {
+        slot.cloned()
     }
 }
 
@@ -67,7 +67,7 @@ pub(crate) struct NoDup;
 
 impl<T> Dup<T> for NoDup {
     #[inline(always)]
-    fn dup(_: &Option<T>) -> Option<T> {
+    fn dup(_: Option<&T>) -> Option<T> {
         None
     }
 }
@@ -191,7 +191,7 @@ pub(crate) fn classify_into<T>(
     if last <= plan.left.leaf().max {
         plan.right.copy_from(&plan.left);
         let leaf = plan.right.leaf_mut();
-        leaf.offset = slot_of(&arena.leaf(leaf.node).pivots, last) as u8;
+        leaf.offset = slot_of(arena.leaf(leaf.node).pivots(), last) as u8;
     } else {
         plan.right.walk_in_place(arena, tree.root, height, last);
     }
@@ -208,9 +208,9 @@ pub(crate) fn classify_into<T>(
         plan.need = NodeBudget { leaves: 1, internals: height };
         return;
     }
-    let pivots = &arena.leaf(l.node).pivots;
-    let (start, _) = slot_range(pivots, l.len(), l.offset(), l.min, l.max);
-    let (_, end) = slot_range(pivots, l.len(), r.offset(), l.min, l.max);
+    let leaf = arena.leaf(l.node);
+    let (start, _) = leaf.slot_range(l.offset(), l.min, l.max);
+    let (_, end) = leaf.slot_range(r.offset(), l.min, l.max);
     let new_len =
         l.offset() + usize::from(start < plan.first) + 1 + usize::from(plan.last < end) + (l.len() - r.offset() - 1);
     plan.kind = if l.offset() == r.offset() && start == plan.first && end == plan.last {
@@ -236,12 +236,12 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     let arena = &tree.arena;
     let l = *plan.left.leaf();
     let leaf = arena.leaf(l.node);
-    let (start, _) = slot_range(&leaf.pivots, l.len(), l.offset(), l.min, l.max);
-    if leaf.slots[l.offset()].is_none() {
+    let (start, _) = leaf.slot_range(l.offset(), l.min, l.max);
+    if !leaf.has_value(l.offset()) {
         plan.first = start;
-    } else if plan.first == start && l.offset() > 0 && leaf.slots[l.offset() - 1].is_none() {
+    } else if plan.first == start && l.offset() > 0 && !leaf.has_value(l.offset() - 1) {
         plan.left.leaf_mut().offset -= 1;
-        plan.first = slot_range(&leaf.pivots, l.len(), l.offset() - 1, l.min, l.max).0;
+        plan.first = leaf.slot_range(l.offset() - 1, l.min, l.max).0;
     }
     plant!('E' => if plan.left.leaf().offset() != l.offset() {
         *plan.left.leaf_mut() = l;
@@ -249,20 +249,20 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
     });
     let r = *plan.right.leaf();
     let leaf = arena.leaf(r.node);
-    let (_, end) = slot_range(&leaf.pivots, r.len(), r.offset(), r.min, r.max);
-    if leaf.slots[r.offset()].is_none() {
+    let (_, end) = leaf.slot_range(r.offset(), r.min, r.max);
+    if !leaf.has_value(r.offset()) {
         plan.last = end;
-    } else if plan.last == end && r.offset() + 1 < r.len() && leaf.slots[r.offset() + 1].is_none() {
+    } else if plan.last == end && r.offset() + 1 < r.len() && !leaf.has_value(r.offset() + 1) {
         plan.right.leaf_mut().offset += 1;
-        plan.last = slot_range(&leaf.pivots, r.len(), r.offset() + 1, r.min, r.max).1;
+        plan.last = leaf.slot_range(r.offset() + 1, r.min, r.max).1;
     }
     if plan.last == r.max && r.max != u64::MAX {
         let depth = plan.right.leaf_depth();
         plan.right.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
         let next = *plan.right.leaf();
         let leaf = arena.leaf(next.node);
-        if leaf.slots[0].is_none() {
-            plan.last = slot_range(&leaf.pivots, next.len(), 0, next.min, next.max).1;
+        if !leaf.has_value(0) {
+            plan.last = leaf.slot_range(0, next.min, next.max).1;
         }
     }
 }
@@ -295,7 +295,7 @@ pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry:
                     buf.push((u64::MAX, None));
                 });
                 let id = tree.arena.alloc_leaf();
-                write_leaf(&mut tree.arena, id, buf);
+                tree.arena.leaf_mut(id).write(buf);
                 tree.root = id;
                 tree.height = 1;
                 tree.len = 1;
@@ -309,7 +309,7 @@ pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry:
                 let id = tree.arena.alloc_leaf();
                 let mut buf = LeafBuf::new();
                 buf.push((u64::MAX, Some(value)));
-                write_leaf(&mut tree.arena, id, buf);
+                tree.arena.leaf_mut(id).write(buf);
                 tree.root = id;
                 tree.height = 1;
                 tree.len = 1;

@@ -31,7 +31,7 @@
 
 use super::{deficient, Plan};
 use crate::gap;
-use crate::node::{slot_range, Arena, Internal, NodeId, MAX_HEIGHT, NO_NODE, PIVOTS, SLOTS};
+use crate::node::{max_gap, Arena, Child, NodeId, MAX_HEIGHT, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 use arrayvec::ArrayVec;
@@ -42,61 +42,12 @@ const BUF: usize = 3 * SLOTS;
 
 /// New content of leaves: `(last index of the range, entry)`.
 pub(crate) type LeafBuf<T> = ArrayVec<(u64, Option<T>), BUF>;
-/// One slot of an internal node's new content.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Child {
-    /// The last key the child covers.
-    pub(crate) last: u64,
-    pub(crate) id: NodeId,
-    /// The largest gap below the child (0 outside allocation trees).
-    pub(crate) gap: u64,
-}
 
 /// New content of internal nodes.
 pub(crate) type ChildBuf = ArrayVec<Child, BUF>;
 
 /// Nodes of one level whose content the engine has taken.
 type Run = ArrayVec<NodeId, 4>;
-
-/// Writes `content` into leaf `id` (whose old entries it drops).
-pub(crate) fn write_leaf<T>(arena: &mut Arena<T>, id: NodeId, content: impl IntoIterator<Item = (u64, Option<T>)>) {
-    let leaf = arena.leaf_mut(id);
-    let mut len = 0;
-    for (i, (last, entry)) in content.into_iter().enumerate() {
-        if i < PIVOTS {
-            leaf.pivots[i] = last;
-        }
-        leaf.slots[i] = entry;
-        len = i + 1;
-    }
-    debug_assert!(len > 0);
-    leaf.pivots[len - 1..].fill(u64::MAX);
-    leaf.slots[len..].iter_mut().for_each(|s| *s = None);
-    leaf.len = len as u8;
-}
-
-/// Writes `content` into internal node `id`.
-pub(crate) fn write_internal<T>(arena: &mut Arena<T>, id: NodeId, content: &[Child]) {
-    let node = arena.internal_mut(id);
-    let len = content.len();
-    debug_assert!((1..=SLOTS).contains(&len));
-    for (i, child) in content.iter().enumerate() {
-        if i < PIVOTS {
-            node.pivots[i] = child.last;
-        }
-        node.children[i] = child.id;
-        node.gaps[i] = child.gap;
-    }
-    node.pivots[len - 1..].fill(u64::MAX);
-    node.children[len..].fill(NO_NODE);
-    node.gaps[len..].fill(0);
-    node.len = len as u8;
-}
-
-/// The largest gap among `children`.
-pub(crate) fn max_gap(children: &[Child]) -> u64 {
-    children.iter().map(|c| c.gap).max().unwrap_or(0)
-}
 
 /// How to cut `n` entries into nodes: the sizes of the parts. Parts other than the last are
 /// never on the right spine; the last is when `spine` holds. `null_at(i)` tells whether entry
@@ -156,11 +107,6 @@ fn join<E>(buf: &mut ArrayVec<E, BUF>, moved: impl Iterator<Item = E>, to_right:
     }
 }
 
-/// Slot `i` of an existing internal node covering `[min, max]`, as content for a new one.
-fn kept_child(node: &Internal, min: u64, max: u64, i: usize) -> Child {
-    Child { last: slot_range(&node.pivots, node.len(), i, min, max).1, id: node.children[i], gap: node.gaps[i] }
-}
-
 /// State of one rebuild.
 struct Engine<'t, T> {
     tree: &'t mut MapleTree<T>,
@@ -207,11 +153,11 @@ impl<T> Engine<'_, T> {
             let below = leaf_depth - d - 1;
             let covered: ArrayVec<NodeId, { 2 * SLOTS }> = if l.node == r.node {
                 let n = self.tree.arena.internal(l.node);
-                n.children[l.offset() + 1..r.offset().max(l.offset() + 1)].iter().copied().collect()
+                n.children()[l.offset() + 1..r.offset().max(l.offset() + 1)].iter().copied().collect()
             } else {
                 let ln = self.tree.arena.internal(l.node);
                 let rn = self.tree.arena.internal(r.node);
-                ln.children[l.offset() + 1..l.len()].iter().chain(&rn.children[..r.offset()]).copied().collect()
+                ln.children()[l.offset() + 1..].iter().chain(&rn.children()[..r.offset()]).copied().collect()
             };
             for child in covered {
                 dropped += self.arena().free_subtree(child, below);
@@ -262,8 +208,8 @@ impl<T> Engine<'_, T> {
         let parent_r = self.right.levels[depth - 1];
         let parent_l = self.left.levels[depth - 1];
         let right_sib = (parent_r.offset() + 1 < parent_r.len())
-            .then(|| arena.internal(parent_r.node).children[parent_r.offset() + 1]);
-        let left_sib = (parent_l.offset() > 0).then(|| arena.internal(parent_l.node).children[parent_l.offset() - 1]);
+            .then(|| arena.internal(parent_r.node).child(parent_r.offset() + 1));
+        let left_sib = (parent_l.offset() > 0).then(|| arena.internal(parent_l.node).child(parent_l.offset() - 1));
         if let Some(id) = right_sib.filter(|&id| child_len(id) <= room) {
             self.right.move_next(arena, depth);
             return Some((id, true));
@@ -303,16 +249,16 @@ impl<T> Engine<'_, T> {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
             // (Pulled in because the content was deficient, not to share an overflow.)
             plant!('D' => if buf.len() <= SLOTS {
-                crate::plant::drop_last_slot(self.arena().leaf_mut(id));
+                self.arena().leaf_mut(id).plant_drop_last_slot();
             });
             let leaf = self.arena().leaf_mut(id);
             let len = leaf.len();
-            let moved = (0..len).map(|i| (slot_range(&leaf.pivots, len, i, lv.min, lv.max).1, leaf.slots[i].take()));
+            let moved = (0..len).map(|i| (leaf.slot_range(i, lv.min, lv.max).1, leaf.take(i)));
             join(buf, moved, to_right);
             run.push(id);
         }
         if run.len() == 1 && buf.len() <= SLOTS {
-            write_leaf(self.arena(), run[0], buf.drain(..));
+            self.arena().leaf_mut(run[0]).write(buf.drain(..));
             if self.track_gaps {
                 gap::propagate(&mut self.tree.arena, &self.left, depth);
             }
@@ -330,7 +276,7 @@ impl<T> Engine<'_, T> {
             let id = self.arena().alloc_leaf();
             let part: ArrayVec<(u64, Option<T>), SLOTS> = entries.by_ref().take(size).collect();
             let last = part[size - 1].0;
-            write_leaf(self.arena(), id, part);
+            self.arena().leaf_mut(id).write(part);
             let gap = if self.track_gaps { self.tree.arena.leaf(id).max_gap(min, last) } else { 0 };
             up.push(Child { last, id, gap });
             min = last.wrapping_add(1);
@@ -346,21 +292,21 @@ impl<T> Engine<'_, T> {
             let mut buf = ChildBuf::new();
             {
                 let ln = self.tree.arena.internal(l.node);
-                buf.extend((0..l.offset()).map(|i| kept_child(ln, l.min, l.max, i)));
+                buf.extend((0..l.offset()).map(|i| ln.content(i, l.min, l.max)));
                 buf.extend(up);
                 let rn = self.tree.arena.internal(r.node);
-                buf.extend((r.offset() + 1..r.len()).map(|i| kept_child(rn, r.min, r.max, i)));
+                buf.extend((r.offset() + 1..r.len()).map(|i| rn.content(i, r.min, r.max)));
             }
             let mut run = self.run_at(depth);
             if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
                 let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
                 let node = self.tree.arena.internal(id);
-                let moved = (0..node.len()).map(|i| kept_child(node, lv.min, lv.max, i));
+                let moved = (0..node.len()).map(|i| node.content(i, lv.min, lv.max));
                 join(&mut buf, moved, to_right);
                 run.push(id);
             }
             if run.len() == 1 && buf.len() <= SLOTS {
-                write_internal(self.arena(), run[0], &buf);
+                self.arena().internal_mut(run[0]).write(&buf);
                 if self.track_gaps {
                     gap::propagate(&mut self.tree.arena, &self.left, depth);
                 }
@@ -376,7 +322,7 @@ impl<T> Engine<'_, T> {
             for size in sizes {
                 let id = self.arena().alloc_internal();
                 let part = &buf[start..start + size];
-                write_internal(self.arena(), id, part);
+                self.arena().internal_mut(id).write(part);
                 up.push(Child { last: part[size - 1].last, id, gap: max_gap(part) });
                 start += size;
             }
@@ -387,9 +333,84 @@ impl<T> Engine<'_, T> {
     /// The old root's level split: a new root above the parts.
     fn new_root(&mut self, up: ChildBuf) {
         let id = self.arena().alloc_internal();
-        write_internal(self.arena(), id, &up);
+        self.arena().internal_mut(id).write(&up);
         self.tree.root = id;
         self.tree.height += 1;
         debug_assert!(usize::from(self.tree.height) <= MAX_HEIGHT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::MIN_SLOTS;
+
+    /// Every NULL pattern of `n` leaf entries that the engine can hand to [`cut`]: no two
+    /// NULLs side by side (T4), and a NULL last entry only on the right spine.
+    fn patterns(n: usize, spine: bool) -> impl Iterator<Item = u64> {
+        (0u64..1 << n).filter(move |&p| p & (p >> 1) == 0 && (spine || p >> (n - 1) & 1 == 0))
+    }
+
+    /// Checks one cut against the rules the engine relies on.
+    fn check(n: usize, spine: bool, leaf: bool, nulls: u64) {
+        let null_at = |i: usize| nulls >> i & 1 == 1;
+        let sizes = cut(n, spine, leaf, null_at);
+        assert_eq!(sizes.iter().sum::<usize>(), n, "{n} entries, spine {spine}, leaf {leaf}, nulls {nulls:b}");
+        if n <= SLOTS {
+            assert_eq!(sizes.as_slice(), [n], "a content that fits stays one node");
+            return;
+        }
+        let mut end = 0;
+        for (i, &size) in sizes.iter().enumerate() {
+            let last = i + 1 == sizes.len();
+            let min = if last && spine { 2 } else { MIN_SLOTS };
+            assert!((min..=SLOTS).contains(&size), "part {i} of {sizes:?} ({n} entries, spine {spine})");
+            end += size;
+            if leaf && !last {
+                assert!(!null_at(end - 1), "part {i} of {sizes:?} ends in NULL (nulls {nulls:b})");
+            }
+        }
+        if n <= 2 * SLOTS - usize::from(leaf) {
+            assert_eq!(sizes.len(), 2, "{n} entries fit two nodes");
+        }
+    }
+
+    #[test]
+    fn cut_keeps_every_part_valid_for_every_null_pattern() {
+        // Exhaustive over the NULL patterns up to 22 entries, then the patterns with a period
+        // of up to three (NULLs every 2nd or 3rd entry, at each phase) up to the largest leaf
+        // content (a left head of 16, the entry and a right tail of 16), and internal
+        // contents up to the buffer's size.
+        for n in 1..=22 {
+            for spine in [false, true] {
+                for nulls in patterns(n, spine) {
+                    check(n, spine, true, nulls);
+                }
+                check(n, spine, false, 0);
+            }
+        }
+        for n in 23..=BUF {
+            for spine in [false, true] {
+                check(n, spine, false, 0);
+                if n > 2 * SLOTS + 1 {
+                    continue;
+                }
+                for (period, phase) in [(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)] {
+                    let mut nulls = (0..n).filter(|i| i % period == phase).fold(0u64, |p, i| p | 1 << i);
+                    if !spine {
+                        nulls &= !(1 << (n - 1));
+                    }
+                    check(n, spine, true, nulls);
+                }
+                check(n, spine, true, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn cut_on_the_spine_packs_the_left_part_full() {
+        // Ascending inserts split the rightmost node: the left part takes 15 of 17 entries.
+        assert_eq!(cut(SLOTS + 1, true, true, |_| false).as_slice(), [SLOTS - 1, 2]);
+        assert_eq!(cut(SLOTS + 1, false, true, |_| false).as_slice(), [8, 9]);
     }
 }

@@ -324,7 +324,7 @@ impl World {
 /// Compares `range(start..=max)` forwards and backwards with the model.
 fn check_range(tree: &MapleTree<u64>, model: &RangeMap<u64>, start: u64, max: u64) -> Result<(), String> {
     let want: Vec<_> = model
-        .iter()
+        .range_from(start)
         .skip_while(|(r, _)| *r.end() < start)
         .take_while(|(r, _)| *r.start() <= max && start <= max)
         .collect();

@@ -12,7 +12,7 @@
 //! * the reserved store returns the old value and leaves the cursor on the range written.
 
 use super::{run_ops, Span, TreeOp, World};
-use crate::cursor_model::{slots, CursorModel};
+use crate::cursor_model::{slots_over, CursorModel, Slots};
 use crate::ops::{self, Op};
 use arbitrary::Arbitrary;
 use maple_tree::{Error, Status};
@@ -109,8 +109,11 @@ fn reserve(world: &mut World, span: Span, value: bool, fail: Option<u8>, commit:
                     Some(v) => world.model.store(first, last, v),
                     None => world.model.remove(first, last),
                 }
+                // The cursor lands on the slot holding `first`: that slot is all the model
+                // needs (the whole slot list would make every reserved store O(n)).
+                let around = if world.model.is_empty() { Slots::new() } else { slots_over(&world.model, first, first) };
                 let mut cursor = CursorModel::set_range(first, last);
-                cursor.after_write(first, &slots(&world.model));
+                cursor.after_write(first, &around);
                 if (index, last_after, status) != (cursor.index, cursor.last, cursor.status) {
                     return Err(format!(
                         "after the reserved store the cursor is {:?}, model {cursor:?}",
