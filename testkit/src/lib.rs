@@ -13,13 +13,14 @@
 //! * [`cursor_model`]: a model of the cursor state machine over the oracle's slots.
 //! * [`vma`]: address-space operations for the VMA manager, their generator, and the
 //!   page-granular oracle they are checked against (tests and the `vma_ops` fuzz target).
-//! * [`syscalls`] (Linux only): raw memory system calls on a reserved window, for the
-//!   live-kernel test and the VMA bench's kernel column.
+//! * [`sys`]: the workspace's one `unsafe` module: raw memory system calls on a reserved
+//!   window (Linux only), for the live-kernel test and the VMA bench's kernel column, and a
+//!   counting global allocator for the tests that prove a path allocates nothing.
 //! * [`fuzz`]: the fuzz targets' inputs (`arbitrary`-derived operation enums) and
 //!   interpreters, one module per target, runnable on stable.
 
-// `unsafe` is denied everywhere but in `syscalls`, the workspace's one module of raw system
-// calls, which allows it and justifies each block.
+// `unsafe` is denied everywhere but in `sys`, the workspace's one module of unsafe code (raw
+// system calls, the counting allocator), which allows it and justifies each block.
 #![deny(unsafe_code)]
 
 pub mod cursor_model;
@@ -27,8 +28,7 @@ pub mod fuzz;
 pub mod gaps;
 pub mod ops;
 pub mod oracle;
-#[cfg(target_os = "linux")]
-pub mod syscalls;
+pub mod sys;
 pub mod vma;
 
 /// The workspace README's examples, compiled and run as doc tests

@@ -1,7 +1,7 @@
 //! maple-vma against the live kernel (`cargo bench -p maple-vma --bench kernel`; Linux only,
 //! elsewhere it only says it skipped): the same operation on the same layout, timed in the
 //! same run, once on an [`AddressSpace`] and once as the raw system call on a reserved window
-//! of this process (`maple_testkit::syscalls::Window`, as the live-kernel test does). No page
+//! of this process (`maple_testkit::sys::Window`, as the live-kernel test does). No page
 //! is ever touched, so the kernel does no page-table work beyond its own bookkeeping; a model
 //! in user space that does none at all should be many times faster.
 //!
@@ -46,7 +46,7 @@ fn sizes() -> Vec<u64> {
 #[cfg(target_os = "linux")]
 mod live {
     use super::*;
-    use maple_testkit::syscalls::Window;
+    use maple_testkit::sys::Window;
 
     const R: u32 = 1;
     const RW: u32 = 3;

@@ -1,54 +1,25 @@
 //! The common operations allocate nothing once the address space has warmed up: mprotect
 //! that merges or splits, mmap placed by the allocator, munmap, mmap with `MAP_FIXED` and a
 //! mremap move, on the kernel bench's layout (one-page VMAs of alternating protection, a
-//! one-page hole near the top). A counting global allocator counts the allocations this
-//! thread makes while the operations run.
+//! one-page hole near the top). A counting global allocator (the test kit's
+//! `sys::CountingAlloc`) counts the allocations this thread makes while the operations run.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
+use maple_testkit::sys::CountingAlloc;
 use maple_vma::{AddressSpace, Config, MapFlags, MremapFlags, Prot};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is passed to `System` unchanged; only a thread-local counter is added.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAlloc = CountingAlloc;
 
 /// Allocations made by this thread while `f` runs.
 fn allocations(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
+    CountingAlloc::count(f)
 }
 
 const PS: u64 = 4096;
 
 #[test]
 fn common_operations_allocate_nothing() {
+    assert!(CountingAlloc::is_installed(), "the counting allocator must be the global one");
     let n: u64 = 4000;
     let base = 0x7f00_0000_0000;
     let end = base + (n + 3) * PS;

@@ -12,7 +12,7 @@ use maple_vma::{
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use maple_testkit::syscalls::Window;
+use maple_testkit::sys::Window;
 
 use crate::maps;
 

@@ -1,7 +1,7 @@
 //! Raw memory system calls on a reserved window of the process (Linux only), for the
 //! live-kernel differential test (`vma/tests/live_kernel`) and the kernel column of the VMA
-//! bench (`vma/benches/kernel.rs`): the only `unsafe` code of the workspace. These calls
-//! cannot run under Miri (they change the real address space).
+//! bench (`vma/benches/kernel.rs`). These calls cannot run under Miri (they change the real
+//! address space).
 //!
 //! Soundness rests on two rules. [`Window`] enforces the first at run time: a call that can
 //! replace, unmap, re-protect, move or touch memory acts only on the window or on mappings
@@ -12,7 +12,6 @@
 //! mappings ever lives there and no call can invalidate a reference. Every gap above the
 //! window is filled at reservation, so that the kernel's top-down placement (of the
 //! caller's requests and of anything else) can only choose the window or lower addresses.
-#![allow(unsafe_code)]
 
 use core::ffi::c_void;
 use std::io::Read;
