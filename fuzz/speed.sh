@@ -8,7 +8,8 @@
 #
 #   fuzz/speed.sh [seconds per target (60)] [targets (all)]
 #
-# Env: BIN, a directory of already built targets (default: builds them with
+# Env: SEED (libFuzzer -seed, default 1: runs of one commit then replay the same mutations, so
+# two commits' rates compare the code, not the luck of the draw); BIN, a directory of already built targets (default: builds them with
 # `cargo +nightly fuzz build --sanitizer none --no-trace-compares` and uses fuzz/target/<triple>/release).
 set -euo pipefail
 
@@ -33,7 +34,7 @@ for target in "${targets[@]}"; do
     mkdir -p "$work/$target"
     cp corpus/"$target"/* "$work/$target/"
     mapfile -t flags < <(target_flags "$target") # -max_len, -dict (options.sh)
-    { time "$BIN/$target" "$work/$target" -max_total_time="$limit" "${flags[@]}" \
+    { time "$BIN/$target" "$work/$target" -seed="${SEED:-1}" -max_total_time="$limit" "${flags[@]}" \
         -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/" -print_final_stats=1 >"$work/$target.log" 2>&1; } \
         2>"$work/$target.time" || {
         echo "$target: crashed, see below" >&2
