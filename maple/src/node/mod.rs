@@ -404,6 +404,12 @@ impl<T> Arena<T> {
             + self.internals.capacity() * core::mem::size_of::<Internal>()
     }
 
+    /// Gives back the vectors' unused capacity (after a build that grew them node by node).
+    pub(crate) fn fit(&mut self) {
+        self.leaves.shrink_to_fit();
+        self.internals.shrink_to_fit();
+    }
+
     /// Drops every node.
     pub(crate) fn clear(&mut self) {
         self.leaves = Vec::new();
