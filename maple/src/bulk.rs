@@ -4,13 +4,14 @@
 //! 16th would leave a NULL at a leaf's end, and keeping at least two slots for the last leaf),
 //! then each level of internal nodes is packed the same way until one root remains. Nothing
 //! is re-inserted, so the build is O(n) and the leaves end up about twice as full as
-//! after random inserts. The leaves are cut as the entries arrive (a leaf's cut depends on
-//! at most the 18 entries from its start), so no list of all entries is built, and they are
-//! allocated in key order: iterating the tree reads the leaf vector front to back.
+//! after random inserts. The leaves are filled as the entries arrive (a leaf's cut depends on
+//! at most the 18 entries from its start, see [`Leaves`]), so no list of all entries is
+//! built, and they are allocated in key order: iterating the tree reads the leaf vector front
+//! to back.
 
 use crate::error::Error;
 use crate::node::{max_gap, Child};
-use crate::node::{NodeBudget, SLOTS};
+use crate::node::{Leaf, NodeBudget, SLOTS};
 use crate::MapleTree;
 use alloc::vec::Vec;
 use arrayvec::ArrayVec;
@@ -87,15 +88,20 @@ impl<T> MapleTree<T> {
         Self::build_sorted(ranges, MapleTree::new_alloc())
     }
 
-    /// The bulk build into the empty `tree`: the leaves are cut and written as the entries
-    /// arrive, in key order, then the internal levels are packed over them.
+    /// The bulk build into the empty `tree`: the leaves are filled as the entries arrive, in
+    /// key order, then the internal levels are packed over them.
     fn build_sorted<R, I>(ranges: I, mut tree: Self) -> Result<Self, Error>
     where
         R: RangeBounds<u64>,
         I: IntoIterator<Item = (R, T)>,
     {
-        let mut pending: Pending<T> = ArrayVec::new();
-        let mut leaves = Leaves { children: Vec::new(), min: 0 };
+        let ranges = ranges.into_iter();
+        // Two slots per range (a range and the gap before it) and one more, 16 per leaf: the
+        // leaves needed if the iterator's lower bound is its length, capped so that a wrong
+        // bound costs little.
+        let hint = ranges.size_hint().0.min(1 << 24);
+        tree.arena.reserve_leaf_capacity(if hint == 0 { 0 } else { (2 * hint + 1) / SLOTS + 1 });
+        let mut leaves = Leaves { children: Vec::new(), cur: Leaf::empty(), min: 0, last: 0 };
         // The first key not yet covered; `None` once `u64::MAX` is covered.
         let mut next = Some(0u64);
         let mut len = 0;
@@ -104,32 +110,22 @@ impl<T> MapleTree<T> {
             match next {
                 Some(n) if first >= n => {
                     if first > n {
-                        pending.push((first - 1, None));
+                        leaves.push(&mut tree, first - 1, None)?;
                     }
                 }
                 _ => return Err(Error::Invalid),
             }
-            pending.push((last, Some(value)));
+            leaves.push(&mut tree, last, Some(value))?;
             len += 1;
             next = last.checked_add(1);
-            // With 18 entries waiting, `pack` cuts a full leaf (15 slots if the 16th is NULL)
-            // whatever follows: cut it now.
-            while pending.len() > SLOTS + 1 {
-                let size = if pending[SLOTS - 1].1.is_none() { SLOTS - 1 } else { SLOTS };
-                leaves.push(&mut tree, &mut pending, size)?;
-            }
         }
         if len == 0 {
             return Ok(tree);
         }
         if next.is_some() {
-            pending.push((u64::MAX, None));
+            leaves.push(&mut tree, u64::MAX, None)?;
         }
-        let sizes: ArrayVec<usize, 3> = pack(pending.len(), |i| pending[i].1.is_none()).collect();
-        for size in sizes {
-            leaves.push(&mut tree, &mut pending, size)?;
-        }
-        let mut children = leaves.children;
+        let mut children = leaves.finish(&mut tree)?;
         let mut internals = 0;
         let mut level = children.len();
         while level > 1 {
@@ -154,34 +150,92 @@ impl<T> MapleTree<T> {
         }
         tree.root = children[0].id;
         tree.len = len;
-        // The leaves grew one at a time: give back the capacity they did not use.
-        tree.arena.fit();
+        // Give back the capacity the leaves did not use if it is more than a little: shrinking
+        // a large vector moves it (the system allocator maps blocks that large afresh, so
+        // the next build faults its pages in again), which costs more than the build.
+        tree.arena.fit(16);
         Ok(tree)
     }
 }
 
-/// Entries waiting to be cut into leaves: at most 17, plus the two one range adds.
-type Pending<T> = ArrayVec<(u64, Option<T>), { SLOTS + 3 }>;
-
-/// The leaves written so far, as children for the first internal level.
-struct Leaves {
+/// The leaves of a bulk build: the finished ones, in the arena and as children for the first
+/// internal level, and the one being filled, outside the arena.
+///
+/// A leaf is finished when a 17th slot arrives for it, with 16 slots, or 15 when the 16th is
+/// NULL (which moves on to the next leaf): [`pack`]'s cut whenever at least 18 entries remain
+/// from the leaf's start. Only the last two leaves can hold fewer, and [`Leaves::finish`]
+/// cuts them again as `pack` does.
+struct Leaves<T> {
     children: Vec<Child>,
-    /// The first key of the next leaf.
+    /// The leaf being filled.
+    cur: Leaf<T>,
+    /// Its first key, and the last key of its last slot.
     min: u64,
+    last: u64,
 }
 
-impl Leaves {
-    /// Writes the first `size` waiting entries into a new leaf, allocated after the others.
-    fn push<T>(&mut self, tree: &mut MapleTree<T>, pending: &mut Pending<T>, size: usize) -> Result<(), Error> {
-        self.children.try_reserve(1).map_err(|_| Error::NoMemory)?;
-        tree.arena.reserve(NodeBudget { leaves: 1, internals: 0 })?;
-        let id = tree.arena.alloc_leaf();
-        let mut last = 0;
-        tree.arena.leaf_mut(id).write(pending.drain(..size).inspect(|&(l, _)| last = l));
-        let gap = if tree.alloc { tree.arena.leaf(id).max_gap(self.min, last) } else { 0 };
-        self.children.push(Child { last, id, gap });
-        self.min = last.wrapping_add(1);
+impl<T> Leaves<T> {
+    /// Appends the slot ending at `last`.
+    #[inline]
+    fn push(&mut self, tree: &mut MapleTree<T>, last: u64, entry: Option<T>) -> Result<(), Error> {
+        if self.cur.len() == SLOTS {
+            let moved = self.cur.pop_null_slot();
+            let end = if moved { self.cur.pivots()[SLOTS - 2] } else { self.last };
+            self.close(tree, end)?;
+            if moved {
+                self.cur.push_slot(self.last, None);
+            }
+        }
+        self.cur.push_slot(last, entry);
+        self.last = last;
         Ok(())
+    }
+
+    /// Moves the leaf being filled, whose last slot ends at `end`, into the arena and hands it
+    /// to the parent level; a blank leaf takes its place.
+    fn close(&mut self, tree: &mut MapleTree<T>, end: u64) -> Result<(), Error> {
+        self.children.try_reserve(1).map_err(|_| Error::NoMemory)?;
+        self.cur.finish_build();
+        let gap = if tree.alloc { self.cur.max_gap(self.min, end) } else { 0 };
+        let id = tree.arena.push_leaf(core::mem::replace(&mut self.cur, Leaf::empty()))?;
+        self.children.push(Child { last: end, id, gap });
+        self.min = end.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Finishes the last leaf; when it and the one before hold 17 slots or fewer, cuts the two
+    /// again as [`pack`] does (into two leaves, or one). Returns the leaves.
+    fn finish(mut self, tree: &mut MapleTree<T>) -> Result<Vec<Child>, Error> {
+        let Some(&prev) = self.children.last() else {
+            self.close(tree, u64::MAX)?;
+            return Ok(self.children);
+        };
+        let count = tree.arena.leaf(prev.id).len() + self.cur.len();
+        if count > SLOTS + 1 {
+            self.close(tree, u64::MAX)?;
+            return Ok(self.children);
+        }
+        self.children.pop();
+        let prev_min = self.children.last().map_or(0, |c| c.last + 1);
+        self.cur.finish_build();
+        let mut content: ArrayVec<(u64, Option<T>), { SLOTS + 1 }> = ArrayVec::new();
+        content.extend(tree.arena.leaf_mut(prev.id).drain(prev_min, prev.last).map(|(_, end, e)| (end, e)));
+        content.extend(self.cur.drain(self.min, u64::MAX).map(|(_, end, e)| (end, e)));
+        let sizes: ArrayVec<usize, 2> = pack(count, |i| content[i].1.is_none()).collect();
+        let mut entries = content.into_iter();
+        let mut end = 0;
+        tree.arena.leaf_mut(prev.id).write(entries.by_ref().take(sizes[0]).inspect(|&(l, _)| end = l));
+        let gap = if tree.alloc { tree.arena.leaf(prev.id).max_gap(prev_min, end) } else { 0 };
+        self.children.push(Child { last: end, id: prev.id, gap });
+        if sizes.len() == 2 {
+            self.min = end + 1;
+            self.cur = Leaf::empty();
+            for (last, entry) in entries {
+                self.cur.push_slot(last, entry);
+            }
+            self.close(tree, u64::MAX)?;
+        }
+        Ok(self.children)
     }
 }
 

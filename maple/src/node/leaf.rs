@@ -80,7 +80,7 @@ impl<T> Leaf<T> {
     pivot_accessors!();
 
     /// A blank (free) leaf.
-    pub(super) fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Leaf { pivots: [u64::MAX; PIVOTS], pos: positions(0), present: 0, len: 0, values: ArrayVec::new() }
     }
 
@@ -227,6 +227,46 @@ impl<T> Leaf<T> {
         self.present = present as u16;
         self.pos = positions(self.present);
         self.len = new_len as u8;
+        self.debug_check();
+    }
+
+    /// Appends a slot ending at `last` to a leaf a bulk build is filling (a blank leaf at
+    /// first): N2 and N3 hold again after [`Leaf::finish_build`].
+    #[inline]
+    pub(crate) fn push_slot(&mut self, last: u64, entry: Option<T>) {
+        let i = self.len();
+        debug_assert!(i < SLOTS);
+        if i < PIVOTS {
+            self.pivots[i] = last;
+        }
+        if let Some(value) = entry {
+            self.values.push(value);
+            self.present |= 1 << i;
+        }
+        self.len += 1;
+    }
+
+    /// Removes the last slot of a leaf being filled if it is NULL; returns whether it did.
+    #[inline]
+    pub(crate) fn pop_null_slot(&mut self) -> bool {
+        let i = self.len() - 1;
+        if self.has_value(i) {
+            return false;
+        }
+        if i < PIVOTS {
+            self.pivots[i] = u64::MAX;
+        }
+        self.len -= 1;
+        true
+    }
+
+    /// Ends the filling of a leaf ([`Leaf::push_slot`]): the last slot's bound becomes
+    /// implied (N2) and the positions are recorded (N3).
+    #[inline]
+    pub(crate) fn finish_build(&mut self) {
+        let len = self.len();
+        self.pivots[len - 1..].fill(u64::MAX);
+        self.pos = positions(self.present);
         self.debug_check();
     }
 

@@ -404,10 +404,15 @@ impl<T> Arena<T> {
             + self.internals.capacity() * core::mem::size_of::<Internal>()
     }
 
-    /// Gives back the vectors' unused capacity (after a build that grew them node by node).
-    pub(crate) fn fit(&mut self) {
-        self.leaves.shrink_to_fit();
-        self.internals.shrink_to_fit();
+    /// Gives back each vector's unused capacity if it is more than a `1 / fraction` of its
+    /// length (after a bulk build).
+    pub(crate) fn fit(&mut self, fraction: usize) {
+        if self.leaves.capacity() - self.leaves.len() > self.leaves.len() / fraction {
+            self.leaves.shrink_to_fit();
+        }
+        if self.internals.capacity() - self.internals.len() > self.internals.len() / fraction {
+            self.internals.shrink_to_fit();
+        }
     }
 
     /// Drops every node.
@@ -546,6 +551,24 @@ impl<T> Arena<T> {
         self.budget.leaves += 1;
         self.push_free_leaf(id);
         dropped
+    }
+
+    /// Makes room (capacity, not nodes) for `leaves` more leaves if the system has it: a bulk
+    /// build that knows its size up front grows the vector once instead of in steps that each
+    /// copy it. Without the room the build still works, growing step by step.
+    pub(crate) fn reserve_leaf_capacity(&mut self, leaves: usize) {
+        let _ = self.leaves.try_reserve_exact(leaves);
+    }
+
+    /// Adds `leaf`, filled outside the arena (a bulk build), after the others; returns its id.
+    /// The arena must have no free or spare leaf, so that ids follow the order of the calls.
+    pub(crate) fn push_leaf(&mut self, leaf: Leaf<T>) -> Result<NodeId, Error> {
+        debug_assert!(self.free_leaves.count == 0 && self.spare.leaves == 0);
+        if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
+            return Err(Error::NoMemory);
+        }
+        self.leaves.push(leaf);
+        Ok((self.leaves.len() - 1) as NodeId)
     }
 
     /// Returns an internal node to the free list.
