@@ -147,16 +147,27 @@ impl<T> Leaf<T> {
     #[inline]
     pub(crate) fn replace(&mut self, offset: usize, entry: Option<T>) -> Option<T> {
         debug_assert!(offset < self.len());
-        let Some(value) = entry else { return self.take(offset) };
-        if let Some(old) = self.get_mut(offset) {
-            return Some(core::mem::replace(old, value));
+        match entry {
+            // The common case, a value over a value, in place.
+            Some(value) => match self.get_mut(offset) {
+                Some(old) => Some(core::mem::replace(old, value)),
+                None => {
+                    self.insert(offset, value);
+                    None
+                }
+            },
+            None => self.take(offset),
         }
+    }
+
+    /// Puts `value` in the NULL slot `offset`.
+    #[inline(never)]
+    fn insert(&mut self, offset: usize, value: T) {
         let at = ((ranks(self.present) >> (4 * offset)) & 0xF) as usize;
         self.values.insert(at, value);
         self.present |= 1 << offset;
         self.pos = positions(self.present);
         self.debug_check();
-        None
     }
 
     /// Number of slots holding a value.
@@ -281,10 +292,11 @@ impl<T> Leaf<T> {
     /// key, entry)`; the leaf keeps its ranges, all NULL, until it is rewritten or freed.
     /// One move per value, where taking the slots one by one would shift the rest each time.
     pub(crate) fn drain(&mut self, min: u64, max: u64) -> LeafDrain<'_, T> {
-        let values = core::mem::take(&mut self.values).into_iter();
         let present = core::mem::replace(&mut self.present, 0);
         self.pos = positions(0);
-        LeafDrain { pivots: &self.pivots, len: self.len(), next: 0, start: min, max, present, values }
+        let len = self.len();
+        // The values move out one by one from where they are (no copy of the array).
+        LeafDrain { pivots: &self.pivots, len, next: 0, start: min, max, present, values: self.values.drain(..) }
     }
 
     /// Which of slots `from..to` hold values (bit `i` for slot `from + i`) and their values,
@@ -397,7 +409,7 @@ pub(crate) struct LeafDrain<'a, T> {
     start: u64,
     max: u64,
     present: u16,
-    values: arrayvec::IntoIter<T, SLOTS>,
+    values: arrayvec::Drain<'a, T, SLOTS>,
 }
 
 impl<T> Iterator for LeafDrain<'_, T> {
