@@ -69,6 +69,8 @@ impl Walker {
     }
 
     /// The next non-NULL slot from the front: its range, its leaf and offset, and its value.
+    /// Within a leaf the presence bits lead to the next value, past any NULL slot; the path
+    /// moves only to change leaves.
     fn next<'a, T>(&mut self, arena: &'a Arena<T>) -> Option<Slot<'a, T>> {
         if self.done {
             return None;
@@ -82,42 +84,42 @@ impl Walker {
             let lv = self.front.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut off = lv.offset();
-            let mut start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
-            loop {
+            let bits = leaf.present_bits() >> lv.offset();
+            if bits != 0 {
+                let off = lv.offset() + bits.trailing_zeros() as usize;
+                let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
                 if start > self.back_index {
                     self.done = true;
                     return None;
                 }
                 let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
-                let value = leaf.get(off);
+                let value = leaf.get(off).expect("a slot with its presence bit holds a value");
                 if end >= self.back_index {
                     self.done = true;
-                    return value.map(|v| (start..=end, lv.node, off, v));
-                }
-                self.front_index = end + 1;
-                if off + 1 < len {
-                    self.front.levels[depth].offset = (off + 1) as u8;
-                    if let Some(v) = value {
-                        return Some((start..=end, lv.node, off, v));
-                    }
-                    off += 1;
-                    start = end + 1;
                 } else {
-                    self.front.levels[depth].offset = off as u8;
-                    self.done = self.front.move_next(arena, depth).is_none();
-                    if let Some(v) = value {
-                        return Some((start..=end, lv.node, off, v));
+                    self.front_index = end + 1;
+                    if off + 1 < len {
+                        self.front.levels[depth].offset = (off + 1) as u8;
+                    } else {
+                        self.front.levels[depth].offset = off as u8;
+                        self.done = self.front.move_next(arena, depth).is_none();
                     }
-                    if self.done {
-                        return None;
-                    }
-                    break;
                 }
+                return Some((start..=end, lv.node, off, value));
+            }
+            // Only NULL slots are left in this leaf.
+            if lv.max >= self.back_index {
+                self.done = true;
+                return None;
+            }
+            self.front_index = lv.max + 1;
+            self.front.levels[depth].offset = (len - 1) as u8;
+            if self.front.move_next(arena, depth).is_none() {
+                self.done = true;
+                return None;
             }
         }
     }
-
     /// Calls `f` on every remaining non-NULL slot from the front, in order, and ends the walk:
     /// [`Walker::next`] without keeping the position between slots (internal iteration, for
     /// `fold` and what is built on it).
@@ -222,38 +224,38 @@ impl Walker {
             let lv = self.back.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut off = lv.offset();
-            let mut end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
-            loop {
+            let bits = leaf.present_bits() & ((2 << lv.offset()) - 1);
+            if bits != 0 {
+                let off = 31 - bits.leading_zeros() as usize;
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
                 if end < self.front_index {
                     self.done = true;
                     return None;
                 }
                 let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
-                let value = leaf.get(off);
+                let value = leaf.get(off).expect("a slot with its presence bit holds a value");
                 if start <= self.front_index {
                     self.done = true;
-                    return value.map(|v| (start..=end, lv.node, off, v));
-                }
-                self.back_index = start - 1;
-                if off > 0 {
-                    self.back.levels[depth].offset = (off - 1) as u8;
-                    if let Some(v) = value {
-                        return Some((start..=end, lv.node, off, v));
-                    }
-                    off -= 1;
-                    end = start - 1;
                 } else {
-                    self.back.levels[depth].offset = 0;
-                    self.done = self.back.move_prev(arena, depth).is_none();
-                    if let Some(v) = value {
-                        return Some((start..=end, lv.node, off, v));
+                    self.back_index = start - 1;
+                    if off > 0 {
+                        self.back.levels[depth].offset = (off - 1) as u8;
+                    } else {
+                        self.back.levels[depth].offset = 0;
+                        self.done = self.back.move_prev(arena, depth).is_none();
                     }
-                    if self.done {
-                        return None;
-                    }
-                    break;
                 }
+                return Some((start..=end, lv.node, off, value));
+            }
+            if lv.min <= self.front_index {
+                self.done = true;
+                return None;
+            }
+            self.back_index = lv.min - 1;
+            self.back.levels[depth].offset = 0;
+            if self.back.move_prev(arena, depth).is_none() {
+                self.done = true;
+                return None;
             }
         }
     }

@@ -116,6 +116,13 @@ impl<T> Leaf<T> {
         ((self.pos >> (4 * offset)) & 0xF) as usize
     }
 
+    /// The presence bits: bit `i` set when slot `i` holds a value (for walks that step from
+    /// value to value).
+    #[inline]
+    pub(crate) fn present_bits(&self) -> u32 {
+        u32::from(self.present)
+    }
+
     /// The value of slot `offset`, `None` for NULL.
     #[inline]
     pub(crate) fn get(&self, offset: usize) -> Option<&T> {
