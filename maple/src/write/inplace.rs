@@ -71,8 +71,9 @@ pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
 /// what lies before `first` (a partly overwritten range keeps its head), the new entry, and
 /// what lies after `last` (keeping the tail of a partly overwritten range). Entries move out
 /// of the leaves ([`crate::node::Leaf::drain`]), which stay all NULL until the engine
-/// rewrites or frees them; a range cut in two is cloned. Updates the tree's entry count for what the
-/// store drops, fills `buf` with the content and returns the entry that held `plan.index`.
+/// rewrites or frees them; a range cut in two is cloned. Updates the tree's entry count for
+/// what the store drops, fills `buf` with the content and returns the entry that held
+/// `plan.index`.
 pub(super) fn leaf_content<T, D: Dup<T>>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
