@@ -6,6 +6,9 @@ use crate::MapleTree;
 use core::iter::FusedIterator;
 use core::ops::RangeInclusive;
 
+/// A non-NULL slot found by a [`Walker`]: its range, its leaf and offset, and its value.
+type Slot<'a, T> = (RangeInclusive<u64>, NodeId, usize, &'a T);
+
 /// Steps a path to the next slot of the leaf level; `false` at the last slot of the tree.
 pub(crate) fn step_forward<T>(arena: &Arena<T>, path: &mut Path) -> bool {
     let depth = path.leaf_depth();
@@ -65,8 +68,10 @@ impl Walker {
         }
     }
 
-    /// The next non-NULL slot from the front: its range and its leaf and offset.
-    fn next<T>(&mut self, arena: &Arena<T>) -> Option<(RangeInclusive<u64>, NodeId, usize)> {
+    /// The next non-NULL slot from the front: its range, its leaf and offset, and its value.
+    /// Within a leaf the presence bits lead to the next value, past any NULL slot; the path
+    /// moves only to change leaves.
+    fn next<'a, T>(&mut self, arena: &'a Arena<T>) -> Option<Slot<'a, T>> {
         if self.done {
             return None;
         }
@@ -79,42 +84,42 @@ impl Walker {
             let lv = self.front.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut off = lv.offset();
-            let mut start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
-            loop {
+            let bits = leaf.present_bits() >> lv.offset();
+            if bits != 0 {
+                let off = lv.offset() + bits.trailing_zeros() as usize;
+                let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
                 if start > self.back_index {
                     self.done = true;
                     return None;
                 }
                 let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
-                let full = leaf.has_value(off);
+                let value = leaf.get(off).expect("a slot with its presence bit holds a value");
                 if end >= self.back_index {
                     self.done = true;
-                    return full.then_some((start..=end, lv.node, off));
-                }
-                self.front_index = end + 1;
-                if off + 1 < len {
-                    self.front.levels[depth].offset = (off + 1) as u8;
-                    if full {
-                        return Some((start..=end, lv.node, off));
-                    }
-                    off += 1;
-                    start = end + 1;
                 } else {
-                    self.front.levels[depth].offset = off as u8;
-                    self.done = self.front.move_next(arena, depth).is_none();
-                    if full {
-                        return Some((start..=end, lv.node, off));
+                    self.front_index = end + 1;
+                    if off + 1 < len {
+                        self.front.levels[depth].offset = (off + 1) as u8;
+                    } else {
+                        self.front.levels[depth].offset = off as u8;
+                        self.done = self.front.move_next(arena, depth).is_none();
                     }
-                    if self.done {
-                        return None;
-                    }
-                    break;
                 }
+                return Some((start..=end, lv.node, off, value));
+            }
+            // Only NULL slots are left in this leaf.
+            if lv.max >= self.back_index {
+                self.done = true;
+                return None;
+            }
+            self.front_index = lv.max + 1;
+            self.front.levels[depth].offset = (len - 1) as u8;
+            if self.front.move_next(arena, depth).is_none() {
+                self.done = true;
+                return None;
             }
         }
     }
-
     /// Calls `f` on every remaining non-NULL slot from the front, in order, and ends the walk:
     /// [`Walker::next`] without keeping the position between slots (internal iteration, for
     /// `fold` and what is built on it).
@@ -133,19 +138,26 @@ impl Walker {
             let lv = self.front.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut start = if lv.offset() == 0 { lv.min } else { leaf.pivots()[lv.offset() - 1] + 1 };
-            for off in lv.offset()..len {
+            // From value to value: the NULL slots between them cost nothing.
+            let (mut bits, values) = leaf.values_in(lv.offset(), len);
+            let mut values = values.iter();
+            while bits != 0 {
+                let off = lv.offset() + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
                 if start > back_index {
                     return acc;
                 }
                 let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
-                if let Some(value) = leaf.get(off) {
+                if let Some(value) = values.next() {
                     acc = f(acc, start, end, value);
                 }
                 if end >= back_index {
                     return acc;
                 }
-                start = end + 1;
+            }
+            if lv.max >= back_index {
+                return acc;
             }
             self.front.levels[depth].offset = (len - 1) as u8;
             if self.front.move_next(arena, depth).is_none() {
@@ -171,19 +183,25 @@ impl Walker {
             let lv = self.back.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut end = if lv.offset() + 1 >= len { lv.max } else { leaf.pivots()[lv.offset()] };
-            for off in (0..=lv.offset()).rev() {
+            let (mut bits, values) = leaf.values_in(0, lv.offset() + 1);
+            let mut values = values.iter();
+            while bits != 0 {
+                let off = 31 - bits.leading_zeros() as usize;
+                bits &= !(1 << off);
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
                 if end < front_index {
                     return acc;
                 }
                 let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
-                if let Some(value) = leaf.get(off) {
+                if let Some(value) = values.next_back() {
                     acc = f(acc, start, end, value);
                 }
                 if start <= front_index {
                     return acc;
                 }
-                end = start - 1;
+            }
+            if lv.min <= front_index {
+                return acc;
             }
             self.back.levels[depth].offset = 0;
             if self.back.move_prev(arena, depth).is_none() {
@@ -193,7 +211,7 @@ impl Walker {
     }
 
     /// Mirror of [`Walker::next`].
-    fn next_back<T>(&mut self, arena: &Arena<T>) -> Option<(RangeInclusive<u64>, NodeId, usize)> {
+    fn next_back<'a, T>(&mut self, arena: &'a Arena<T>) -> Option<Slot<'a, T>> {
         if self.done {
             return None;
         }
@@ -206,38 +224,38 @@ impl Walker {
             let lv = self.back.levels[depth];
             let leaf = arena.leaf(lv.node);
             let len = lv.len();
-            let mut off = lv.offset();
-            let mut end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
-            loop {
+            let bits = leaf.present_bits() & ((2 << lv.offset()) - 1);
+            if bits != 0 {
+                let off = 31 - bits.leading_zeros() as usize;
+                let end = if off + 1 >= len { lv.max } else { leaf.pivots()[off] };
                 if end < self.front_index {
                     self.done = true;
                     return None;
                 }
                 let start = if off == 0 { lv.min } else { leaf.pivots()[off - 1] + 1 };
-                let full = leaf.has_value(off);
+                let value = leaf.get(off).expect("a slot with its presence bit holds a value");
                 if start <= self.front_index {
                     self.done = true;
-                    return full.then_some((start..=end, lv.node, off));
-                }
-                self.back_index = start - 1;
-                if off > 0 {
-                    self.back.levels[depth].offset = (off - 1) as u8;
-                    if full {
-                        return Some((start..=end, lv.node, off));
-                    }
-                    off -= 1;
-                    end = start - 1;
                 } else {
-                    self.back.levels[depth].offset = 0;
-                    self.done = self.back.move_prev(arena, depth).is_none();
-                    if full {
-                        return Some((start..=end, lv.node, off));
+                    self.back_index = start - 1;
+                    if off > 0 {
+                        self.back.levels[depth].offset = (off - 1) as u8;
+                    } else {
+                        self.back.levels[depth].offset = 0;
+                        self.done = self.back.move_prev(arena, depth).is_none();
                     }
-                    if self.done {
-                        return None;
-                    }
-                    break;
                 }
+                return Some((start..=end, lv.node, off, value));
+            }
+            if lv.min <= self.front_index {
+                self.done = true;
+                return None;
+            }
+            self.back_index = lv.min - 1;
+            self.back.levels[depth].offset = 0;
+            if self.back.move_prev(arena, depth).is_none() {
+                self.done = true;
+                return None;
             }
         }
     }
@@ -256,19 +274,15 @@ impl<'a, T> Range<'a, T> {
     pub(crate) fn new(tree: &'a MapleTree<T>, first: u64, last: u64) -> Self {
         Range { tree, walker: Walker::new(tree, first, last) }
     }
-
-    fn value(&self, node: NodeId, offset: usize) -> &'a T {
-        let tree: &'a MapleTree<T> = self.tree;
-        tree.arena.leaf(node).get(offset).expect("the walker yields non-NULL slots")
-    }
 }
 
 impl<'a, T> Iterator for Range<'a, T> {
     type Item = (RangeInclusive<u64>, &'a T);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (range, node, offset) = self.walker.next(&self.tree.arena)?;
-        Some((range, self.value(node, offset)))
+        let tree: &'a MapleTree<T> = self.tree;
+        let (range, _, _, value) = self.walker.next(&tree.arena)?;
+        Some((range, value))
     }
 
     fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
@@ -279,8 +293,9 @@ impl<'a, T> Iterator for Range<'a, T> {
 
 impl<'a, T> DoubleEndedIterator for Range<'a, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (range, node, offset) = self.walker.next_back(&self.tree.arena)?;
-        Some((range, self.value(node, offset)))
+        let tree: &'a MapleTree<T> = self.tree;
+        let (range, _, _, value) = self.walker.next_back(&tree.arena)?;
+        Some((range, value))
     }
 
     fn rfold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
@@ -363,7 +378,7 @@ impl<T> Iterator for IntoIter<T> {
     type Item = (RangeInclusive<u64>, T);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (range, node, offset) = self.walker.next(&self.tree.arena)?;
+        let (range, node, offset, _) = self.walker.next(&self.tree.arena)?;
         Some((range, self.take(node, offset)))
     }
 
@@ -374,7 +389,7 @@ impl<T> Iterator for IntoIter<T> {
 
 impl<T> DoubleEndedIterator for IntoIter<T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (range, node, offset) = self.walker.next_back(&self.tree.arena)?;
+        let (range, node, offset, _) = self.walker.next_back(&self.tree.arena)?;
         Some((range, self.take(node, offset)))
     }
 }

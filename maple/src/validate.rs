@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | N1 | a reachable node is live: `1 <= len <= 16` (a free node has `len == 0`) | `node` (layout) |
 //! | N2 | nothing after a node's end: pivots from `len - 1` on are the sentinel, slots and child links after `len` are empty | `node` (layout) |
+//! | N3 | a leaf's values are stored densely in slot order: as many values as slots marked full, each slot's recorded position its rank among them (NULL's position past the values) | `node::leaf` (layout) |
 //! | T1 | pivots ascend strictly and lie inside the node's implied limits | `tree` |
 //! | T2 | all leaves at depth `height`; links point at live nodes of the right kind; each node linked once; live + free nodes = allocated nodes | `tree` |
 //! | T3 | occupancy: at least 7 slots unless root or on the right spine | `tree` |
@@ -205,6 +206,21 @@ impl<T> Checker<'_, T> {
             }
             Some(Fault::SlotPastEnd { slot }) => {
                 return Err(fail("N2", Some(at), format_args!("slot {slot} holds data past the data end (len {len})")))
+            }
+            // N3: the compact leaf's values and their positions agree with its presence bits.
+            Some(Fault::ValueCount { values, present }) => {
+                return Err(fail(
+                    "N3",
+                    Some(at),
+                    format_args!("{values} values stored for {present} slots marked full"),
+                ))
+            }
+            Some(Fault::Position { slot, stored, expected }) => {
+                return Err(fail(
+                    "N3",
+                    Some(at),
+                    format_args!("slot {slot} records value position {stored}, not {expected}"),
+                ))
             }
         }
         // T1: pivots ascend strictly inside the limits.

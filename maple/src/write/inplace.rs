@@ -70,8 +70,10 @@ pub(super) fn take_at<T>(tree: &mut MapleTree<T>, index: u64) -> Option<T> {
 /// Builds the new content of the leaves from `plan.left`'s leaf to `plan.right`'s leaf:
 /// what lies before `first` (a partly overwritten range keeps its head), the new entry, and
 /// what lies after `last` (keeping the tail of a partly overwritten range). Entries move out
-/// of the leaves; a range cut in two is cloned. Updates the tree's entry count for what the
-/// store drops, fills `buf` with the content and returns the entry that held `plan.index`.
+/// of the leaves ([`crate::node::Leaf::drain`]), which stay all NULL until the engine
+/// rewrites or frees them; a range cut in two is cloned. Updates the tree's entry count for
+/// what the store drops, fills `buf` with the content and returns the entry that held
+/// `plan.index`.
 pub(super) fn leaf_content<T, D: Dup<T>>(
     tree: &mut MapleTree<T>,
     plan: &Plan,
@@ -81,44 +83,51 @@ pub(super) fn leaf_content<T, D: Dup<T>>(
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     let (first, last) = (plan.first, plan.last);
     debug_assert!(buf.is_empty());
-    let mut dropped;
-    let old;
-    {
-        let leaf = tree.arena.leaf_mut(l.node);
-        let len = leaf.len();
-        dropped = leaf.value_count();
-        // The entry at the caller's index: cloned if part of its range survives, else moved.
-        let at = slot_of(leaf.pivots(), plan.index);
-        let (start, end) = leaf.slot_range(at, l.min, l.max);
-        old = if start < first || (l.node == r.node && end > last) { D::dup(leaf.get(at)) } else { leaf.take(at) };
-        for i in 0..len {
-            let (start, end) = leaf.slot_range(i, l.min, l.max);
-            if end < first {
-                buf.push((end, leaf.take(i)));
-                continue;
+    let same = l.node == r.node;
+    let mut old = None;
+    let mut entry = Some(entry);
+    let leaf = tree.arena.leaf_mut(l.node);
+    let mut dropped = leaf.value_count();
+    let at = slot_of(leaf.pivots(), plan.index);
+    // One pass over the left leaf's slots, moved out: the slots before `first`, the head of
+    // a range the store cuts, and in a one-leaf store the new entry and what follows `last`.
+    for (i, (start, end, mut value)) in leaf.drain(l.min, l.max).enumerate() {
+        if i == at {
+            // The entry at the caller's index: cloned if part of its range survives, else moved.
+            let survives = start < first || (same && end > last);
+            old = if survives { D::dup(value.as_ref()) } else { value.take() };
+        }
+        if end < first {
+            buf.push((end, value));
+            continue;
+        }
+        if start < first {
+            // The head of a range the store cuts (cloned if the tail survives too).
+            let head = if same && end > last { D::dup(value.as_ref()) } else { value.take() };
+            buf.push((first - 1, head));
+        }
+        if same {
+            if let Some(entry) = entry.take() {
+                buf.push((last, entry));
             }
-            if start < first {
-                // The head of a range the store cuts: keep it (cloned if the tail survives too).
-                let head = if l.node == r.node && end > last { D::dup(leaf.get(i)) } else { leaf.take(i) };
-                buf.push((first - 1, head));
+            if end > last {
+                buf.push((end, value));
             }
-            break;
         }
     }
-    buf.push((last, entry));
-    let leaf = tree.arena.leaf_mut(r.node);
-    let len = leaf.len();
-    if l.node != r.node {
+    if let Some(entry) = entry.take() {
+        buf.push((last, entry));
+        let leaf = tree.arena.leaf_mut(r.node);
         dropped += leaf.value_count();
-    }
-    for i in 0..len {
-        let (_, end) = leaf.slot_range(i, r.min, r.max);
-        if end > last {
-            buf.push((end, leaf.take(i)));
+        for (_, end, value) in leaf.drain(r.min, r.max) {
+            if end > last {
+                buf.push((end, value));
+            } else {
+                plant!('C' => if crate::plant::at_parent_max(plan, end) {
+                    buf.push((end, value));
+                });
+            }
         }
-        plant!('C' => if l.node != r.node && end <= last && crate::plant::at_parent_max(plan, end) {
-            buf.push((end, leaf.take(i)));
-        });
     }
     let kept = buf.iter().filter(|(_, v)| v.is_some()).count();
     tree.len = tree.len + kept - dropped;

@@ -251,9 +251,7 @@ impl<T> Engine<'_, T> {
             plant!('D' => if buf.len() <= SLOTS {
                 self.arena().leaf_mut(id).plant_drop_last_slot();
             });
-            let leaf = self.arena().leaf_mut(id);
-            let len = leaf.len();
-            let moved = (0..len).map(|i| (leaf.slot_range(i, lv.min, lv.max).1, leaf.take(i)));
+            let moved = self.arena().leaf_mut(id).drain(lv.min, lv.max).map(|(_, end, entry)| (end, entry));
             join(buf, moved, to_right);
             run.push(id);
         }
