@@ -303,7 +303,9 @@ impl<T> MapleTree<T> {
         if self.splits_value(first, last) {
             return Err(Error::WouldSplit);
         }
-        self.write_with::<NoDup>(first, last, None).map(drop)
+        self.write_with::<NoDup>(first, last, None)?;
+        self.shrink_if_sparse();
+        Ok(())
     }
 }
 

@@ -126,7 +126,7 @@ impl<T> Reservation<'_, T> {
     /// # Errors
     /// [`Error::NoMemory`] only once the reserved writes are used up.
     pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
-        self.write(|tree| tree.erase(index))
+        self.write(|tree| tree.erase_keeping_nodes(index))
     }
 
     /// Makes one write; a successful one uses a reserved write while there are any.
@@ -174,7 +174,7 @@ impl<T: Clone> Reservation<'_, T> {
     /// # Errors
     /// As [`Reservation::store_range`].
     pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
-        self.write(|tree| tree.remove_range(first, last))
+        self.write(|tree| tree.write(first, last, None).map(drop))
     }
 }
 

@@ -242,16 +242,21 @@ impl<T> MapleTree<T> {
     }
 
     /// Bytes of node memory the tree holds, free nodes included (exactly: the capacity of the
-    /// node vectors); [`MapleTree::shrink_to_fit`] releases the free ones.
+    /// node vectors). The tree-level removals give free nodes back once they outnumber the
+    /// live ones three to one (amortised O(1) per freed node); [`MapleTree::shrink_to_fit`]
+    /// releases every free one.
     pub fn memory_bytes(&self) -> usize {
         self.arena.memory_bytes()
     }
 
     /// Gives the memory of every free node back to the allocator, so that
     /// [`MapleTree::memory_bytes`] covers the live nodes only (`Vec::shrink_to_fit`'s name).
-    /// A tree keeps the nodes its removals free for later stores; after many removals this
-    /// returns them. O(nodes allocated); moves nodes, not values. Cannot fail (shrinking
-    /// needs no new memory).
+    /// A tree keeps the nodes its removals free for later stores, up to three free nodes per
+    /// live one: the tree-level removals ([`MapleTree::erase`], [`MapleTree::remove_range`],
+    /// `remove`, `retain`, `pop_*`...) compact the arena past that, while removals through a
+    /// cursor or a [`crate::Reservation`] never do. This returns every free node at once.
+    /// O(nodes allocated); moves nodes, not values. Cannot fail (shrinking needs no new
+    /// memory).
     ///
     /// ```
     /// let mut tree = maple_tree::MapleTree::new();
@@ -260,7 +265,7 @@ impl<T> MapleTree<T> {
     /// }
     /// let full = tree.memory_bytes();
     /// tree.retain(|range, _| *range.start() < 200);
-    /// assert!(tree.memory_bytes() >= full); // freed nodes are kept for reuse
+    /// assert!(tree.memory_bytes() * 4 < full); // given back as the tree shrank
     /// tree.shrink_to_fit();
     /// assert!(tree.memory_bytes() * 20 < full);
     /// assert_eq!(tree.len(), 100);
@@ -269,6 +274,22 @@ impl<T> MapleTree<T> {
     /// ```
     pub fn shrink_to_fit(&mut self) {
         self.root = self.arena.compact(self.root, self.height());
+    }
+
+    /// The arena's amortised release (after the tree-level removals): compacts once the free
+    /// nodes outnumber the live ones three to one and are more than [`SHRINK_FLOOR`]. After a
+    /// compaction the arena holds only live nodes, so the next one needs three quarters of
+    /// them freed first: its O(nodes) cost is paid by the removals that freed them, O(1) per
+    /// freed node. Never called through a cursor or a [`crate::Reservation`], which hold
+    /// node ids or reserved nodes.
+    #[inline]
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        let (free_leaves, free_internals) = self.arena.free_counts();
+        let (leaves, internals) = self.arena.allocated();
+        let free = free_leaves + free_internals;
+        if free > SHRINK_FLOOR && free * 4 > (leaves + internals) * 3 {
+            self.shrink_to_fit();
+        }
     }
 
     /// Frees every node (for a store that replaces the whole tree).
@@ -313,6 +334,10 @@ impl<T> MapleTree<T> {
         self.arena.allocated()
     }
 }
+
+/// Free nodes below which removals never compact the arena (see
+/// [`MapleTree::shrink_if_sparse`]): a small tree keeps its few free nodes for the next stores.
+pub(crate) const SHRINK_FLOOR: usize = 64;
 
 /// The inclusive key range of a `RangeBounds`, or `None` if it is empty.
 pub(crate) fn bounds<R: RangeBounds<u64>>(range: &R) -> Option<(u64, u64)> {
@@ -445,6 +470,14 @@ impl<T> MapleTree<T> {
     #[doc(alias = "mtree_erase")]
     #[doc(alias = "remove")]
     pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
+        let old = self.erase_keeping_nodes(index)?;
+        self.shrink_if_sparse();
+        Ok(old)
+    }
+
+    /// [`MapleTree::erase`] without the amortised release of free nodes (for a
+    /// [`crate::Reservation`], whose reserved nodes must stay).
+    pub(crate) fn erase_keeping_nodes(&mut self, index: u64) -> Result<Option<T>, Error> {
         if self.root == NO_NODE {
             return Ok(None);
         }
@@ -520,7 +553,9 @@ impl<T: Clone> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
-        self.write(first, last, None).map(drop)
+        self.write(first, last, None)?;
+        self.shrink_if_sparse();
+        Ok(())
     }
 
     /// A structural copy of the tree (node for node, no re-insertion), or
