@@ -80,12 +80,12 @@ fn same<K: Key>(tree: &MapleTree<u64, K>, oracle: &RangeMap<u64>) {
 
 /// Brute force of `empty_area(min, K::MAX, size)` (lowest) or `empty_area_rev` (highest).
 fn fit(oracle: &RangeMap<u64>, top: u64, min: u64, size: u64, rev: bool) -> Option<u64> {
-    let fits =
+    let mut fits =
         holes(oracle, top).into_iter().map(|(a, b)| (a.max(min), b)).filter(|&(a, b)| a <= b && b - a >= size - 1);
     if rev {
-        fits.last().map(|(_, b)| b - (size - 1))
+        fits.next_back().map(|(_, b)| b - (size - 1))
     } else {
-        fits.into_iter().next().map(|(a, _)| a)
+        fits.next().map(|(a, _)| a)
     }
 }
 
