@@ -15,8 +15,9 @@
 //!   last ends in NULL; an empty tree has no node.
 //! * T5: `len` equals the number of non-NULL slots.
 //!
-//! NULL (`None`) ranges are explicit: the tree is a total map from `0..=u64::MAX`, and absent
-//! keys read as NULL. Equal neighbouring values are never merged: two stores of the same
+//! NULL (`None`) ranges are explicit: the tree is a total map from `0..=u64::MAX` (of stored
+//! keys; a tree of key type `K` stores nothing above `K::MAX`, K1 of [`crate::key`]), and
+//! absent keys read as NULL. Equal neighbouring values are never merged: two stores of the same
 //! value make two ranges.
 
 use crate::error::Error;
@@ -29,9 +30,10 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{RangeBounds, RangeInclusive};
 
-/// A map from non-overlapping inclusive ranges of `u64` keys to values, laid out as the Linux
-/// kernel's maple tree: a B-tree of 16-slot nodes whose leaves store ranges, with NULL ranges
-/// explicit and merged, and every store able to split or overwrite what it covers.
+/// A map from non-overlapping inclusive ranges of keys of type `K` (`u64` by default, any
+/// [`Key`]) to values, laid out as the Linux kernel's maple tree: a B-tree of 16-slot nodes
+/// whose leaves store ranges, with NULL ranges explicit and merged, and every store able to
+/// split or overwrite what it covers. See the crate docs' "Key types" for `K`.
 ///
 /// ```
 /// use maple_tree::MapleTree;
