@@ -474,7 +474,7 @@ macro_rules! read_methods {
     ($value:lifetime) => {
         /// Walks from the root to the slot holding `index()` and returns its value
         /// (`mas_walk`). Afterwards `index()..=last()` is that slot's range, NULL or not, and
-        /// the status `Active`; on an empty tree the range is `0..=u64::MAX` and the status
+        /// the status `Active`; on an empty tree the range is `0..=K::MAX` and the status
         /// `None`. Works from every status.
         #[doc(alias = "mas_walk")]
         pub fn walk(&mut self) -> Option<&$value T> {
@@ -720,7 +720,7 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
     /// values further on, and every other value the store covers is dropped (use
     /// [`MapleTree::range`] first to see them all). Afterwards the cursor is `Active` on the range
     /// written; a NULL store first widens over the NULL ranges beside it, and the cursor
-    /// reports the merged hole (or `Start` on `0..=u64::MAX` if the tree became empty).
+    /// reports the merged hole (or `Start` on `0..=K::MAX` if the tree became empty).
     ///
     /// # Errors
     /// [`Error::Invalid`] if `index() > last()`, [`Error::NoMemory`]; the status becomes

@@ -62,7 +62,7 @@ pub struct MapleTree<T, K: Key = u64> {
     pub(crate) len: usize,
     /// Whether internal nodes keep exact gaps (an allocation tree, see [`MapleTree::new_alloc`]).
     pub(crate) alloc: bool,
-    /// Set when [`MapleTree::alloc_cyclic`] handed out `u64::MAX`, so that its next call
+    /// Set when [`MapleTree::alloc_cyclic`] handed out `K::MAX`, so that its next call
     /// reports the wrap (the kernel's `MT_FLAGS_ALLOC_WRAPPED`).
     pub(crate) cyclic_wrapped: bool,
     /// The key type (K1 of [`crate::key`]: nothing is stored above `K::MAX`).
@@ -109,7 +109,6 @@ impl<T, K: Key> MapleTree<T, K> {
     /// assert_eq!(ports.gaps(..).collect::<Vec<_>>(), [1024..=49151]);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    #[doc(alias = "new")]
     pub const fn new_keyed() -> Self {
         MapleTree {
             arena: Arena::new(),
