@@ -74,7 +74,7 @@
 //!   [`MapleTree::new`], [`MapleTree::new_alloc`], `from_sorted`, `try_from_iter` and
 //!   `From<[_; N]>` (as std's `HashMap::new` and `HashMap::from` are for its default hasher
 //!   only). Other key types use [`MapleTree::new_keyed`], [`MapleTree::new_alloc_keyed`],
-//!   `Default`, `collect()` and [`MapleTree::try_extend`].
+//!   [`MapleTree::from_sorted_keyed`], `Default`, `collect()` and [`MapleTree::try_extend`].
 //! * Lengths (`size` and `align` of the free-range searches) stay `u64`, so that a search can
 //!   ask for a whole `u32` key space.
 //!

@@ -338,6 +338,52 @@ impl<T: Clone, K: Key> MapleTree<T, K> {
     }
 }
 
+impl<T, K: Key> MapleTree<T, K> {
+    /// [`MapleTree::from_sorted`] for any key type: builds a tree from ranges sorted by key and
+    /// not overlapping, packing its nodes full. O(n).
+    ///
+    /// # Errors
+    /// As [`MapleTree::from_sorted`]: [`Error::Invalid`] if a range is empty, or overlaps or
+    /// precedes the one before it; [`Error::NoMemory`].
+    ///
+    /// ```
+    /// let tree = maple_tree::MapleTree::<char, u8>::from_sorted_keyed([(0..10, 'a'), (200..255, 'b')])?;
+    /// assert_eq!(tree.keys().collect::<Vec<_>>(), [0..=9, 200..=254]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn from_sorted_keyed<R, I>(ranges: I) -> Result<Self, Error>
+    where
+        R: RangeBounds<K>,
+        I: IntoIterator<Item = (R, T)>,
+    {
+        MapleTree::from_sorted(stored_ranges(ranges)).map(|tree| tree.into_keyed(false))
+    }
+
+    /// [`MapleTree::from_sorted_alloc`] for any key type: the bulk build of an allocation
+    /// tree.
+    ///
+    /// # Errors
+    /// As [`MapleTree::from_sorted`].
+    pub fn from_sorted_alloc_keyed<R, I>(ranges: I) -> Result<Self, Error>
+    where
+        R: RangeBounds<K>,
+        I: IntoIterator<Item = (R, T)>,
+    {
+        MapleTree::from_sorted_alloc(stored_ranges(ranges)).map(|tree| tree.into_keyed(true))
+    }
+}
+
+/// Ranges of `K`s as stored ranges; an empty one stays empty (`1..=0`), for the bulk build
+/// to reject.
+fn stored_ranges<K: Key, R: RangeBounds<K>, T>(
+    ranges: impl IntoIterator<Item = (R, T)>,
+) -> impl Iterator<Item = (RangeInclusive<u64>, T)> {
+    ranges.into_iter().map(|(range, value)| {
+        let (first, last) = raw_bounds(&range).unwrap_or((1, 0));
+        (first..=last, value)
+    })
+}
+
 impl<T: Clone> MapleTree<T> {
     /// Builds a `u64`-keyed tree by storing each range in turn, later ones overwriting
     /// earlier ones; the fallible form of [`FromIterator`]. For another key type,

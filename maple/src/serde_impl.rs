@@ -65,7 +65,7 @@ impl<'de, T: Deserialize<'de>, K: Key> Visitor<'de> for TreeVisitor<T, K> {
             entries.try_reserve(1).map_err(|_| A::Error::custom("out of memory"))?;
             entries.push((range, value));
         }
-        MapleTree::from_sorted(entries).map(MapleTree::into_keyed).map_err(A::Error::custom)
+        MapleTree::from_sorted(entries).map(|tree| tree.into_keyed(false)).map_err(A::Error::custom)
     }
 }
 

@@ -424,9 +424,13 @@ impl<T, K: Key> MapleTree<T, K> {
                 return Ok(self.arena.leaf_mut(leaf).replace(offset, entry));
             }
         }
-        let (mut plan, is_null) = (Plan::EMPTY, entry.is_none());
-        K::raw_tree(self, |raw| write::classify_into(raw, first, last, is_null, &mut plan, false));
-        self.write_planned_with::<D>(&plan, entry)
+        // Classified and performed on the `u64` tree in one go (one move of the nodes for
+        // other key types).
+        K::raw_tree(self, |raw| {
+            let mut plan = Plan::EMPTY;
+            write::classify_into(raw, first, last, entry.is_none(), &mut plan, false);
+            raw.write_planned_with::<D>(&plan, entry)
+        })
     }
 
     /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
@@ -540,10 +544,12 @@ impl<T, K: Key> MapleTree<T, K> {
             return Ok(None);
         }
         let (first, last) = plan.left.leaf_slot_range(&self.arena);
-        K::raw_tree(self, |raw| write::classify_into(raw, first, last, true, &mut plan, true));
         // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
         // cut in two.
-        self.write_planned_with::<NoDup>(&plan, None)
+        K::raw_tree(self, |raw| {
+            write::classify_into(raw, first, last, true, &mut plan, true);
+            raw.write_planned_with::<NoDup>(&plan, None)
+        })
     }
 }
 
@@ -653,10 +659,11 @@ impl<T, K: Key> MapleTree<T, K> {
     }
 
     /// The same nodes as a tree of another key type, which must hold nothing above
-    /// `K2::MAX` (K1; for building a `u64` tree and handing it out as a `K2` one).
-    #[cfg(feature = "serde")]
-    pub(crate) fn into_keyed<K2: Key>(self) -> MapleTree<T, K2> {
+    /// `K2::MAX` (K1; for building a `u64` tree and handing it out as a `K2` one). `alloc`
+    /// is what the tree must be (checked in debug builds).
+    pub(crate) fn into_keyed<K2: Key>(self, alloc: bool) -> MapleTree<T, K2> {
         debug_assert!(self.last_key_value().map_or(true, |(r, _)| r.end().to_u64() <= crate::key::top::<K2>()));
+        debug_assert_eq!(self.alloc, alloc);
         MapleTree {
             arena: self.arena,
             root: self.root,

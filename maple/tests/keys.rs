@@ -346,3 +346,23 @@ fn reservations_and_mutable_iterators_on_generic_keys() {
     assert_eq!(tree.len(), 1);
     tree.validate().unwrap();
 }
+
+/// The bulk builds for any key type: packed, and the same errors as `from_sorted`.
+#[test]
+fn sorted_builds_on_generic_keys() {
+    let ranges: Vec<_> = (0..5_000u32).map(|i| (Page(i * 4)..=Page(i * 4 + 1), i)).collect();
+    let tree = MapleTree::from_sorted_keyed(ranges.iter().cloned()).unwrap();
+    tree.validate().unwrap();
+    assert_eq!(tree.len(), 5_000);
+    assert_eq!(tree.get_key_value(Page(9)), Some((Page(8)..=Page(9), &2)));
+    let alloc =
+        MapleTree::from_sorted_alloc_keyed(ranges.into_iter().chain([(Page(u32::MAX)..=Page::MAX, 7)])).unwrap();
+    alloc.validate().unwrap();
+    assert!(alloc.is_alloc());
+    assert_eq!(alloc.empty_area_rev(Page(0), Page::MAX, 1), Ok(Page(u32::MAX - 1)));
+    assert_eq!(MapleTree::<u8, u8>::from_sorted_keyed([(5..5, 1)]).err(), Some(Error::Invalid));
+    assert_eq!(MapleTree::<u8, u8>::from_sorted_keyed([(0..=9, 1), (9..=12, 2)]).err(), Some(Error::Invalid));
+    let full = MapleTree::<u8, u8>::from_sorted_keyed([(0..=254, 1), (255..=255, 2)]).unwrap();
+    assert_eq!(full.gaps(..).next(), None);
+    full.validate().unwrap();
+}
