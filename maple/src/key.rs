@@ -23,7 +23,9 @@ use core::ops::{Bound, RangeBounds, RangeInclusive};
 /// `0..=MAX.to_u64()` of the tree's internal `u64` keys.
 ///
 /// Implementing it for a newtype takes three lines; the conversions must be exact and keep
-/// the order (see the module docs):
+/// the order (see the module docs). An implementation that breaks that contract gives wrong
+/// answers (ranges in the wrong order, keys that do not round-trip), never undefined
+/// behaviour: the crate has no `unsafe` code.
 ///
 /// ```
 /// use maple_tree::{Key, MapleTree};
