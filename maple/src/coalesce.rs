@@ -17,7 +17,7 @@
 use crate::error::Error;
 use crate::gaps_iter::Gaps;
 use crate::iter::{Iter, Range};
-use crate::tree::bounds;
+use crate::key::{raw_bounds, Key};
 use crate::validate::Violation;
 use crate::MapleTree;
 use core::fmt;
@@ -40,12 +40,13 @@ use core::ops::{RangeBounds, RangeInclusive};
 /// assert_eq!(map.len(), 3);
 /// # Ok::<(), maple_tree::Error>(())
 /// ```
-pub struct CoalescingMap<T> {
-    tree: MapleTree<T>,
+pub struct CoalescingMap<T, K: Key = u64> {
+    tree: MapleTree<T, K>,
 }
 
 impl<T> CoalescingMap<T> {
-    /// An empty map. Allocates nothing.
+    /// An empty map with `u64` keys. Allocates nothing. ([`CoalescingMap::new_keyed`] for
+    /// another key type, as [`MapleTree::new`].)
     pub const fn new() -> Self {
         CoalescingMap { tree: MapleTree::new() }
     }
@@ -55,35 +56,55 @@ impl<T> CoalescingMap<T> {
     pub const fn new_alloc() -> Self {
         CoalescingMap { tree: MapleTree::new_alloc() }
     }
+}
+
+impl<T, K: Key> CoalescingMap<T, K> {
+    /// An empty map with keys of type `K`. Allocates nothing.
+    ///
+    /// ```
+    /// let mut map = maple_tree::CoalescingMap::<char, u8>::new_keyed();
+    /// map.insert(0..128, 'x')?;
+    /// map.insert(128.., 'x')?;
+    /// assert_eq!(map.iter().collect::<Vec<_>>(), [(0..=u8::MAX, &'x')]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub const fn new_keyed() -> Self {
+        CoalescingMap { tree: MapleTree::new_keyed() }
+    }
+
+    /// An empty map with keys of type `K` over an allocation tree.
+    pub const fn new_alloc_keyed() -> Self {
+        CoalescingMap { tree: MapleTree::new_alloc_keyed() }
+    }
 
     /// Wraps a tree that already keeps C1 (for the readers, which check it afterwards).
     #[cfg(feature = "serde")]
-    pub(crate) fn from_tree_unchecked(tree: MapleTree<T>) -> Self {
+    pub(crate) fn from_tree_unchecked(tree: MapleTree<T, K>) -> Self {
         CoalescingMap { tree }
     }
 
     /// The tree underneath, for every read: lookups, iterators, cursors, searches.
-    pub fn as_tree(&self) -> &MapleTree<T> {
+    pub fn as_tree(&self) -> &MapleTree<T, K> {
         &self.tree
     }
 
     /// The tree underneath, to be written without the merging rule from now on.
-    pub fn into_tree(self) -> MapleTree<T> {
+    pub fn into_tree(self) -> MapleTree<T, K> {
         self.tree
     }
 
     /// The value of the entry holding `key`.
-    pub fn get(&self, key: u64) -> Option<&T> {
+    pub fn get(&self, key: K) -> Option<&T> {
         self.tree.get(key)
     }
 
     /// The entry holding `key`, with its whole range.
-    pub fn get_key_value(&self, key: u64) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn get_key_value(&self, key: K) -> Option<(RangeInclusive<K>, &T)> {
         self.tree.get_key_value(key)
     }
 
     /// Whether some entry holds `key`.
-    pub fn contains_key(&self, key: u64) -> bool {
+    pub fn contains_key(&self, key: K) -> bool {
         self.tree.contains_key(key)
     }
 
@@ -98,22 +119,22 @@ impl<T> CoalescingMap<T> {
     }
 
     /// All entries in key order.
-    pub fn iter(&self) -> Iter<'_, T> {
+    pub fn iter(&self) -> Iter<'_, T, K> {
         self.tree.iter()
     }
 
     /// The entries overlapping `range` (`rangemap`'s `overlapping`).
-    pub fn overlapping<R: RangeBounds<u64>>(&self, range: R) -> Range<'_, T> {
+    pub fn overlapping<R: RangeBounds<K>>(&self, range: R) -> Range<'_, T, K> {
         self.tree.range(range)
     }
 
     /// Whether any entry overlaps `range`.
-    pub fn overlaps<R: RangeBounds<u64>>(&self, range: R) -> bool {
+    pub fn overlaps<R: RangeBounds<K>>(&self, range: R) -> bool {
         self.tree.overlaps(range)
     }
 
     /// The free ranges inside `window`, clipped to it (`rangemap`'s `gaps`).
-    pub fn gaps<R: RangeBounds<u64>>(&self, window: R) -> Gaps<'_, T> {
+    pub fn gaps<R: RangeBounds<K>>(&self, window: R) -> Gaps<'_, T, K> {
         self.tree.gaps(window)
     }
 
@@ -123,7 +144,7 @@ impl<T> CoalescingMap<T> {
     }
 }
 
-impl<T: Clone + PartialEq> CoalescingMap<T> {
+impl<T: Clone + PartialEq, K: Key> CoalescingMap<T, K> {
     /// Stores `value` over `range`, overwriting what it covers, and merges it with entries of
     /// an equal value that it overlaps or touches (`rangemap`'s `insert`). One store: O(log n)
     /// plus the entries it covers.
@@ -131,19 +152,22 @@ impl<T: Clone + PartialEq> CoalescingMap<T> {
     /// # Errors
     /// [`Error::Invalid`] if `range` is empty (where `rangemap` panics); [`Error::NoMemory`].
     /// The map is unchanged on error.
-    pub fn insert<R: RangeBounds<u64>>(&mut self, range: R, value: T) -> Result<(), Error> {
-        let (mut first, mut last) = bounds(&range).ok_or(Error::Invalid)?;
-        let equal = |entry: Option<(RangeInclusive<u64>, &T)>| entry.filter(|(_, v)| **v == value).map(|(r, _)| r);
+    pub fn insert<R: RangeBounds<K>>(&mut self, range: R, value: T) -> Result<(), Error> {
+        let (mut first, mut last) = raw_bounds(&range).ok_or(Error::Invalid)?;
+        let tree = &self.tree;
+        // The range of the entry holding the stored key `index`, if its value equals `value`.
+        let equal = |index: u64| match tree.leaf_slot(index) {
+            Some((leaf, off, start, end)) if tree.arena.leaf(leaf).get(off) == Some(&value) => Some((start, end)),
+            _ => None,
+        };
         // The entry holding `first` or, failing an equal one there, the one just before it.
-        let before = equal(self.tree.load_range(first)).or_else(|| equal(self.tree.load_range(first.checked_sub(1)?)));
-        if let Some(r) = before {
-            first = *r.start();
+        if let Some((start, _)) = equal(first).or_else(|| equal(first.checked_sub(1)?)) {
+            first = start;
         }
-        let after = equal(self.tree.load_range(last)).or_else(|| equal(self.tree.load_range(last.checked_add(1)?)));
-        if let Some(r) = after {
-            last = *r.end();
+        if let Some((_, end)) = equal(last).or_else(|| equal(last.checked_add(1)?)) {
+            last = end;
         }
-        self.tree.store_range(first, last, value)
+        self.tree.write(first, last, Some(value)).map(drop)
     }
 
     /// Removes the values of `range`, trimming or splitting entries that reach outside it
@@ -152,7 +176,7 @@ impl<T: Clone + PartialEq> CoalescingMap<T> {
     /// # Errors
     /// [`Error::Invalid`] if `range` is empty; [`Error::NoMemory`]. The map is unchanged on
     /// error.
-    pub fn remove<R: RangeBounds<u64>>(&mut self, range: R) -> Result<(), Error> {
+    pub fn remove<R: RangeBounds<K>>(&mut self, range: R) -> Result<(), Error> {
         self.tree.cut(range)
     }
 
@@ -163,7 +187,7 @@ impl<T: Clone + PartialEq> CoalescingMap<T> {
         let mut entries = self.tree.iter();
         let Some(mut prev) = entries.next() else { return Ok(()) };
         for next in entries {
-            if prev.0.end().checked_add(1) == Some(*next.0.start()) && prev.1 == next.1 {
+            if prev.0.end().to_u64().checked_add(1) == Some(next.0.start().to_u64()) && prev.1 == next.1 {
                 let message = alloc::format!("the entries {:?} and {:?} touch and hold equal values", prev.0, next.0);
                 return Err(Violation::new("C1", message));
             }
@@ -173,33 +197,33 @@ impl<T: Clone + PartialEq> CoalescingMap<T> {
     }
 }
 
-impl<T> Default for CoalescingMap<T> {
+impl<T, K: Key> Default for CoalescingMap<T, K> {
     fn default() -> Self {
-        Self::new()
+        Self::new_keyed()
     }
 }
 
-impl<T: Clone> Clone for CoalescingMap<T> {
+impl<T: Clone, K: Key> Clone for CoalescingMap<T, K> {
     fn clone(&self) -> Self {
         CoalescingMap { tree: self.tree.clone() }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for CoalescingMap<T> {
+impl<T: fmt::Debug, K: Key> fmt::Debug for CoalescingMap<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.tree.fmt(f)
     }
 }
 
-impl<T: PartialEq> PartialEq for CoalescingMap<T> {
+impl<T: PartialEq, K: Key> PartialEq for CoalescingMap<T, K> {
     fn eq(&self, other: &Self) -> bool {
         self.tree == other.tree
     }
 }
 
-impl<T: Eq> Eq for CoalescingMap<T> {}
+impl<T: Eq, K: Key> Eq for CoalescingMap<T, K> {}
 
-impl<T: Clone + PartialEq, R: RangeBounds<u64>> Extend<(R, T)> for CoalescingMap<T> {
+impl<T: Clone + PartialEq, K: Key, R: RangeBounds<K>> Extend<(R, T)> for CoalescingMap<T, K> {
     /// Inserts each range in turn, merging as [`CoalescingMap::insert`] does.
     ///
     /// # Panics
@@ -211,7 +235,7 @@ impl<T: Clone + PartialEq, R: RangeBounds<u64>> Extend<(R, T)> for CoalescingMap
     }
 }
 
-impl<T: Clone + PartialEq, R: RangeBounds<u64>> FromIterator<(R, T)> for CoalescingMap<T> {
+impl<T: Clone + PartialEq, K: Key, R: RangeBounds<K>> FromIterator<(R, T)> for CoalescingMap<T, K> {
     /// Inserts each range in turn; see [`Extend`].
     ///
     /// ```
@@ -219,17 +243,17 @@ impl<T: Clone + PartialEq, R: RangeBounds<u64>> FromIterator<(R, T)> for Coalesc
     /// assert_eq!(map.iter().map(|(r, v)| (r, *v)).collect::<Vec<_>>(), [(0..=8, 1), (9..=11, 2)]);
     /// ```
     fn from_iter<I: IntoIterator<Item = (R, T)>>(iter: I) -> Self {
-        let mut map = CoalescingMap::new();
+        let mut map = CoalescingMap::new_keyed();
         map.extend(iter);
         map
     }
 }
 
-impl<'a, T> IntoIterator for &'a CoalescingMap<T> {
-    type Item = (RangeInclusive<u64>, &'a T);
-    type IntoIter = Iter<'a, T>;
+impl<'a, T, K: Key> IntoIterator for &'a CoalescingMap<T, K> {
+    type Item = (RangeInclusive<K>, &'a T);
+    type IntoIter = Iter<'a, T, K>;
 
-    fn into_iter(self) -> Iter<'a, T> {
+    fn into_iter(self) -> Iter<'a, T, K> {
         self.tree.iter()
     }
 }

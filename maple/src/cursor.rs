@@ -25,6 +25,7 @@
 
 use crate::error::Error;
 use crate::iter::{step_back, step_forward};
+use crate::key::{key, top, Key};
 use crate::node::NO_NODE;
 use crate::path::Path;
 use crate::search::Request;
@@ -80,7 +81,7 @@ impl State {
 
     /// Walks to the slot holding `index`. On an empty tree: status `None`, range `0..=MAX`,
     /// and `false`.
-    fn walk<T>(&mut self, tree: &MapleTree<T>) -> bool {
+    fn walk<T, K: Key>(&mut self, tree: &MapleTree<T, K>) -> bool {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::None);
             self.path = Path::EMPTY;
@@ -92,7 +93,7 @@ impl State {
         true
     }
 
-    fn load_range<T>(&mut self, tree: &MapleTree<T>) {
+    fn load_range<T, K: Key>(&mut self, tree: &MapleTree<T, K>) {
         (self.index, self.last) = self.path.leaf_slot_range(&tree.arena);
     }
 
@@ -103,19 +104,19 @@ impl State {
     }
 
     /// Whether the current slot holds a value.
-    fn full<T>(&self, tree: &MapleTree<T>) -> bool {
+    fn full<T, K: Key>(&self, tree: &MapleTree<T, K>) -> bool {
         let lv = self.path.leaf();
         tree.arena.leaf(lv.node).has_value(lv.offset())
     }
 
-    fn value<'t, T>(&self, tree: &'t MapleTree<T>) -> Option<&'t T> {
+    fn value<'t, T, K: Key>(&self, tree: &'t MapleTree<T, K>) -> Option<&'t T> {
         let lv = self.path.leaf();
         tree.arena.leaf(lv.node).get(lv.offset())
     }
 
     /// Steps forward slot by slot from the current one (`mas_next_slot`); with `skip_null`
     /// a NULL slot is stepped over. `max` limits the start of the slot found.
-    fn next_slot<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+    fn next_slot<T, K: Key>(&mut self, tree: &MapleTree<T, K>, max: u64, skip_null: bool) -> bool {
         let depth = self.path.leaf_depth();
         loop {
             if self.last >= max {
@@ -151,7 +152,7 @@ impl State {
     }
 
     /// Mirror of [`State::next_slot`]: `min` limits the end of the slot found.
-    fn prev_slot<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+    fn prev_slot<T, K: Key>(&mut self, tree: &MapleTree<T, K>, min: u64, skip_null: bool) -> bool {
         let depth = self.path.leaf_depth();
         loop {
             if self.index <= min {
@@ -185,7 +186,7 @@ impl State {
     }
 
     /// `mas_next` / `mas_next_range`.
-    fn next<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+    fn next<T, K: Key>(&mut self, tree: &MapleTree<T, K>, max: u64, skip_null: bool) -> bool {
         if self.last >= max {
             self.status = Status::Overflow;
             return false;
@@ -220,7 +221,7 @@ impl State {
     }
 
     /// `mas_prev` / `mas_prev_range`.
-    fn prev<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+    fn prev<T, K: Key>(&mut self, tree: &MapleTree<T, K>, min: u64, skip_null: bool) -> bool {
         if self.index <= min {
             self.status = Status::Underflow;
             return false;
@@ -255,7 +256,7 @@ impl State {
     }
 
     /// `mas_find` / `mas_find_range`.
-    fn find<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+    fn find<T, K: Key>(&mut self, tree: &MapleTree<T, K>, max: u64, skip_null: bool) -> bool {
         match self.status {
             Status::Active => {
                 if self.last >= max {
@@ -297,7 +298,7 @@ impl State {
     }
 
     /// Walks to `index`; returns its value if any, else steps on from the NULL slot.
-    fn find_walked<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+    fn find_walked<T, K: Key>(&mut self, tree: &MapleTree<T, K>, max: u64, skip_null: bool) -> bool {
         if !self.walk(tree) {
             return false;
         }
@@ -310,7 +311,7 @@ impl State {
         self.find_step(tree, max, skip_null)
     }
 
-    fn find_step<T>(&mut self, tree: &MapleTree<T>, max: u64, skip_null: bool) -> bool {
+    fn find_step<T, K: Key>(&mut self, tree: &MapleTree<T, K>, max: u64, skip_null: bool) -> bool {
         let found = self.next_slot(tree, max, skip_null);
         if skip_null {
             self.status = Status::Active;
@@ -319,7 +320,7 @@ impl State {
     }
 
     /// `mas_find_rev` / `mas_find_range_rev`.
-    fn find_rev<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+    fn find_rev<T, K: Key>(&mut self, tree: &MapleTree<T, K>, min: u64, skip_null: bool) -> bool {
         match self.status {
             Status::Active => return self.find_rev_step(tree, min, skip_null),
             Status::Start => {}
@@ -364,7 +365,7 @@ impl State {
         self.find_rev_step(tree, min, skip_null)
     }
 
-    fn find_rev_step<T>(&mut self, tree: &MapleTree<T>, min: u64, skip_null: bool) -> bool {
+    fn find_rev_step<T, K: Key>(&mut self, tree: &MapleTree<T, K>, min: u64, skip_null: bool) -> bool {
         if self.index < min {
             return false;
         }
@@ -373,7 +374,14 @@ impl State {
 
     /// `mas_empty_area` / `mas_empty_area_rev`: on success the range is the fit and the
     /// cursor sits on the NULL slot holding it.
-    fn empty_area<T>(&mut self, tree: &MapleTree<T>, min: u64, max: u64, size: u64, rev: bool) -> Result<(), Error> {
+    fn empty_area<T, K: Key>(
+        &mut self,
+        tree: &MapleTree<T, K>,
+        min: u64,
+        max: u64,
+        size: u64,
+        rev: bool,
+    ) -> Result<(), Error> {
         let req = Request::new(min, max, size)?;
         let Some((first, last)) = tree.find_fit(req, rev) else {
             self.status = Status::Error(Error::Busy);
@@ -391,7 +399,7 @@ impl State {
     }
 
     /// Where a cursor stands after a successful write of `[plan.first, plan.last]`.
-    fn after_write<T>(&mut self, tree: &MapleTree<T>, plan: &Plan) {
+    fn after_write<T, K: Key>(&mut self, tree: &MapleTree<T, K>, plan: &Plan) {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::Start);
             self.path = Path::EMPTY;
@@ -432,8 +440,8 @@ impl State {
 /// # Ok::<(), maple_tree::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Cursor<'a, T> {
-    tree: &'a MapleTree<T>,
+pub struct Cursor<'a, T, K: Key = u64> {
+    tree: &'a MapleTree<T, K>,
     state: State,
 }
 
@@ -456,8 +464,8 @@ pub struct Cursor<'a, T> {
 /// # Ok::<(), maple_tree::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct CursorMut<'a, T> {
-    tree: &'a mut MapleTree<T>,
+pub struct CursorMut<'a, T, K: Key = u64> {
+    tree: &'a mut MapleTree<T, K>,
     state: State,
 }
 
@@ -466,7 +474,7 @@ macro_rules! read_methods {
     ($value:lifetime) => {
         /// Walks from the root to the slot holding `index()` and returns its value
         /// (`mas_walk`). Afterwards `index()..=last()` is that slot's range, NULL or not, and
-        /// the status `Active`; on an empty tree the range is `0..=u64::MAX` and the status
+        /// the status `Active`; on an empty tree the range is `0..=K::MAX` and the status
         /// `None`. Works from every status.
         #[doc(alias = "mas_walk")]
         pub fn walk(&mut self) -> Option<&$value T> {
@@ -481,8 +489,8 @@ macro_rules! read_methods {
         /// range where the search stopped. See the [module docs](crate::cursor) for the other
         /// statuses.
         #[doc(alias = "mas_find")]
-        pub fn find(&mut self, max: u64) -> Option<&$value T> {
-            let found = self.state.find(&*self.tree, max, true);
+        pub fn find(&mut self, max: K) -> Option<&$value T> {
+            let found = self.state.find(&*self.tree, max.to_u64(), true);
             self.result(found)
         }
 
@@ -490,8 +498,8 @@ macro_rules! read_methods {
         /// NULL slots included (which return `None` with their range in `index()..=last()`),
         /// and it may end in `Overflow` (`mas_find_range`).
         #[doc(alias = "mas_find_range")]
-        pub fn find_range(&mut self, max: u64) -> Option<&$value T> {
-            let found = self.state.find(&*self.tree, max, false);
+        pub fn find_range(&mut self, max: K) -> Option<&$value T> {
+            let found = self.state.find(&*self.tree, max.to_u64(), false);
             self.result(found)
         }
 
@@ -499,16 +507,16 @@ macro_rules! read_methods {
         /// afterwards, down to entries ending at `min` (`mas_find_rev`). A pause resumes at
         /// `index() - 1`.
         #[doc(alias = "mas_find_rev")]
-        pub fn find_rev(&mut self, min: u64) -> Option<&$value T> {
-            let found = self.state.find_rev(&*self.tree, min, true);
+        pub fn find_rev(&mut self, min: K) -> Option<&$value T> {
+            let found = self.state.find_rev(&*self.tree, min.to_u64(), true);
             self.result(found)
         }
 
         /// Like [`find_rev`](Self::find_rev), one slot at a time, NULL slots included
         /// (`mas_find_range_rev`).
         #[doc(alias = "mas_find_range_rev")]
-        pub fn find_range_rev(&mut self, min: u64) -> Option<&$value T> {
-            let found = self.state.find_rev(&*self.tree, min, false);
+        pub fn find_range_rev(&mut self, min: K) -> Option<&$value T> {
+            let found = self.state.find_rev(&*self.tree, min.to_u64(), false);
             self.result(found)
         }
 
@@ -518,8 +526,8 @@ macro_rules! read_methods {
         /// hole that crossed `max`). From `Start`, `Pause` or `None` it walks to `index()`
         /// first and skips that slot.
         #[doc(alias = "mas_next")]
-        pub fn next(&mut self, max: u64) -> Option<&$value T> {
-            let found = self.state.next(&*self.tree, max, true);
+        pub fn next(&mut self, max: K) -> Option<&$value T> {
+            let found = self.state.next(&*self.tree, max.to_u64(), true);
             self.result(found)
         }
 
@@ -535,8 +543,8 @@ macro_rules! read_methods {
         /// # Ok::<(), maple_tree::Error>(())
         /// ```
         #[doc(alias = "mas_next_range")]
-        pub fn next_range(&mut self, max: u64) -> Option<&$value T> {
-            let found = self.state.next(&*self.tree, max, false);
+        pub fn next_range(&mut self, max: K) -> Option<&$value T> {
+            let found = self.state.next(&*self.tree, max.to_u64(), false);
             self.result(found)
         }
 
@@ -558,31 +566,31 @@ macro_rules! read_methods {
         /// # Ok::<(), maple_tree::Error>(())
         /// ```
         #[doc(alias = "mas_prev")]
-        pub fn prev(&mut self, min: u64) -> Option<&$value T> {
-            let found = self.state.prev(&*self.tree, min, true);
+        pub fn prev(&mut self, min: K) -> Option<&$value T> {
+            let found = self.state.prev(&*self.tree, min.to_u64(), true);
             self.result(found)
         }
 
         /// The previous slot, NULL or not, if it ends at least at `min` (`mas_prev_range`).
         #[doc(alias = "mas_prev_range")]
-        pub fn prev_range(&mut self, min: u64) -> Option<&$value T> {
-            let found = self.state.prev(&*self.tree, min, false);
+        pub fn prev_range(&mut self, min: K) -> Option<&$value T> {
+            let found = self.state.prev(&*self.tree, min.to_u64(), false);
             self.result(found)
         }
 
         /// Points the cursor at the single key `index`; the next operation walks from the
         /// root (`mas_set`).
         #[doc(alias = "mas_set")]
-        pub fn set(&mut self, index: u64) {
-            self.state = State::new(index);
+        pub fn set(&mut self, index: K) {
+            self.state = State::new(index.to_u64());
         }
 
         /// Points the cursor at `first..=last` (for a store); the next operation walks from
         /// the root (`mas_set_range`).
         #[doc(alias = "mas_set_range")]
-        pub fn set_range(&mut self, first: u64, last: u64) {
-            self.state = State::new(first);
-            self.state.last = last;
+        pub fn set_range(&mut self, first: K, last: K) {
+            self.state = State::new(first.to_u64());
+            self.state.last = last.to_u64();
         }
 
         /// Keeps the range but makes the next operation walk from the root (`mas_reset`).
@@ -629,8 +637,8 @@ macro_rules! read_methods {
         /// # Ok::<(), maple_tree::Error>(())
         /// ```
         #[doc(alias = "mas_empty_area")]
-        pub fn empty_area(&mut self, min: u64, max: u64, size: u64) -> Result<(), Error> {
-            self.state.empty_area(&*self.tree, min, max, size, false)
+        pub fn empty_area(&mut self, min: K, max: K, size: u64) -> Result<(), Error> {
+            self.state.empty_area(&*self.tree, min.to_u64(), max.to_u64(), size, false)
         }
 
         /// The highest fit, as [`MapleTree::empty_area_rev`]; the cursor is left on it as
@@ -639,18 +647,19 @@ macro_rules! read_methods {
         /// # Errors
         /// As `empty_area`.
         #[doc(alias = "mas_empty_area_rev")]
-        pub fn empty_area_rev(&mut self, min: u64, max: u64, size: u64) -> Result<(), Error> {
-            self.state.empty_area(&*self.tree, min, max, size, true)
+        pub fn empty_area_rev(&mut self, min: K, max: K, size: u64) -> Result<(), Error> {
+            self.state.empty_area(&*self.tree, min.to_u64(), max.to_u64(), size, true)
         }
 
         /// The first key of the cursor's range.
-        pub fn index(&self) -> u64 {
-            self.state.index
+        pub fn index(&self) -> K {
+            key(self.state.index)
         }
 
-        /// The last key of the cursor's range.
-        pub fn last(&self) -> u64 {
-            self.state.last
+        /// The last key of the cursor's range (a NULL range at the end of the key space ends
+        /// at `K::MAX`).
+        pub fn last(&self) -> K {
+            key(self.state.last)
         }
 
         /// The cursor's status.
@@ -676,30 +685,33 @@ macro_rules! read_methods {
     };
 }
 
-impl<'a, T> Cursor<'a, T> {
-    pub(crate) fn new(tree: &'a MapleTree<T>, index: u64) -> Self {
+impl<'a, T, K: Key> Cursor<'a, T, K> {
+    pub(crate) fn new(tree: &'a MapleTree<T, K>, index: u64) -> Self {
         Cursor { tree, state: State::new(index) }
     }
 
     read_methods!('a);
 }
 
-impl<'a, T> CursorMut<'a, T> {
-    pub(crate) fn new(tree: &'a mut MapleTree<T>, index: u64) -> Self {
+impl<'a, T, K: Key> CursorMut<'a, T, K> {
+    pub(crate) fn new(tree: &'a mut MapleTree<T, K>, index: u64) -> Self {
         CursorMut { tree, state: State::new(index) }
     }
 
     read_methods!('_);
 }
 
-impl<'a, T: Clone> CursorMut<'a, T> {
+impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
     /// Classifies a write of `entry` over `index()..=last()`, or fails with `Invalid`.
     fn plan(&mut self, is_null: bool) -> Result<Plan, Error> {
+        // K1: a NULL range reported as ending at `K::MAX` is written up to there only.
+        self.state.last = self.state.last.min(top::<K>());
         if self.state.index > self.state.last {
             self.state.status = Status::Error(Error::Invalid);
             return Err(Error::Invalid);
         }
-        Ok(write::classify(self.tree, self.state.index, self.state.last, is_null))
+        let (index, last) = (self.state.index, self.state.last);
+        Ok(K::raw_tree(self.tree, |raw| write::classify(raw, index, last, is_null)))
     }
 
     /// Writes `entry` (`None` is NULL) over `index()..=last()` and returns the value that
@@ -708,7 +720,7 @@ impl<'a, T: Clone> CursorMut<'a, T> {
     /// values further on, and every other value the store covers is dropped (use
     /// [`MapleTree::range`] first to see them all). Afterwards the cursor is `Active` on the range
     /// written; a NULL store first widens over the NULL ranges beside it, and the cursor
-    /// reports the merged hole (or `Start` on `0..=u64::MAX` if the tree became empty).
+    /// reports the merged hole (or `Start` on `0..=K::MAX` if the tree became empty).
     ///
     /// # Errors
     /// [`Error::Invalid`] if `index() > last()`, [`Error::NoMemory`]; the status becomes
@@ -783,7 +795,7 @@ impl<'a, T: Clone> CursorMut<'a, T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mas_preallocate")]
-    pub fn preallocate(&mut self, entry: Option<T>) -> Result<Prealloc<'_, 'a, T>, Error> {
+    pub fn preallocate(&mut self, entry: Option<T>) -> Result<Prealloc<'_, 'a, T, K>, Error> {
         let plan = self.plan(entry.is_none())?;
         if let Err(e) = self.tree.arena.reserve(plan.need) {
             self.state.status = Status::Error(e);
@@ -798,13 +810,13 @@ impl<'a, T: Clone> CursorMut<'a, T> {
 /// pool (`mas_destroy`).
 #[derive(Debug)]
 #[must_use = "dropping a reservation without storing discards the write"]
-pub struct Prealloc<'c, 'a, T: Clone> {
-    cursor: &'c mut CursorMut<'a, T>,
+pub struct Prealloc<'c, 'a, T: Clone, K: Key = u64> {
+    cursor: &'c mut CursorMut<'a, T, K>,
     plan: Plan,
     entry: Option<T>,
 }
 
-impl<T: Clone> Prealloc<'_, '_, T> {
+impl<T: Clone, K: Key> Prealloc<'_, '_, T, K> {
     /// The kind of the reserved write.
     pub fn store_type(&self) -> StoreType {
         self.plan.kind
@@ -821,21 +833,22 @@ impl<T: Clone> Prealloc<'_, '_, T> {
     #[doc(alias = "mas_store_prealloc")]
     pub fn store(self) -> Option<T> {
         let tree = &mut *self.cursor.tree;
-        let old = write::execute::<T, write::Cloning>(tree, &self.plan, self.entry);
+        let (plan, entry) = (&self.plan, self.entry);
+        let old = K::raw_tree(tree, |raw| write::execute::<T, write::Cloning>(raw, plan, entry));
         self.cursor.state.after_write(tree, &self.plan);
         old
     }
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// A read-only cursor at `index`, status `Start`.
     #[doc(alias = "MA_STATE")]
-    pub fn cursor(&self, index: u64) -> Cursor<'_, T> {
-        Cursor::new(self, index)
+    pub fn cursor(&self, index: K) -> Cursor<'_, T, K> {
+        Cursor::new(self, index.to_u64())
     }
 
     /// A cursor that can write, at `index`, status `Start`.
-    pub fn cursor_mut(&mut self, index: u64) -> CursorMut<'_, T> {
-        CursorMut::new(self, index)
+    pub fn cursor_mut(&mut self, index: K) -> CursorMut<'_, T, K> {
+        CursorMut::new(self, index.to_u64())
     }
 }

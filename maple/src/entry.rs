@@ -8,38 +8,38 @@
 //! gap. None of it needs `T: Clone`: nothing here cuts a value in two.
 
 use crate::error::Error;
+use crate::key::{key_range, raw_bounds, Key};
 use crate::node::NodeId;
-use crate::tree::bounds;
 use crate::MapleTree;
 use core::fmt;
 use core::ops::{RangeBounds, RangeInclusive};
 
 /// A view of the tree at one key, from [`MapleTree::entry`]: the entry holding it, or the free
 /// range around it.
-pub enum Entry<'a, T> {
+pub enum Entry<'a, T, K: Key = u64> {
     /// The key holds nothing.
-    Vacant(VacantEntry<'a, T>),
+    Vacant(VacantEntry<'a, T, K>),
     /// The key lies in a stored range.
-    Occupied(OccupiedEntry<'a, T>),
+    Occupied(OccupiedEntry<'a, T, K>),
 }
 
 /// A stored range holding the key asked for, from [`Entry::Occupied`].
-pub struct OccupiedEntry<'a, T> {
-    tree: &'a mut MapleTree<T>,
-    key: u64,
-    range: RangeInclusive<u64>,
+pub struct OccupiedEntry<'a, T, K: Key = u64> {
+    tree: &'a mut MapleTree<T, K>,
+    key: K,
+    range: RangeInclusive<K>,
     leaf: NodeId,
     offset: usize,
 }
 
 /// A key that holds nothing, with the free range around it, from [`Entry::Vacant`].
-pub struct VacantEntry<'a, T> {
-    tree: &'a mut MapleTree<T>,
-    key: u64,
-    gap: RangeInclusive<u64>,
+pub struct VacantEntry<'a, T, K: Key = u64> {
+    tree: &'a mut MapleTree<T, K>,
+    key: K,
+    gap: RangeInclusive<K>,
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// The entry at `key`: the stored range holding it, or the free range around it. One
     /// descent.
     ///
@@ -62,22 +62,23 @@ impl<T> MapleTree<T> {
     /// assert_eq!(counts.get_key_value(65), Some((60..=69, &9)));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn entry(&mut self, key: u64) -> Entry<'_, T> {
-        let Some((leaf, offset, start, end)) = self.leaf_slot(key) else {
-            return Entry::Vacant(VacantEntry { tree: self, key, gap: 0..=u64::MAX });
+    pub fn entry(&mut self, key: K) -> Entry<'_, T, K> {
+        let Some((leaf, offset, start, end)) = self.leaf_slot(key.to_u64()) else {
+            return Entry::Vacant(VacantEntry { tree: self, key, gap: key_range(0, u64::MAX) });
         };
         if self.arena.leaf(leaf).has_value(offset) {
-            Entry::Occupied(OccupiedEntry { tree: self, key, range: start..=end, leaf, offset })
+            Entry::Occupied(OccupiedEntry { tree: self, key, range: key_range(start, end), leaf, offset })
         } else {
-            // NULL ranges next to each other always merge, so the slot is the whole gap.
-            Entry::Vacant(VacantEntry { tree: self, key, gap: start..=end })
+            // NULL ranges next to each other always merge, so the slot is the whole gap
+            // (clipped to the key space).
+            Entry::Vacant(VacantEntry { tree: self, key, gap: key_range(start, end) })
         }
     }
 }
 
-impl<'a, T> Entry<'a, T> {
+impl<'a, T, K: Key> Entry<'a, T, K> {
     /// The key the entry was asked for.
-    pub fn key(&self) -> u64 {
+    pub fn key(&self) -> K {
         match self {
             Entry::Vacant(e) => e.key,
             Entry::Occupied(e) => e.key,
@@ -104,7 +105,7 @@ impl<'a, T> Entry<'a, T> {
     ///
     /// # Panics
     /// On allocation failure, as [`VacantEntry::insert`].
-    pub fn or_insert_with_key<F: FnOnce(u64) -> T>(self, default: F) -> &'a mut T {
+    pub fn or_insert_with_key<F: FnOnce(K) -> T>(self, default: F) -> &'a mut T {
         match self {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
@@ -141,14 +142,14 @@ impl<'a, T> Entry<'a, T> {
     }
 }
 
-impl<'a, T> OccupiedEntry<'a, T> {
+impl<'a, T, K: Key> OccupiedEntry<'a, T, K> {
     /// The key the entry was asked for.
-    pub fn key(&self) -> u64 {
+    pub fn key(&self) -> K {
         self.key
     }
 
     /// The whole stored range holding the key.
-    pub fn range(&self) -> RangeInclusive<u64> {
+    pub fn range(&self) -> RangeInclusive<K> {
         self.range.clone()
     }
 
@@ -203,21 +204,21 @@ impl<'a, T> OccupiedEntry<'a, T> {
     /// assert_eq!(e.remove_entry(), (0..=9, 'a'));
     /// assert!(tree.is_empty());
     /// ```
-    pub fn remove_entry(self) -> (RangeInclusive<u64>, T) {
+    pub fn remove_entry(self) -> (RangeInclusive<K>, T) {
         let value = self.tree.remove(self.key).expect("an occupied entry holds a value");
         (self.range, value)
     }
 }
 
-impl<'a, T> VacantEntry<'a, T> {
+impl<'a, T, K: Key> VacantEntry<'a, T, K> {
     /// The key the entry was asked for.
-    pub fn key(&self) -> u64 {
+    pub fn key(&self) -> K {
         self.key
     }
 
     /// The whole free range around the key: every key in it holds nothing, and the keys just
     /// outside it (if any) hold values.
-    pub fn gap(&self) -> RangeInclusive<u64> {
+    pub fn gap(&self) -> RangeInclusive<K> {
         self.gap.clone()
     }
 
@@ -249,16 +250,16 @@ impl<'a, T> VacantEntry<'a, T> {
     /// assert_eq!(tree.len(), 3);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn insert_range<R: RangeBounds<u64>>(self, range: R, value: T) -> Result<&'a mut T, Error> {
-        let (first, last) = bounds(&range).ok_or(Error::Invalid)?;
-        if first < *self.gap.start() || last > *self.gap.end() {
+    pub fn insert_range<R: RangeBounds<K>>(self, range: R, value: T) -> Result<&'a mut T, Error> {
+        let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
+        if first < self.gap.start().to_u64() || last > self.gap.end().to_u64() {
             return Err(Error::Invalid);
         }
-        self.tree.try_insert(first..=last, value)
+        self.tree.try_insert(K::from_u64(first)..=K::from_u64(last), value)
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Entry<'_, T> {
+impl<T: fmt::Debug, K: Key> fmt::Debug for Entry<'_, T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Entry::Vacant(e) => f.debug_tuple("Entry").field(e).finish(),
@@ -267,13 +268,13 @@ impl<T: fmt::Debug> fmt::Debug for Entry<'_, T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for OccupiedEntry<'_, T> {
+impl<T: fmt::Debug, K: Key> fmt::Debug for OccupiedEntry<'_, T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OccupiedEntry").field("range", &self.range).field("value", self.get()).finish()
     }
 }
 
-impl<T> fmt::Debug for VacantEntry<'_, T> {
+impl<T, K: Key> fmt::Debug for VacantEntry<'_, T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VacantEntry").field("key", &self.key).field("gap", &self.gap).finish()
     }

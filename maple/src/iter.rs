@@ -1,5 +1,6 @@
 //! Double-ended iterators over the entries of a tree.
 
+use crate::key::{top, value_range, Key};
 use crate::node::{Arena, NodeId};
 use crate::path::Path;
 use crate::MapleTree;
@@ -54,7 +55,7 @@ struct Walker {
 }
 
 impl Walker {
-    fn new<T>(tree: &MapleTree<T>, first: u64, last: u64) -> Walker {
+    fn new<T, K: Key>(tree: &MapleTree<T, K>, first: u64, last: u64) -> Walker {
         Walker {
             front: Path::EMPTY,
             back: Path::EMPTY,
@@ -265,62 +266,63 @@ impl Walker {
 /// [`MapleTree::range`]. Each item is the entry's whole range (which may reach outside the
 /// requested one) and a reference to its value.
 #[derive(Clone, Debug)]
-pub struct Range<'a, T> {
-    tree: &'a MapleTree<T>,
+pub struct Range<'a, T, K: Key = u64> {
+    tree: &'a MapleTree<T, K>,
     walker: Walker,
 }
 
-impl<'a, T> Range<'a, T> {
-    pub(crate) fn new(tree: &'a MapleTree<T>, first: u64, last: u64) -> Self {
+impl<'a, T, K: Key> Range<'a, T, K> {
+    /// The entries overlapping `first..=last` (stored keys).
+    pub(crate) fn new(tree: &'a MapleTree<T, K>, first: u64, last: u64) -> Self {
         Range { tree, walker: Walker::new(tree, first, last) }
     }
 }
 
-impl<'a, T> Iterator for Range<'a, T> {
-    type Item = (RangeInclusive<u64>, &'a T);
+impl<'a, T, K: Key> Iterator for Range<'a, T, K> {
+    type Item = (RangeInclusive<K>, &'a T);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let tree: &'a MapleTree<T> = self.tree;
+        let tree: &'a MapleTree<T, K> = self.tree;
         let (range, _, _, value) = self.walker.next(&tree.arena)?;
-        Some((range, value))
+        Some((value_range(range), value))
     }
 
     fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
-        let tree: &'a MapleTree<T> = self.tree;
-        self.walker.fold(&tree.arena, init, |acc, start, end, value| f(acc, (start..=end, value)))
+        let tree: &'a MapleTree<T, K> = self.tree;
+        self.walker.fold(&tree.arena, init, |acc, start, end, value| f(acc, (value_range(start..=end), value)))
     }
 }
 
-impl<'a, T> DoubleEndedIterator for Range<'a, T> {
+impl<'a, T, K: Key> DoubleEndedIterator for Range<'a, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let tree: &'a MapleTree<T> = self.tree;
+        let tree: &'a MapleTree<T, K> = self.tree;
         let (range, _, _, value) = self.walker.next_back(&tree.arena)?;
-        Some((range, value))
+        Some((value_range(range), value))
     }
 
     fn rfold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
-        let tree: &'a MapleTree<T> = self.tree;
-        self.walker.rfold(&tree.arena, init, |acc, start, end, value| f(acc, (start..=end, value)))
+        let tree: &'a MapleTree<T, K> = self.tree;
+        self.walker.rfold(&tree.arena, init, |acc, start, end, value| f(acc, (value_range(start..=end), value)))
     }
 }
 
-impl<T> FusedIterator for Range<'_, T> {}
+impl<T, K: Key> FusedIterator for Range<'_, T, K> {}
 
 /// Iterator over all entries of a tree in key order, from [`MapleTree::iter`].
 #[derive(Clone, Debug)]
-pub struct Iter<'a, T> {
-    inner: Range<'a, T>,
+pub struct Iter<'a, T, K: Key = u64> {
+    inner: Range<'a, T, K>,
     remaining: usize,
 }
 
-impl<'a, T> Iter<'a, T> {
-    pub(crate) fn new(tree: &'a MapleTree<T>) -> Self {
-        Iter { inner: Range::new(tree, 0, u64::MAX), remaining: tree.len() }
+impl<'a, T, K: Key> Iter<'a, T, K> {
+    pub(crate) fn new(tree: &'a MapleTree<T, K>) -> Self {
+        Iter { inner: Range::new(tree, 0, top::<K>()), remaining: tree.len() }
     }
 }
 
-impl<'a, T> Iterator for Iter<'a, T> {
-    type Item = (RangeInclusive<u64>, &'a T);
+impl<'a, T, K: Key> Iterator for Iter<'a, T, K> {
+    type Item = (RangeInclusive<K>, &'a T);
 
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.inner.next()?;
@@ -337,7 +339,7 @@ impl<'a, T> Iterator for Iter<'a, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for Iter<'_, T> {
+impl<T, K: Key> DoubleEndedIterator for Iter<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let item = self.inner.next_back()?;
         self.remaining -= 1;
@@ -349,21 +351,21 @@ impl<T> DoubleEndedIterator for Iter<'_, T> {
     }
 }
 
-impl<T> ExactSizeIterator for Iter<'_, T> {}
-impl<T> FusedIterator for Iter<'_, T> {}
+impl<T, K: Key> ExactSizeIterator for Iter<'_, T, K> {}
+impl<T, K: Key> FusedIterator for Iter<'_, T, K> {}
 
 /// Owning iterator over the entries of a tree in key order, from
 /// [`MapleTree::into_iter`](IntoIterator::into_iter).
 #[derive(Debug)]
-pub struct IntoIter<T> {
-    tree: MapleTree<T>,
+pub struct IntoIter<T, K: Key = u64> {
+    tree: MapleTree<T, K>,
     walker: Walker,
     remaining: usize,
 }
 
-impl<T> IntoIter<T> {
-    pub(crate) fn new(tree: MapleTree<T>) -> Self {
-        let walker = Walker::new(&tree, 0, u64::MAX);
+impl<T, K: Key> IntoIter<T, K> {
+    pub(crate) fn new(tree: MapleTree<T, K>) -> Self {
+        let walker = Walker::new(&tree, 0, top::<K>());
         let remaining = tree.len();
         IntoIter { tree, walker, remaining }
     }
@@ -374,12 +376,12 @@ impl<T> IntoIter<T> {
     }
 }
 
-impl<T> Iterator for IntoIter<T> {
-    type Item = (RangeInclusive<u64>, T);
+impl<T, K: Key> Iterator for IntoIter<T, K> {
+    type Item = (RangeInclusive<K>, T);
 
     fn next(&mut self) -> Option<Self::Item> {
         let (range, node, offset, _) = self.walker.next(&self.tree.arena)?;
-        Some((range, self.take(node, offset)))
+        Some((value_range(range), self.take(node, offset)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -387,12 +389,12 @@ impl<T> Iterator for IntoIter<T> {
     }
 }
 
-impl<T> DoubleEndedIterator for IntoIter<T> {
+impl<T, K: Key> DoubleEndedIterator for IntoIter<T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let (range, node, offset, _) = self.walker.next_back(&self.tree.arena)?;
-        Some((range, self.take(node, offset)))
+        Some((value_range(range), self.take(node, offset)))
     }
 }
 
-impl<T> ExactSizeIterator for IntoIter<T> {}
-impl<T> FusedIterator for IntoIter<T> {}
+impl<T, K: Key> ExactSizeIterator for IntoIter<T, K> {}
+impl<T, K: Key> FusedIterator for IntoIter<T, K> {}

@@ -6,11 +6,13 @@
 //! borrows of exactly those leaves (safe code, O(k log k)); it keeps one small record per leaf
 //! touched.
 
+use crate::key::{raw_bounds, top, value_range, Key};
 use crate::node::{slot_range, LeafValuesMut, NodeId, NO_NODE, PIVOTS};
 use crate::path::Path;
 use crate::MapleTree;
 use alloc::vec::Vec;
 use core::iter::{Flatten, FusedIterator};
+use core::marker::PhantomData;
 use core::ops::RangeInclusive;
 
 /// The values of one leaf that overlap the window, with their ranges.
@@ -63,13 +65,15 @@ impl<T> DoubleEndedIterator for LeafMut<'_, T> {
 /// Double-ended iterator over the entries overlapping a window, with mutable values, from
 /// [`MapleTree::range_mut`]. Each item is the entry's whole range (which may reach outside the
 /// window) and its value.
-pub struct RangeMut<'a, T> {
+pub struct RangeMut<'a, T, K: Key = u64> {
     inner: Flatten<alloc::vec::IntoIter<LeafMut<'a, T>>>,
+    key: PhantomData<fn() -> K>,
 }
 
-impl<'a, T> RangeMut<'a, T> {
-    /// The entries of `tree` overlapping `[first, last]` (none if `first > last`).
-    pub(crate) fn new(tree: &'a mut MapleTree<T>, first: u64, last: u64) -> Self {
+impl<'a, T, K: Key> RangeMut<'a, T, K> {
+    /// The entries of `tree` overlapping `[first, last]` (stored keys; none if
+    /// `first > last`).
+    pub(crate) fn new(tree: &'a mut MapleTree<T, K>, first: u64, last: u64) -> Self {
         let mut limits: Vec<(NodeId, u64, u64)> = Vec::new();
         if tree.root != NO_NODE && first <= last {
             let mut path = Path::walk(&tree.arena, tree.root, tree.height(), first);
@@ -92,42 +96,42 @@ impl<'a, T> RangeMut<'a, T> {
                 LeafMut { pivots, min, max, len, first, last, values }
             })
             .collect();
-        RangeMut { inner: parts.into_iter().flatten() }
+        RangeMut { inner: parts.into_iter().flatten(), key: PhantomData }
     }
 }
 
-impl<'a, T> Iterator for RangeMut<'a, T> {
-    type Item = (RangeInclusive<u64>, &'a mut T);
+impl<'a, T, K: Key> Iterator for RangeMut<'a, T, K> {
+    type Item = (RangeInclusive<K>, &'a mut T);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next()
+        self.inner.next().map(|(range, value)| (value_range(range), value))
     }
 }
 
-impl<T> DoubleEndedIterator for RangeMut<'_, T> {
+impl<T, K: Key> DoubleEndedIterator for RangeMut<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner.next_back()
+        self.inner.next_back().map(|(range, value)| (value_range(range), value))
     }
 }
 
-impl<T> FusedIterator for RangeMut<'_, T> {}
+impl<T, K: Key> FusedIterator for RangeMut<'_, T, K> {}
 
 /// Double-ended iterator over all entries in key order, with mutable values, from
 /// [`MapleTree::iter_mut`].
-pub struct IterMut<'a, T> {
-    inner: RangeMut<'a, T>,
+pub struct IterMut<'a, T, K: Key = u64> {
+    inner: RangeMut<'a, T, K>,
     remaining: usize,
 }
 
-impl<'a, T> IterMut<'a, T> {
-    pub(crate) fn new(tree: &'a mut MapleTree<T>) -> Self {
+impl<'a, T, K: Key> IterMut<'a, T, K> {
+    pub(crate) fn new(tree: &'a mut MapleTree<T, K>) -> Self {
         let remaining = tree.len();
-        IterMut { inner: RangeMut::new(tree, 0, u64::MAX), remaining }
+        IterMut { inner: RangeMut::new(tree, 0, top::<K>()), remaining }
     }
 }
 
-impl<'a, T> Iterator for IterMut<'a, T> {
-    type Item = (RangeInclusive<u64>, &'a mut T);
+impl<'a, T, K: Key> Iterator for IterMut<'a, T, K> {
+    type Item = (RangeInclusive<K>, &'a mut T);
 
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.inner.next()?;
@@ -140,7 +144,7 @@ impl<'a, T> Iterator for IterMut<'a, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for IterMut<'_, T> {
+impl<T, K: Key> DoubleEndedIterator for IterMut<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let item = self.inner.next_back()?;
         self.remaining -= 1;
@@ -148,16 +152,16 @@ impl<T> DoubleEndedIterator for IterMut<'_, T> {
     }
 }
 
-impl<T> ExactSizeIterator for IterMut<'_, T> {}
-impl<T> FusedIterator for IterMut<'_, T> {}
+impl<T, K: Key> ExactSizeIterator for IterMut<'_, T, K> {}
+impl<T, K: Key> FusedIterator for IterMut<'_, T, K> {}
 
 /// Double-ended iterator over the values in key order, mutably, from
 /// [`MapleTree::values_mut`].
-pub struct ValuesMut<'a, T> {
-    inner: IterMut<'a, T>,
+pub struct ValuesMut<'a, T, K: Key = u64> {
+    inner: IterMut<'a, T, K>,
 }
 
-impl<'a, T> Iterator for ValuesMut<'a, T> {
+impl<'a, T, K: Key> Iterator for ValuesMut<'a, T, K> {
     type Item = &'a mut T;
 
     fn next(&mut self) -> Option<&'a mut T> {
@@ -169,16 +173,16 @@ impl<'a, T> Iterator for ValuesMut<'a, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for ValuesMut<'_, T> {
+impl<T, K: Key> DoubleEndedIterator for ValuesMut<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.inner.next_back().map(|(_, v)| v)
     }
 }
 
-impl<T> ExactSizeIterator for ValuesMut<'_, T> {}
-impl<T> FusedIterator for ValuesMut<'_, T> {}
+impl<T, K: Key> ExactSizeIterator for ValuesMut<'_, T, K> {}
+impl<T, K: Key> FusedIterator for ValuesMut<'_, T, K> {}
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// All entries in key order, each with its range and a mutable reference to its value
     /// (BTreeMap's `iter_mut`). Values change in place; ranges cannot.
     ///
@@ -190,7 +194,7 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.get(5), Some(&1));
     /// assert_eq!(tree.get(25), Some(&22));
     /// ```
-    pub fn iter_mut(&mut self) -> IterMut<'_, T> {
+    pub fn iter_mut(&mut self) -> IterMut<'_, T, K> {
         IterMut::new(self)
     }
 
@@ -210,8 +214,8 @@ impl<T> MapleTree<T> {
     /// assert_eq!(values, [0, 1, 200, 300, 400, 5, 6, 7, 8, 9]);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn range_mut<R: core::ops::RangeBounds<u64>>(&mut self, range: R) -> RangeMut<'_, T> {
-        match crate::tree::bounds(&range) {
+    pub fn range_mut<R: core::ops::RangeBounds<K>>(&mut self, range: R) -> RangeMut<'_, T, K> {
+        match raw_bounds(&range) {
             Some((first, last)) => RangeMut::new(self, first, last),
             None => RangeMut::new(self, 1, 0),
         }
@@ -224,16 +228,16 @@ impl<T> MapleTree<T> {
     /// tree.values_mut().for_each(|v| v.push('!'));
     /// assert_eq!(tree[15], "b!");
     /// ```
-    pub fn values_mut(&mut self) -> ValuesMut<'_, T> {
+    pub fn values_mut(&mut self) -> ValuesMut<'_, T, K> {
         ValuesMut { inner: self.iter_mut() }
     }
 }
 
-impl<'a, T> IntoIterator for &'a mut MapleTree<T> {
-    type Item = (RangeInclusive<u64>, &'a mut T);
-    type IntoIter = IterMut<'a, T>;
+impl<'a, T, K: Key> IntoIterator for &'a mut MapleTree<T, K> {
+    type Item = (RangeInclusive<K>, &'a mut T);
+    type IntoIter = IterMut<'a, T, K>;
 
-    fn into_iter(self) -> IterMut<'a, T> {
+    fn into_iter(self) -> IterMut<'a, T, K> {
         self.iter_mut()
     }
 }

@@ -1,7 +1,8 @@
 //! # maple-tree
 //!
-//! A map from non-overlapping inclusive ranges of `u64` keys to values, with the semantics
-//! and the layout of the Linux kernel's maple tree (`lib/maple_tree.c`), in safe Rust.
+//! A map from non-overlapping inclusive ranges of integer keys (`u64` by default, any
+//! [`Key`]) to values, with the semantics and the layout of the Linux kernel's maple tree
+//! (`lib/maple_tree.c`), in safe Rust.
 //!
 //! **Differences from `BTreeMap` to know first.** The key of an entry is a *range*, and a
 //! point lookup (`get(k)`) finds the range holding `k`. [`MapleTree::insert`] and
@@ -12,7 +13,8 @@
 //! aborting; the std-named conveniences (`remove`, `pop_first`, `Extend`, entry inserts)
 //! panic on it as the std collections do. Equal neighbouring values are never merged.
 //!
-//! * The tree is a **total map** over `0..=u64::MAX`: keys that hold nothing read as NULL
+//! * The tree is a **total map** over its key space (`0..=u64::MAX` for the default key
+//!   type, `0..=K::MAX` in general, see [Key types](#key-types)): keys that hold nothing read as NULL
 //!   (`None`). A store overwrites whatever it covers, truncating or splitting ranges it covers
 //!   in part; NULL ranges next to each other always merge; equal values never merge.
 //! * It is a B-tree of 16-slot nodes. Leaves store ranges as pivots (the last key of each
@@ -46,6 +48,46 @@
 //! assert_eq!(cursor.walk(), None);
 //! assert_eq!((cursor.index(), cursor.last()), (0x41_0000, 0x5f_ffff));
 //! assert_eq!(cursor.next(u64::MAX), Some(&"data"));
+//! # Ok::<(), maple_tree::Error>(())
+//! ```
+//!
+//! ## Key types
+//!
+//! `MapleTree<T, K = u64>`: the key type `K` is any [`Key`]: `u8`, `u16`, `u32`, `u64`,
+//! `usize`, or a newtype of yours (the trait is three items: `MAX`, `to_u64`, `from_u64`;
+//! see its docs for an address newtype). Every method that takes keys or ranges takes `K`
+//! (ranges as any `RangeBounds<K>`, where an unbounded end is `K::MAX`), and every key or
+//! range handed back is a `K`.
+//!
+//! * **Design.** A tree stores its keys as `u64` inside: the node layer, the write path and
+//!   the gap tracking are the same code for every key type, and a key is converted only at
+//!   the API boundary. For `u64` the conversions are the identity and compile away (the
+//!   `u64` tree's lookups and stores execute the same instruction counts as before the key
+//!   parameter existed), and a new key type costs no new tree code. The alternative, a node
+//!   layout generic over the key (`u32` pivots in `u32` trees), would make nodes smaller but
+//!   every layer generic; it can come later behind the same API.
+//! * **The key space** is `0..=K::MAX` (invariant K1, checked by [`MapleTree::validate`]):
+//!   nothing is stored above it, and every NULL range reported (a cursor's range, a gap, a
+//!   vacant entry, a free-range search's window) ends at `K::MAX` at the latest.
+//! * **Constructors.** Rust does not infer a type parameter from its default, so the
+//!   constructors that existing code calls without annotations are for `u64` keys:
+//!   [`MapleTree::new`], [`MapleTree::new_alloc`], `from_sorted`, `try_from_iter` and
+//!   `From<[_; N]>` (as std's `HashMap::new` and `HashMap::from` are for its default hasher
+//!   only). Other key types use [`MapleTree::new_keyed`], [`MapleTree::new_alloc_keyed`],
+//!   [`MapleTree::from_sorted_keyed`], `Default`, `collect()` and [`MapleTree::try_extend`].
+//! * Lengths (`size` and `align` of the free-range searches) stay `u64`, so that a search can
+//!   ask for a whole `u32` key space.
+//!
+//! ```
+//! use maple_tree::MapleTree;
+//!
+//! let mut irqs = MapleTree::<&str, u8>::new_alloc_keyed();
+//! irqs.set(0..32, "exceptions")?;
+//! assert_eq!(irqs.alloc_area_rev(32, u8::MAX, 16, "msi")?, 240);
+//! assert_eq!(irqs.gaps(..).collect::<Vec<_>>(), [32..=239]);
+//! let mut cursor = irqs.cursor(100);
+//! assert_eq!(cursor.walk(), None);
+//! assert_eq!((cursor.index(), cursor.last()), (32, 239));
 //! # Ok::<(), maple_tree::Error>(())
 //! ```
 //!
@@ -137,6 +179,7 @@ mod gap;
 mod gaps_iter;
 mod iter;
 mod iter_mut;
+mod key;
 mod map;
 mod node;
 mod path;
@@ -155,6 +198,7 @@ pub use error::Error;
 pub use gaps_iter::Gaps;
 pub use iter::{IntoIter, Iter, Range};
 pub use iter_mut::{IterMut, RangeMut, ValuesMut};
+pub use key::Key;
 pub use map::{Keys, Values};
 pub use reserve::Reservation;
 pub use tree::MapleTree;

@@ -45,7 +45,7 @@
 
 use crate::error::Error;
 use crate::iter::Iter;
-use crate::tree::bounds;
+use crate::key::{raw_bounds, Key};
 use crate::write::NoDup;
 use crate::MapleTree;
 use alloc::vec::Vec;
@@ -54,7 +54,7 @@ use core::hash::{Hash, Hasher};
 use core::iter::FusedIterator;
 use core::ops::{Index, RangeBounds, RangeInclusive};
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// The value of the entry whose range holds `key` (BTreeMap's `get`; the same as
     /// [`MapleTree::load`]).
     ///
@@ -65,7 +65,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_load")]
     #[inline]
-    pub fn get(&self, key: u64) -> Option<&T> {
+    pub fn get(&self, key: K) -> Option<&T> {
         self.load(key)
     }
 
@@ -77,7 +77,7 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.get_key_value(12), Some((10..=19, &'a')));
     /// ```
     #[doc(alias = "load_range")]
-    pub fn get_key_value(&self, key: u64) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn get_key_value(&self, key: K) -> Option<(RangeInclusive<K>, &T)> {
         self.load_range(key)
     }
 
@@ -90,8 +90,8 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.get(19), Some(&2));
     /// assert_eq!(tree.get_mut(20), None);
     /// ```
-    pub fn get_mut(&mut self, key: u64) -> Option<&mut T> {
-        let (leaf, off, _, _) = self.leaf_slot(key)?;
+    pub fn get_mut(&mut self, key: K) -> Option<&mut T> {
+        let (leaf, off, _, _) = self.leaf_slot(key.to_u64())?;
         self.arena.leaf_mut(leaf).get_mut(off)
     }
 
@@ -101,7 +101,7 @@ impl<T> MapleTree<T> {
     /// let tree: maple_tree::MapleTree<()> = [(10..=19, ())].into();
     /// assert!(tree.contains_key(10) && !tree.contains_key(9));
     /// ```
-    pub fn contains_key(&self, key: u64) -> bool {
+    pub fn contains_key(&self, key: K) -> bool {
         self.load(key).is_some()
     }
 
@@ -112,12 +112,12 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.first_key_value(), Some((10..=19, &'a')));
     /// assert_eq!(tree.last_key_value(), Some((30..=39, &'b')));
     /// ```
-    pub fn first_key_value(&self) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn first_key_value(&self) -> Option<(RangeInclusive<K>, &T)> {
         self.iter().next()
     }
 
     /// The entry with the highest range, if any.
-    pub fn last_key_value(&self) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn last_key_value(&self) -> Option<(RangeInclusive<K>, &T)> {
         self.iter().next_back()
     }
 
@@ -127,7 +127,7 @@ impl<T> MapleTree<T> {
     /// let tree: maple_tree::MapleTree<char> = [(10..=19, 'a'), (30..=39, 'b')].into();
     /// assert_eq!(tree.keys().collect::<Vec<_>>(), [10..=19, 30..=39]);
     /// ```
-    pub fn keys(&self) -> Keys<'_, T> {
+    pub fn keys(&self) -> Keys<'_, T, K> {
         Keys { inner: self.iter() }
     }
 
@@ -137,7 +137,7 @@ impl<T> MapleTree<T> {
     /// let tree: maple_tree::MapleTree<char> = [(10..=19, 'a'), (30..=39, 'b')].into();
     /// assert_eq!(tree.values().collect::<String>(), "ab");
     /// ```
-    pub fn values(&self) -> Values<'_, T> {
+    pub fn values(&self) -> Values<'_, T, K> {
         Values { inner: self.iter() }
     }
 
@@ -157,7 +157,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "erase")]
     #[doc(alias = "mtree_erase")]
-    pub fn remove(&mut self, key: u64) -> Option<T> {
+    pub fn remove(&mut self, key: K) -> Option<T> {
         self.erase(key).expect("out of memory")
     }
 
@@ -170,7 +170,7 @@ impl<T> MapleTree<T> {
     /// let mut tree: maple_tree::MapleTree<char> = [(10..=19, 'a')].into();
     /// assert_eq!(tree.remove_entry(12), Some((10..=19, 'a')));
     /// ```
-    pub fn remove_entry(&mut self, key: u64) -> Option<(RangeInclusive<u64>, T)> {
+    pub fn remove_entry(&mut self, key: K) -> Option<(RangeInclusive<K>, T)> {
         let (range, _) = self.load_range(key)?;
         Some((range, self.remove(key)?))
     }
@@ -186,7 +186,7 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.pop_last(), Some((30..=39, 'b')));
     /// assert_eq!(tree.pop_first(), None);
     /// ```
-    pub fn pop_first(&mut self) -> Option<(RangeInclusive<u64>, T)> {
+    pub fn pop_first(&mut self) -> Option<(RangeInclusive<K>, T)> {
         let (range, _) = self.first_key_value()?;
         self.remove_entry(*range.start())
     }
@@ -195,7 +195,7 @@ impl<T> MapleTree<T> {
     ///
     /// # Panics
     /// As [`MapleTree::remove`].
-    pub fn pop_last(&mut self) -> Option<(RangeInclusive<u64>, T)> {
+    pub fn pop_last(&mut self) -> Option<(RangeInclusive<K>, T)> {
         let (range, _) = self.last_key_value()?;
         self.remove_entry(*range.start())
     }
@@ -219,8 +219,8 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.values().copied().collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn retain<F: FnMut(RangeInclusive<u64>, &mut T) -> bool>(&mut self, mut keep: F) {
-        let doomed: Vec<u64> = self
+    pub fn retain<F: FnMut(RangeInclusive<K>, &mut T) -> bool>(&mut self, mut keep: F) {
+        let doomed: Vec<K> = self
             .iter_mut()
             .filter_map(|(range, value)| (!keep(range.clone(), value)).then_some(*range.start()))
             .collect();
@@ -248,10 +248,11 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "insert_range")]
     #[doc(alias = "mtree_insert_range")]
-    pub fn try_insert<R: RangeBounds<u64>>(&mut self, range: R, value: T) -> Result<&mut T, Error> {
-        let (first, last) = bounds(&range).ok_or(Error::Invalid)?;
-        self.insert_range(first, last, value)?;
-        Ok(self.get_mut(first).expect("the value was just stored"))
+    pub fn try_insert<R: RangeBounds<K>>(&mut self, range: R, value: T) -> Result<&mut T, Error> {
+        let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
+        self.insert_raw(first, last, value)?;
+        let (leaf, off, _, _) = self.leaf_slot(first).expect("the value was just stored");
+        Ok(self.arena.leaf_mut(leaf).get_mut(off).expect("the value was just stored"))
     }
 
     /// Stores `value` over `range`, overwriting, trimming or dropping what it covers as
@@ -272,8 +273,8 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.store_no_split(10..=20, vec![3]), Err(Error::WouldSplit));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn store_no_split<R: RangeBounds<u64>>(&mut self, range: R, value: T) -> Result<(), Error> {
-        let (first, last) = bounds(&range).ok_or(Error::Invalid)?;
+    pub fn store_no_split<R: RangeBounds<K>>(&mut self, range: R, value: T) -> Result<(), Error> {
+        let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
         if self.splits_value(first, last) {
             return Err(Error::WouldSplit);
         }
@@ -298,18 +299,95 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.get_key_value(0), Some((0..=89, &vec![1])));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn remove_no_split<R: RangeBounds<u64>>(&mut self, range: R) -> Result<(), Error> {
-        let (first, last) = bounds(&range).ok_or(Error::Invalid)?;
+    pub fn remove_no_split<R: RangeBounds<K>>(&mut self, range: R) -> Result<(), Error> {
+        let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
         if self.splits_value(first, last) {
             return Err(Error::WouldSplit);
         }
-        self.write_with::<NoDup>(first, last, None).map(drop)
+        self.write_with::<NoDup>(first, last, None)?;
+        self.shrink_if_sparse();
+        Ok(())
     }
 }
 
+impl<T: Clone, K: Key> MapleTree<T, K> {
+    /// Stores each range (any range form) in turn, later ones overwriting earlier ones: the
+    /// fallible form of [`Extend`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] at the first empty range; [`Error::NoMemory`]. The ranges before
+    /// the one that failed stay stored.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::<char, u8>::new_keyed();
+    /// tree.try_extend([(0..=9, 'a'), (250..=u8::MAX, 'b')])?;
+    /// assert_eq!(tree.keys().collect::<Vec<_>>(), [0..=9, 250..=255]);
+    /// assert_eq!(tree.try_extend([(5..5, 'c')]), Err(maple_tree::Error::Invalid));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn try_extend<R, I>(&mut self, iter: I) -> Result<(), Error>
+    where
+        R: RangeBounds<K>,
+        I: IntoIterator<Item = (R, T)>,
+    {
+        for (range, value) in iter {
+            let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
+            self.write(first, last, Some(value))?;
+        }
+        Ok(())
+    }
+}
+
+impl<T, K: Key> MapleTree<T, K> {
+    /// [`MapleTree::from_sorted`] for any key type: builds a tree from ranges sorted by key and
+    /// not overlapping, packing its nodes full. O(n).
+    ///
+    /// # Errors
+    /// As [`MapleTree::from_sorted`]: [`Error::Invalid`] if a range is empty, or overlaps or
+    /// precedes the one before it; [`Error::NoMemory`].
+    ///
+    /// ```
+    /// let tree = maple_tree::MapleTree::<char, u8>::from_sorted_keyed([(0..10, 'a'), (200..255, 'b')])?;
+    /// assert_eq!(tree.keys().collect::<Vec<_>>(), [0..=9, 200..=254]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn from_sorted_keyed<R, I>(ranges: I) -> Result<Self, Error>
+    where
+        R: RangeBounds<K>,
+        I: IntoIterator<Item = (R, T)>,
+    {
+        MapleTree::from_sorted(stored_ranges(ranges)).map(|tree| tree.into_keyed(false))
+    }
+
+    /// [`MapleTree::from_sorted_alloc`] for any key type: the bulk build of an allocation
+    /// tree.
+    ///
+    /// # Errors
+    /// As [`MapleTree::from_sorted`].
+    pub fn from_sorted_alloc_keyed<R, I>(ranges: I) -> Result<Self, Error>
+    where
+        R: RangeBounds<K>,
+        I: IntoIterator<Item = (R, T)>,
+    {
+        MapleTree::from_sorted_alloc(stored_ranges(ranges)).map(|tree| tree.into_keyed(true))
+    }
+}
+
+/// Ranges of `K`s as stored ranges; an empty one stays empty (`1..=0`), for the bulk build
+/// to reject.
+fn stored_ranges<K: Key, R: RangeBounds<K>, T>(
+    ranges: impl IntoIterator<Item = (R, T)>,
+) -> impl Iterator<Item = (RangeInclusive<u64>, T)> {
+    ranges.into_iter().map(|(range, value)| {
+        let (first, last) = raw_bounds(&range).unwrap_or((1, 0));
+        (first..=last, value)
+    })
+}
+
 impl<T: Clone> MapleTree<T> {
-    /// Builds a tree by storing each range in turn, later ones overwriting earlier ones; the
-    /// fallible form of [`FromIterator`].
+    /// Builds a `u64`-keyed tree by storing each range in turn, later ones overwriting
+    /// earlier ones; the fallible form of [`FromIterator`]. For another key type,
+    /// [`MapleTree::try_extend`] an empty tree.
     ///
     /// # Errors
     /// [`Error::Invalid`] at the first empty range; [`Error::NoMemory`]. The partly built tree
@@ -328,15 +406,12 @@ impl<T: Clone> MapleTree<T> {
         I: IntoIterator<Item = (R, T)>,
     {
         let mut tree = MapleTree::new();
-        for (range, value) in iter {
-            let (first, last) = bounds(&range).ok_or(Error::Invalid)?;
-            tree.store_range(first, last, value)?;
-        }
+        tree.try_extend(iter)?;
         Ok(tree)
     }
 }
 
-impl<T> Index<u64> for MapleTree<T> {
+impl<T, K: Key> Index<K> for MapleTree<T, K> {
     type Output = T;
 
     /// The value of the entry whose range holds `key`.
@@ -350,12 +425,12 @@ impl<T> Index<u64> for MapleTree<T> {
     /// assert_eq!(tree[10], 'a');
     /// let _ = tree[20]; // panics: no entry found for key
     /// ```
-    fn index(&self, key: u64) -> &T {
+    fn index(&self, key: K) -> &T {
         self.get(key).expect("no entry found for key")
     }
 }
 
-impl<T: Clone, R: RangeBounds<u64>> Extend<(R, T)> for MapleTree<T> {
+impl<T: Clone, K: Key, R: RangeBounds<K>> Extend<(R, T)> for MapleTree<T, K> {
     /// Stores each range (any range form) in turn, later ones overwriting earlier ones, as
     /// [`MapleTree::store_range`] does.
     ///
@@ -371,13 +446,13 @@ impl<T: Clone, R: RangeBounds<u64>> Extend<(R, T)> for MapleTree<T> {
     /// ```
     fn extend<I: IntoIterator<Item = (R, T)>>(&mut self, iter: I) {
         for (range, value) in iter {
-            let (first, last) = bounds(&range).expect("empty range in extend");
-            self.store_range(first, last, value).expect("out of memory");
+            let (first, last) = raw_bounds(&range).expect("empty range in extend");
+            self.write(first, last, Some(value)).expect("out of memory");
         }
     }
 }
 
-impl<T: Clone, R: RangeBounds<u64>> FromIterator<(R, T)> for MapleTree<T> {
+impl<T: Clone, K: Key, R: RangeBounds<K>> FromIterator<(R, T)> for MapleTree<T, K> {
     /// Stores each range in turn; see [`Extend`] (which panics on an empty range). For sorted,
     /// non-overlapping input, [`MapleTree::from_sorted`] builds a denser tree faster.
     ///
@@ -388,7 +463,7 @@ impl<T: Clone, R: RangeBounds<u64>> FromIterator<(R, T)> for MapleTree<T> {
     /// assert_eq!(everything.get_key_value(7), Some((0..=u64::MAX, &'x')));
     /// ```
     fn from_iter<I: IntoIterator<Item = (R, T)>>(iter: I) -> Self {
-        let mut tree = MapleTree::new();
+        let mut tree = MapleTree::new_keyed();
         tree.extend(iter);
         tree
     }
@@ -396,6 +471,8 @@ impl<T: Clone, R: RangeBounds<u64>> FromIterator<(R, T)> for MapleTree<T> {
 
 impl<T: Clone, R: RangeBounds<u64>, const N: usize> From<[(R, T); N]> for MapleTree<T> {
     /// Stores each range in turn, as [`FromIterator`] does (and panics on an empty range).
+    /// For `u64` keys only, so that `MapleTree::from([(0..10, 'a')])` needs no annotation
+    /// (as std's `HashMap::from` is for its default hasher only); other key types `collect()`.
     ///
     /// ```
     /// let tree = maple_tree::MapleTree::from([(0..=9, 'a'), (5..=14, 'b')]);
@@ -408,12 +485,13 @@ impl<T: Clone, R: RangeBounds<u64>, const N: usize> From<[(R, T); N]> for MapleT
     }
 }
 
-/// An entry as the comparisons see it: range bounds first, then the value.
-fn ordered<T>((range, value): (RangeInclusive<u64>, &T)) -> (u64, u64, &T) {
-    (*range.start(), *range.end(), value)
+/// An entry as the comparisons see it: range bounds first (as stored: `to_u64` keeps the
+/// order of the keys, so no `K: Hash` is needed), then the value.
+fn ordered<T, K: Key>((range, value): (RangeInclusive<K>, &T)) -> (u64, u64, &T) {
+    (range.start().to_u64(), range.end().to_u64(), value)
 }
 
-impl<T: Hash> Hash for MapleTree<T> {
+impl<T: Hash, K: Key> Hash for MapleTree<T, K> {
     /// Hashes the number of entries, then each entry's range bounds and value in key order
     /// (consistent with `Eq`).
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -424,7 +502,7 @@ impl<T: Hash> Hash for MapleTree<T> {
     }
 }
 
-impl<T: PartialOrd> PartialOrd for MapleTree<T> {
+impl<T: PartialOrd, K: Key> PartialOrd for MapleTree<T, K> {
     /// Lexicographic over the entries in key order, each compared by range start, range end,
     /// then value (as `BTreeMap` compares its `(key, value)` pairs).
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -432,7 +510,7 @@ impl<T: PartialOrd> PartialOrd for MapleTree<T> {
     }
 }
 
-impl<T: Ord> Ord for MapleTree<T> {
+impl<T: Ord, K: Key> Ord for MapleTree<T, K> {
     /// As [`PartialOrd`].
     fn cmp(&self, other: &Self) -> Ordering {
         self.iter().map(ordered).cmp(other.iter().map(ordered))
@@ -441,14 +519,14 @@ impl<T: Ord> Ord for MapleTree<T> {
 
 /// Iterator over the ranges of a tree's entries in key order, from [`MapleTree::keys`].
 #[derive(Clone, Debug)]
-pub struct Keys<'a, T> {
-    inner: Iter<'a, T>,
+pub struct Keys<'a, T, K: Key = u64> {
+    inner: Iter<'a, T, K>,
 }
 
-impl<T> Iterator for Keys<'_, T> {
-    type Item = RangeInclusive<u64>;
+impl<T, K: Key> Iterator for Keys<'_, T, K> {
+    type Item = RangeInclusive<K>;
 
-    fn next(&mut self) -> Option<RangeInclusive<u64>> {
+    fn next(&mut self) -> Option<RangeInclusive<K>> {
         self.inner.next().map(|(r, _)| r)
     }
 
@@ -457,22 +535,22 @@ impl<T> Iterator for Keys<'_, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for Keys<'_, T> {
-    fn next_back(&mut self) -> Option<RangeInclusive<u64>> {
+impl<T, K: Key> DoubleEndedIterator for Keys<'_, T, K> {
+    fn next_back(&mut self) -> Option<RangeInclusive<K>> {
         self.inner.next_back().map(|(r, _)| r)
     }
 }
 
-impl<T> ExactSizeIterator for Keys<'_, T> {}
-impl<T> FusedIterator for Keys<'_, T> {}
+impl<T, K: Key> ExactSizeIterator for Keys<'_, T, K> {}
+impl<T, K: Key> FusedIterator for Keys<'_, T, K> {}
 
 /// Iterator over the values of a tree in key order, from [`MapleTree::values`].
 #[derive(Clone, Debug)]
-pub struct Values<'a, T> {
-    inner: Iter<'a, T>,
+pub struct Values<'a, T, K: Key = u64> {
+    inner: Iter<'a, T, K>,
 }
 
-impl<'a, T> Iterator for Values<'a, T> {
+impl<'a, T, K: Key> Iterator for Values<'a, T, K> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
@@ -484,11 +562,11 @@ impl<'a, T> Iterator for Values<'a, T> {
     }
 }
 
-impl<T> DoubleEndedIterator for Values<'_, T> {
+impl<T, K: Key> DoubleEndedIterator for Values<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.inner.next_back().map(|(_, v)| v)
     }
 }
 
-impl<T> ExactSizeIterator for Values<'_, T> {}
-impl<T> FusedIterator for Values<'_, T> {}
+impl<T, K: Key> ExactSizeIterator for Values<'_, T, K> {}
+impl<T, K: Key> FusedIterator for Values<'_, T, K> {}

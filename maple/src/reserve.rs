@@ -42,6 +42,7 @@ use core::fmt;
 use core::ops::Deref;
 
 use crate::error::Error;
+use crate::key::Key;
 use crate::node::{NodeBudget, MAX_HEIGHT};
 use crate::write::max_need;
 use crate::MapleTree;
@@ -52,8 +53,8 @@ use crate::MapleTree;
 /// up what to write next. Dropping it releases the nodes no write took.
 ///
 /// See the module docs for the budget and what each method does on failure.
-pub struct Reservation<'t, T> {
-    tree: &'t mut MapleTree<T>,
+pub struct Reservation<'t, T, K: Key = u64> {
+    tree: &'t mut MapleTree<T, K>,
     writes: usize,
 }
 
@@ -69,7 +70,7 @@ pub(crate) fn worst_case(writes: usize, height: usize) -> NodeBudget {
     add(total, max_need(MAX_HEIGHT.max(height)), writes - rising)
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// Reserves the nodes of `writes` writes at once (the worst case of each, see the
     /// [`Reservation`] docs); the writes are then made through the returned reservation and
     /// cannot fail with [`Error::NoMemory`]. This is how the kernel prepares a VMA operation
@@ -99,7 +100,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mas_preallocate")]
     #[doc(alias = "vma_iter_prealloc")]
-    pub fn reserve(&mut self, writes: usize) -> Result<Reservation<'_, T>, Error> {
+    pub fn reserve(&mut self, writes: usize) -> Result<Reservation<'_, T, K>, Error> {
         if let Err(e) = self.arena.reserve(worst_case(writes, self.height())) {
             self.arena.release_spare();
             return Err(e);
@@ -108,7 +109,7 @@ impl<T> MapleTree<T> {
     }
 }
 
-impl<T> Reservation<'_, T> {
+impl<T, K: Key> Reservation<'_, T, K> {
     /// Writes left that cannot fail with [`Error::NoMemory`].
     pub fn writes_left(&self) -> usize {
         self.writes
@@ -125,12 +126,12 @@ impl<T> Reservation<'_, T> {
     ///
     /// # Errors
     /// [`Error::NoMemory`] only once the reserved writes are used up.
-    pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
-        self.write(|tree| tree.erase(index))
+    pub fn erase(&mut self, index: K) -> Result<Option<T>, Error> {
+        self.write(|tree| tree.erase_keeping_nodes(index.to_u64()))
     }
 
     /// Makes one write; a successful one uses a reserved write while there are any.
-    fn write<R>(&mut self, op: impl FnOnce(&mut MapleTree<T>) -> Result<R, Error>) -> Result<R, Error> {
+    fn write<R>(&mut self, op: impl FnOnce(&mut MapleTree<T, K>) -> Result<R, Error>) -> Result<R, Error> {
         #[cfg(debug_assertions)]
         let allocated = self.tree.allocated_nodes();
         let result = op(self.tree);
@@ -153,19 +154,19 @@ impl<T> Reservation<'_, T> {
 }
 
 /// The stores that may cut a value in two need `T: Clone`, as on the tree.
-impl<T: Clone> Reservation<'_, T> {
+impl<T: Clone, K: Key> Reservation<'_, T, K> {
     /// [`MapleTree::store_range`] through the reservation.
     ///
     /// # Errors
     /// [`Error::Invalid`] if `first > last` (nothing changes, no reserved write is used);
     /// [`Error::NoMemory`] only once the reserved writes are used up.
     #[doc(alias = "mas_store_prealloc")]
-    pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+    pub fn store_range(&mut self, first: K, last: K, value: T) -> Result<(), Error> {
         self.write(|tree| tree.store_range(first, last, value))
     }
 
     /// [`MapleTree::store`] through the reservation; see [`Reservation::store_range`].
-    pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
+    pub fn store(&mut self, index: K, value: T) -> Result<(), Error> {
         self.store_range(index, index, value)
     }
 
@@ -173,27 +174,27 @@ impl<T: Clone> Reservation<'_, T> {
     ///
     /// # Errors
     /// As [`Reservation::store_range`].
-    pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
-        self.write(|tree| tree.remove_range(first, last))
+    pub fn remove_range(&mut self, first: K, last: K) -> Result<(), Error> {
+        self.write(|tree| tree.write(first.to_u64(), last.to_u64(), None).map(drop))
     }
 }
 
-impl<T> Deref for Reservation<'_, T> {
-    type Target = MapleTree<T>;
+impl<T, K: Key> Deref for Reservation<'_, T, K> {
+    type Target = MapleTree<T, K>;
 
-    fn deref(&self) -> &MapleTree<T> {
+    fn deref(&self) -> &MapleTree<T, K> {
         self.tree
     }
 }
 
-impl<T> Drop for Reservation<'_, T> {
+impl<T, K: Key> Drop for Reservation<'_, T, K> {
     /// Releases the reserved nodes no write took (the kernel's `mas_destroy`).
     fn drop(&mut self) {
         self.tree.arena.release_spare();
     }
 }
 
-impl<T> fmt::Debug for Reservation<'_, T> {
+impl<T, K: Key> fmt::Debug for Reservation<'_, T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reservation").field("writes_left", &self.writes).finish_non_exhaustive()
     }

@@ -39,6 +39,7 @@
 //! descent but misses an aligned run in a shorter hole.)
 
 use crate::error::Error;
+use crate::key::{top, Key};
 use crate::node::{slot_of, slot_range, NodeId, NO_NODE};
 use crate::write::NoDup;
 use crate::MapleTree;
@@ -93,7 +94,7 @@ impl Request {
     }
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// The NULL range cut to the request's window that holds the lowest (`rev == false`) or
     /// highest fit, as `(first, last)`.
     pub(crate) fn find_fit(&self, req: Request, rev: bool) -> Option<(u64, u64)> {
@@ -168,9 +169,9 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), Error>(())
     /// ```
     #[doc(alias = "mas_empty_area")]
-    pub fn empty_area(&self, min: u64, max: u64, size: u64) -> Result<u64, Error> {
-        let req = Request::new(min, max, size)?;
-        self.find_fit(req, false).map(|(first, _)| first).ok_or(Error::Busy)
+    pub fn empty_area(&self, min: K, max: K, size: u64) -> Result<K, Error> {
+        let req = Request::new(min.to_u64(), max.to_u64(), size)?;
+        self.find_fit(req, false).map(|(first, _)| K::from_u64(first)).ok_or(Error::Busy)
     }
 
     /// The start of the highest fit: `size` NULL keys ending at the end of the highest NULL
@@ -191,9 +192,9 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mas_empty_area_rev")]
-    pub fn empty_area_rev(&self, min: u64, max: u64, size: u64) -> Result<u64, Error> {
-        let req = Request::new(min, max, size)?;
-        self.find_fit(req, true).map(|(_, last)| last - (size - 1)).ok_or(Error::Busy)
+    pub fn empty_area_rev(&self, min: K, max: K, size: u64) -> Result<K, Error> {
+        let req = Request::new(min.to_u64(), max.to_u64(), size)?;
+        self.find_fit(req, true).map(|(_, last)| K::from_u64(last - (size - 1))).ok_or(Error::Busy)
     }
 
     /// [`MapleTree::empty_area`] with a start that is a multiple of `align` (a power of two):
@@ -219,9 +220,9 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.empty_area_aligned(0, u64::MAX, 2 << 20, 2 << 20), Ok(0x20_0000));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn empty_area_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
-        let req = Request::aligned(min, max, size, align)?;
-        self.find_fit(req, false).map(|(start, _)| start).ok_or(Error::Busy)
+    pub fn empty_area_aligned(&self, min: K, max: K, size: u64, align: u64) -> Result<K, Error> {
+        let req = Request::aligned(min.to_u64(), max.to_u64(), size, align)?;
+        self.find_fit(req, false).map(|(start, _)| K::from_u64(start)).ok_or(Error::Busy)
     }
 
     /// [`MapleTree::empty_area_rev`] with a start that is a multiple of `align` (a power of
@@ -237,14 +238,14 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.empty_area_rev_aligned(0, u64::MAX, 0x1000, 0x10000), Ok(0x7fff_0000));
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn empty_area_rev_aligned(&self, min: u64, max: u64, size: u64, align: u64) -> Result<u64, Error> {
-        let req = Request::aligned(min, max, size, align)?;
-        self.find_fit(req, true).map(|(_, end)| end - (size - 1)).ok_or(Error::Busy)
+    pub fn empty_area_rev_aligned(&self, min: K, max: K, size: u64, align: u64) -> Result<K, Error> {
+        let req = Request::aligned(min.to_u64(), max.to_u64(), size, align)?;
+        self.find_fit(req, true).map(|(_, end)| K::from_u64(end - (size - 1))).ok_or(Error::Busy)
     }
 }
 
 /// The `alloc_*` calls store into a free range, which cuts no value: they need no `T: Clone`.
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// Stores `value` over the lowest fit of `size` keys in `min..=max` (see
     /// [`MapleTree::empty_area`], whose argument order this shares) and returns its start.
     ///
@@ -265,7 +266,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_alloc_range")]
     #[doc(alias = "alloc_range")]
-    pub fn alloc_area(&mut self, min: u64, max: u64, size: u64, value: T) -> Result<u64, Error> {
+    pub fn alloc_area(&mut self, min: K, max: K, size: u64, value: T) -> Result<K, Error> {
         let start = self.empty_area(min, max, size)?;
         self.fill(start, size, value)
     }
@@ -284,7 +285,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_alloc_rrange")]
     #[doc(alias = "alloc_rrange")]
-    pub fn alloc_area_rev(&mut self, min: u64, max: u64, size: u64, value: T) -> Result<u64, Error> {
+    pub fn alloc_area_rev(&mut self, min: K, max: K, size: u64, value: T) -> Result<K, Error> {
         let start = self.empty_area_rev(min, max, size)?;
         self.fill(start, size, value)
     }
@@ -304,7 +305,7 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "alloc_range_aligned")]
-    pub fn alloc_area_aligned(&mut self, min: u64, max: u64, size: u64, align: u64, value: T) -> Result<u64, Error> {
+    pub fn alloc_area_aligned(&mut self, min: K, max: K, size: u64, align: u64, value: T) -> Result<K, Error> {
         let start = self.empty_area_aligned(min, max, size, align)?;
         self.fill(start, size, value)
     }
@@ -322,21 +323,15 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "alloc_rrange_aligned")]
-    pub fn alloc_area_rev_aligned(
-        &mut self,
-        min: u64,
-        max: u64,
-        size: u64,
-        align: u64,
-        value: T,
-    ) -> Result<u64, Error> {
+    pub fn alloc_area_rev_aligned(&mut self, min: K, max: K, size: u64, align: u64, value: T) -> Result<K, Error> {
         let start = self.empty_area_rev_aligned(min, max, size, align)?;
         self.fill(start, size, value)
     }
 
     /// Stores `value` over the free range `start..start + size` that a search found.
-    fn fill(&mut self, start: u64, size: u64, value: T) -> Result<u64, Error> {
-        self.write_with::<NoDup>(start, start + (size - 1), Some(value))?;
+    fn fill(&mut self, start: K, size: u64, value: T) -> Result<K, Error> {
+        let first = start.to_u64();
+        self.write_with::<NoDup>(first, first + (size - 1), Some(value))?;
         Ok(start)
     }
 
@@ -345,7 +340,7 @@ impl<T> MapleTree<T> {
     /// # Errors
     /// As [`MapleTree::alloc_area`].
     #[deprecated(note = "use `alloc_area(min, max, size, value)`: the argument order of `empty_area`")]
-    pub fn alloc_range(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+    pub fn alloc_range(&mut self, size: u64, min: K, max: K, value: T) -> Result<K, Error> {
         self.alloc_area(min, max, size, value)
     }
 
@@ -354,15 +349,15 @@ impl<T> MapleTree<T> {
     /// # Errors
     /// As [`MapleTree::alloc_area_rev`].
     #[deprecated(note = "use `alloc_area_rev(min, max, size, value)`: the argument order of `empty_area_rev`")]
-    pub fn alloc_rrange(&mut self, size: u64, min: u64, max: u64, value: T) -> Result<u64, Error> {
+    pub fn alloc_rrange(&mut self, size: u64, min: K, max: K, value: T) -> Result<K, Error> {
         self.alloc_area_rev(min, max, size, value)
     }
 
     /// Cyclic ID allocation (the kernel's `mtree_alloc_cyclic`): stores `value` at the lowest
     /// free key in `max(*next, min)..=max`, or, if there is none, at the lowest free key in
     /// `min..=max`; then sets `*next` to the key after the one allocated (wrapping to 0 after
-    /// `u64::MAX`). Returns the key and whether the search wrapped: it started again at
-    /// `min`, or the previous call handed out `u64::MAX`.
+    /// `K::MAX`). Returns the key and whether the search wrapped: it started again at
+    /// `min`, or the previous call handed out `K::MAX`.
     ///
     /// # Errors
     /// [`Error::Invalid`] if `min > max`; [`Error::Busy`] if every key of `min..=max` holds a
@@ -381,7 +376,7 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_alloc_cyclic")]
     #[doc(alias = "mas_alloc_cyclic")]
-    pub fn alloc_cyclic(&mut self, min: u64, max: u64, next: &mut u64, value: T) -> Result<(u64, bool), Error> {
+    pub fn alloc_cyclic(&mut self, min: K, max: K, next: &mut K, value: T) -> Result<(K, bool), Error> {
         let from = min.max(*next);
         let (index, wrapped) = match self.empty_area(from, max, 1) {
             Ok(index) => (index, self.cyclic_wrapped),
@@ -389,8 +384,9 @@ impl<T> MapleTree<T> {
             Err(_) => (self.empty_area(min, max, 1)?, true),
         };
         self.fill(index, 1, value)?;
-        self.cyclic_wrapped = index == u64::MAX;
-        *next = index.wrapping_add(1);
+        let raw = index.to_u64();
+        self.cyclic_wrapped = raw == top::<K>();
+        *next = K::from_u64(if raw == top::<K>() { 0 } else { raw + 1 });
         Ok((index, wrapped))
     }
 }

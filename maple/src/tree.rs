@@ -15,21 +15,25 @@
 //!   last ends in NULL; an empty tree has no node.
 //! * T5: `len` equals the number of non-NULL slots.
 //!
-//! NULL (`None`) ranges are explicit: the tree is a total map from `0..=u64::MAX`, and absent
-//! keys read as NULL. Equal neighbouring values are never merged: two stores of the same
+//! NULL (`None`) ranges are explicit: the tree is a total map from `0..=u64::MAX` (of stored
+//! keys; a tree of key type `K` stores nothing above `K::MAX`, K1 of [`crate::key`]), and
+//! absent keys read as NULL. Equal neighbouring values are never merged: two stores of the same
 //! value make two ranges.
 
 use crate::error::Error;
 use crate::iter::{IntoIter, Iter, Range};
+use crate::key::{key_range, raw_bounds, Key};
 use crate::node::{slot_of, slot_range, Arena, NO_NODE};
 use crate::path::Path;
 use crate::write::{self, Cloning, Dup, NoDup, Plan};
 use core::fmt;
-use core::ops::{Bound, RangeBounds, RangeInclusive};
+use core::marker::PhantomData;
+use core::ops::{RangeBounds, RangeInclusive};
 
-/// A map from non-overlapping inclusive ranges of `u64` keys to values, laid out as the Linux
-/// kernel's maple tree: a B-tree of 16-slot nodes whose leaves store ranges, with NULL ranges
-/// explicit and merged, and every store able to split or overwrite what it covers.
+/// A map from non-overlapping inclusive ranges of keys of type `K` (`u64` by default, any
+/// [`Key`]) to values, laid out as the Linux kernel's maple tree: a B-tree of 16-slot nodes
+/// whose leaves store ranges, with NULL ranges explicit and merged, and every store able to
+/// split or overwrite what it covers. See the crate docs' "Key types" for `K`.
 ///
 /// ```
 /// use maple_tree::MapleTree;
@@ -48,7 +52,7 @@ use core::ops::{Bound, RangeBounds, RangeInclusive};
 /// assert_eq!(tree.len(), 2);
 /// # Ok::<(), maple_tree::Error>(())
 /// ```
-pub struct MapleTree<T> {
+pub struct MapleTree<T, K: Key = u64> {
     pub(crate) arena: Arena<T>,
     /// The root node, or [`NO_NODE`] for an empty tree.
     pub(crate) root: u32,
@@ -58,16 +62,20 @@ pub struct MapleTree<T> {
     pub(crate) len: usize,
     /// Whether internal nodes keep exact gaps (an allocation tree, see [`MapleTree::new_alloc`]).
     pub(crate) alloc: bool,
-    /// Set when [`MapleTree::alloc_cyclic`] handed out `u64::MAX`, so that its next call
+    /// Set when [`MapleTree::alloc_cyclic`] handed out `K::MAX`, so that its next call
     /// reports the wrap (the kernel's `MT_FLAGS_ALLOC_WRAPPED`).
     pub(crate) cyclic_wrapped: bool,
+    /// The key type (K1 of [`crate::key`]: nothing is stored above `K::MAX`).
+    pub(crate) key: PhantomData<fn() -> K>,
 }
 
 impl<T> MapleTree<T> {
-    /// An empty tree. Allocates nothing.
+    /// An empty tree with `u64` keys. Allocates nothing. (For another key type,
+    /// [`MapleTree::new_keyed`]: Rust does not infer a type parameter from its default, so
+    /// `new` names the default key type and `MapleTree::new()` needs no annotation.)
     #[doc(alias = "mt_init")]
     pub const fn new() -> Self {
-        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0, alloc: false, cyclic_wrapped: false }
+        Self::new_keyed()
     }
 
     /// An empty **allocation tree** (the kernel's `MT_FLAGS_ALLOC_RANGE`): internal nodes also
@@ -85,7 +93,54 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "MT_FLAGS_ALLOC_RANGE")]
     pub const fn new_alloc() -> Self {
-        MapleTree { arena: Arena::new(), root: NO_NODE, height: 0, len: 0, alloc: true, cyclic_wrapped: false }
+        Self::new_alloc_keyed()
+    }
+}
+
+impl<T, K: Key> MapleTree<T, K> {
+    /// An empty tree with keys of type `K` (any [`Key`]); [`MapleTree::new`] for `u64`.
+    /// Allocates nothing.
+    ///
+    /// ```
+    /// let mut ports = maple_tree::MapleTree::<&str, u16>::new_keyed();
+    /// ports.set(0..1024, "privileged")?;
+    /// ports.set(49152.., "ephemeral")?;
+    /// assert_eq!(ports.get_key_value(u16::MAX), Some((49152..=u16::MAX, &"ephemeral")));
+    /// assert_eq!(ports.gaps(..).collect::<Vec<_>>(), [1024..=49151]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub const fn new_keyed() -> Self {
+        MapleTree {
+            arena: Arena::new(),
+            root: NO_NODE,
+            height: 0,
+            len: 0,
+            alloc: false,
+            cyclic_wrapped: false,
+            key: PhantomData,
+        }
+    }
+
+    /// An empty allocation tree ([`MapleTree::new_alloc`]) with keys of type `K`.
+    /// Allocates nothing.
+    ///
+    /// ```
+    /// let mut ids = maple_tree::MapleTree::<char, u8>::new_alloc_keyed();
+    /// assert_eq!(ids.alloc_area(0, u8::MAX, 200, 'a')?, 0);
+    /// assert_eq!(ids.alloc_area(0, u8::MAX, 56, 'b')?, 200);
+    /// assert_eq!(ids.alloc_area(0, u8::MAX, 1, 'c'), Err(maple_tree::Error::Busy)); // full
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub const fn new_alloc_keyed() -> Self {
+        MapleTree {
+            arena: Arena::new(),
+            root: NO_NODE,
+            height: 0,
+            len: 0,
+            alloc: true,
+            cyclic_wrapped: false,
+            key: PhantomData,
+        }
     }
 
     /// Whether this is an allocation tree ([`MapleTree::new_alloc`]).
@@ -106,7 +161,8 @@ impl<T> MapleTree<T> {
     #[doc(alias = "mtree_load")]
     #[doc(alias = "get")]
     #[inline]
-    pub fn load(&self, index: u64) -> Option<&T> {
+    pub fn load(&self, index: K) -> Option<&T> {
+        let index = index.to_u64();
         // One descent that follows children only: the slot limits `load_range` keeps track
         // of are not needed for the value.
         if self.root == NO_NODE {
@@ -130,10 +186,10 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "get_key_value")]
-    pub fn load_range(&self, index: u64) -> Option<(RangeInclusive<u64>, &T)> {
-        let (leaf, off, first, last) = self.leaf_slot(index)?;
+    pub fn load_range(&self, index: K) -> Option<(RangeInclusive<K>, &T)> {
+        let (leaf, off, first, last) = self.leaf_slot(index.to_u64())?;
         let value = self.arena.leaf(leaf).get(off)?;
-        Some((first..=last, value))
+        Some((key_range(first, last), value))
     }
 
     /// The leaf and slot holding `index`, with the slot's range; `None` for an empty tree.
@@ -169,7 +225,7 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
     #[doc(alias = "mt_find")]
-    pub fn find(&self, start: u64, max: u64) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn find(&self, start: K, max: K) -> Option<(RangeInclusive<K>, &T)> {
         self.range(start..=max).next()
     }
 
@@ -184,12 +240,12 @@ impl<T> MapleTree<T> {
     /// assert_eq!(tree.find_rev(29, 20), None);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn find_rev(&self, start: u64, min: u64) -> Option<(RangeInclusive<u64>, &T)> {
+    pub fn find_rev(&self, start: K, min: K) -> Option<(RangeInclusive<K>, &T)> {
         self.range(min..=start).next_back()
     }
 
     /// All entries in key order, each with its range.
-    pub fn iter(&self) -> Iter<'_, T> {
+    pub fn iter(&self) -> Iter<'_, T, K> {
         Iter::new(self)
     }
 
@@ -207,8 +263,8 @@ impl<T> MapleTree<T> {
     /// assert_eq!(last_two, [9, 8]);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn range<R: RangeBounds<u64>>(&self, range: R) -> Range<'_, T> {
-        match bounds(&range) {
+    pub fn range<R: RangeBounds<K>>(&self, range: R) -> Range<'_, T, K> {
+        match raw_bounds(&range) {
             Some((first, last)) => Range::new(self, first, last),
             None => Range::new(self, 1, 0),
         }
@@ -242,16 +298,21 @@ impl<T> MapleTree<T> {
     }
 
     /// Bytes of node memory the tree holds, free nodes included (exactly: the capacity of the
-    /// node vectors); [`MapleTree::shrink_to_fit`] releases the free ones.
+    /// node vectors). The tree-level removals give free nodes back once they outnumber the
+    /// live ones three to one (amortised O(1) per freed node); [`MapleTree::shrink_to_fit`]
+    /// releases every free one.
     pub fn memory_bytes(&self) -> usize {
         self.arena.memory_bytes()
     }
 
     /// Gives the memory of every free node back to the allocator, so that
     /// [`MapleTree::memory_bytes`] covers the live nodes only (`Vec::shrink_to_fit`'s name).
-    /// A tree keeps the nodes its removals free for later stores; after many removals this
-    /// returns them. O(nodes allocated); moves nodes, not values. Cannot fail (shrinking
-    /// needs no new memory).
+    /// A tree keeps the nodes its removals free for later stores, up to three free nodes per
+    /// live one: the tree-level removals ([`MapleTree::erase`], [`MapleTree::remove_range`],
+    /// `remove`, `retain`, `pop_*`...) compact the arena past that, while removals through a
+    /// cursor or a [`crate::Reservation`] never do. This returns every free node at once.
+    /// O(nodes allocated); moves nodes, not values. Cannot fail (shrinking needs no new
+    /// memory).
     ///
     /// ```
     /// let mut tree = maple_tree::MapleTree::new();
@@ -260,7 +321,7 @@ impl<T> MapleTree<T> {
     /// }
     /// let full = tree.memory_bytes();
     /// tree.retain(|range, _| *range.start() < 200);
-    /// assert!(tree.memory_bytes() >= full); // freed nodes are kept for reuse
+    /// assert!(tree.memory_bytes() * 4 < full); // given back as the tree shrank
     /// tree.shrink_to_fit();
     /// assert!(tree.memory_bytes() * 20 < full);
     /// assert_eq!(tree.len(), 100);
@@ -269,6 +330,22 @@ impl<T> MapleTree<T> {
     /// ```
     pub fn shrink_to_fit(&mut self) {
         self.root = self.arena.compact(self.root, self.height());
+    }
+
+    /// The arena's amortised release (after the tree-level removals): compacts once the free
+    /// nodes outnumber the live ones three to one and are more than [`SHRINK_FLOOR`]. After a
+    /// compaction the arena holds only live nodes, so the next one needs three quarters of
+    /// them freed first: its O(nodes) cost is paid by the removals that freed them, O(1) per
+    /// freed node. Never called through a cursor or a [`crate::Reservation`], which hold
+    /// node ids or reserved nodes.
+    #[inline]
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        let (free_leaves, free_internals) = self.arena.free_counts();
+        let (leaves, internals) = self.arena.allocated();
+        let free = free_leaves + free_internals;
+        if free > SHRINK_FLOOR && free * 4 > (leaves + internals) * 3 {
+            self.shrink_to_fit();
+        }
     }
 
     /// Frees every node (for a store that replaces the whole tree).
@@ -314,22 +391,16 @@ impl<T> MapleTree<T> {
     }
 }
 
-/// The inclusive key range of a `RangeBounds`, or `None` if it is empty.
+/// The inclusive stored range of a `RangeBounds<u64>`, or `None` if it is empty.
 pub(crate) fn bounds<R: RangeBounds<u64>>(range: &R) -> Option<(u64, u64)> {
-    let first = match range.start_bound() {
-        Bound::Included(&a) => a,
-        Bound::Excluded(&a) => a.checked_add(1)?,
-        Bound::Unbounded => 0,
-    };
-    let last = match range.end_bound() {
-        Bound::Included(&b) => b,
-        Bound::Excluded(&b) => b.checked_sub(1)?,
-        Bound::Unbounded => u64::MAX,
-    };
-    (first <= last).then_some((first, last))
+    raw_bounds(range)
 }
 
-impl<T> MapleTree<T> {
+/// Free nodes below which removals never compact the arena (see
+/// [`MapleTree::shrink_if_sparse`]): a small tree keeps its few free nodes for the next stores.
+pub(crate) const SHRINK_FLOOR: usize = 64;
+
+impl<T, K: Key> MapleTree<T, K> {
     /// Plans, reserves for and performs a store; the kernel's `mas_store_gfp`. `D` copies an
     /// entry the store cuts (see [`Dup`]): with [`NoDup`] the caller must have made sure that
     /// no value is cut in two ([`MapleTree::splits_value`]).
@@ -353,9 +424,13 @@ impl<T> MapleTree<T> {
                 return Ok(self.arena.leaf_mut(leaf).replace(offset, entry));
             }
         }
-        let mut plan = Plan::EMPTY;
-        write::classify_into(self, first, last, entry.is_none(), &mut plan, false);
-        self.write_planned_with::<D>(&plan, entry)
+        // Classified and performed on the `u64` tree in one go (one move of the nodes for
+        // other key types).
+        K::raw_tree(self, |raw| {
+            let mut plan = Plan::EMPTY;
+            write::classify_into(raw, first, last, entry.is_none(), &mut plan, false);
+            raw.write_planned_with::<D>(&plan, entry)
+        })
     }
 
     /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
@@ -377,7 +452,7 @@ impl<T> MapleTree<T> {
     pub(crate) fn write_planned_with<D: Dup<T>>(&mut self, plan: &Plan, entry: Option<T>) -> Result<Option<T>, Error> {
         debug_assert!(plan.need.fits_in(write::max_need(self.height())), "{plan:?} exceeds the worst case");
         self.arena.reserve(plan.need)?;
-        Ok(write::execute::<T, D>(self, plan, entry))
+        Ok(K::raw_tree(self, |raw| write::execute::<T, D>(raw, plan, entry)))
     }
 
     /// Stores `value` over `first..=last` only if no key in it holds a value (never
@@ -398,7 +473,12 @@ impl<T> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_insert_range")]
     #[doc(alias = "try_insert")]
-    pub fn insert_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
+    pub fn insert_range(&mut self, first: K, last: K, value: T) -> Result<(), Error> {
+        self.insert_raw(first.to_u64(), last.to_u64(), value)
+    }
+
+    /// [`MapleTree::insert_range`] over stored keys.
+    pub(crate) fn insert_raw(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
         if first > last {
             return Err(Error::Invalid);
         }
@@ -431,7 +511,7 @@ impl<T> MapleTree<T> {
     /// # Ok::<(), Error>(())
     /// ```
     #[doc(alias = "mtree_insert")]
-    pub fn insert(&mut self, index: u64, value: T) -> Result<(), Error> {
+    pub fn insert(&mut self, index: K, value: T) -> Result<(), Error> {
         self.insert_range(index, index, value)
     }
 
@@ -444,7 +524,15 @@ impl<T> MapleTree<T> {
     /// that cannot be allocated; the tree is unchanged then.
     #[doc(alias = "mtree_erase")]
     #[doc(alias = "remove")]
-    pub fn erase(&mut self, index: u64) -> Result<Option<T>, Error> {
+    pub fn erase(&mut self, index: K) -> Result<Option<T>, Error> {
+        let old = self.erase_keeping_nodes(index.to_u64())?;
+        self.shrink_if_sparse();
+        Ok(old)
+    }
+
+    /// [`MapleTree::erase`] without the amortised release of free nodes (for a
+    /// [`crate::Reservation`], whose reserved nodes must stay).
+    pub(crate) fn erase_keeping_nodes(&mut self, index: u64) -> Result<Option<T>, Error> {
         if self.root == NO_NODE {
             return Ok(None);
         }
@@ -456,14 +544,16 @@ impl<T> MapleTree<T> {
             return Ok(None);
         }
         let (first, last) = plan.left.leaf_slot_range(&self.arena);
-        write::classify_into(self, first, last, true, &mut plan, true);
         // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
         // cut in two.
-        self.write_planned_with::<NoDup>(&plan, None)
+        K::raw_tree(self, |raw| {
+            write::classify_into(raw, first, last, true, &mut plan, true);
+            raw.write_planned_with::<NoDup>(&plan, None)
+        })
     }
 }
 
-impl<T: Clone> MapleTree<T> {
+impl<T: Clone, K: Key> MapleTree<T, K> {
     /// Plans, reserves for and performs a store that may clone a value it cuts in two.
     #[inline]
     pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
@@ -494,13 +584,13 @@ impl<T: Clone> MapleTree<T> {
     /// ```
     #[doc(alias = "mtree_store_range")]
     #[doc(alias = "insert")]
-    pub fn store_range(&mut self, first: u64, last: u64, value: T) -> Result<(), Error> {
-        self.write(first, last, Some(value)).map(drop)
+    pub fn store_range(&mut self, first: K, last: K, value: T) -> Result<(), Error> {
+        self.write(first.to_u64(), last.to_u64(), Some(value)).map(drop)
     }
 
     /// Stores `value` at the single key `index`; see [`MapleTree::store_range`].
     #[doc(alias = "mtree_store")]
-    pub fn store(&mut self, index: u64, value: T) -> Result<(), Error> {
+    pub fn store(&mut self, index: K, value: T) -> Result<(), Error> {
         self.store_range(index, index, value)
     }
 
@@ -519,8 +609,10 @@ impl<T: Clone> MapleTree<T> {
     /// assert_eq!(ranges, [0..=39, 60..=99]);
     /// # Ok::<(), maple_tree::Error>(())
     /// ```
-    pub fn remove_range(&mut self, first: u64, last: u64) -> Result<(), Error> {
-        self.write(first, last, None).map(drop)
+    pub fn remove_range(&mut self, first: K, last: K) -> Result<(), Error> {
+        self.write(first.to_u64(), last.to_u64(), None)?;
+        self.shrink_if_sparse();
+        Ok(())
     }
 
     /// A structural copy of the tree (node for node, no re-insertion), or
@@ -531,7 +623,7 @@ impl<T: Clone> MapleTree<T> {
     }
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// Everything but the nodes: a tree with this one's root, height, count and flags over an
     /// empty arena (for the clones, which fill the arena in).
     fn shell(&self) -> Self {
@@ -542,51 +634,90 @@ impl<T> MapleTree<T> {
             len: self.len,
             alloc: self.alloc,
             cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
+        }
+    }
+
+    /// Runs `op` on this tree's nodes as a `u64` tree (for the node layer's writes, which
+    /// know `u64` trees only): moves the nodes into one and back, O(1). [`Key::raw_tree`]
+    /// calls it for every key type but `u64`, whose trees go through as they are. If `op`
+    /// panics the tree is left empty of nodes (a bug in the write path, which never panics).
+    pub(crate) fn through_raw<R>(&mut self, op: impl FnOnce(&mut MapleTree<T>) -> R) -> R {
+        let mut raw = MapleTree {
+            arena: core::mem::take(&mut self.arena),
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
+        };
+        let result = op(&mut raw);
+        self.arena = raw.arena;
+        (self.root, self.height, self.len, self.cyclic_wrapped) = (raw.root, raw.height, raw.len, raw.cyclic_wrapped);
+        result
+    }
+
+    /// The same nodes as a tree of another key type, which must hold nothing above
+    /// `K2::MAX` (K1; for building a `u64` tree and handing it out as a `K2` one). `alloc`
+    /// is what the tree must be (checked in debug builds).
+    pub(crate) fn into_keyed<K2: Key>(self, alloc: bool) -> MapleTree<T, K2> {
+        debug_assert!(self.last_key_value().map_or(true, |(r, _)| r.end().to_u64() <= crate::key::top::<K2>()));
+        debug_assert_eq!(self.alloc, alloc);
+        MapleTree {
+            arena: self.arena,
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
         }
     }
 }
 
-impl<T> Default for MapleTree<T> {
+impl<T, K: Key> Default for MapleTree<T, K> {
+    /// An empty tree ([`MapleTree::new_keyed`]).
     fn default() -> Self {
-        Self::new()
+        Self::new_keyed()
     }
 }
 
-impl<T: Clone> Clone for MapleTree<T> {
+impl<T: Clone, K: Key> Clone for MapleTree<T, K> {
     /// A structural copy, like the kernel's `__mt_dup`: nodes are copied, not re-inserted.
     fn clone(&self) -> Self {
         MapleTree { arena: self.arena.clone(), ..self.shell() }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for MapleTree<T> {
+impl<T: fmt::Debug, K: Key> fmt::Debug for MapleTree<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<T: PartialEq> PartialEq for MapleTree<T> {
+impl<T: PartialEq, K: Key> PartialEq for MapleTree<T, K> {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len && self.iter().eq(other.iter())
     }
 }
 
-impl<T: Eq> Eq for MapleTree<T> {}
+impl<T: Eq, K: Key> Eq for MapleTree<T, K> {}
 
-impl<'a, T> IntoIterator for &'a MapleTree<T> {
-    type Item = (RangeInclusive<u64>, &'a T);
-    type IntoIter = Iter<'a, T>;
+impl<'a, T, K: Key> IntoIterator for &'a MapleTree<T, K> {
+    type Item = (RangeInclusive<K>, &'a T);
+    type IntoIter = Iter<'a, T, K>;
 
-    fn into_iter(self) -> Iter<'a, T> {
+    fn into_iter(self) -> Iter<'a, T, K> {
         self.iter()
     }
 }
 
-impl<T> IntoIterator for MapleTree<T> {
-    type Item = (RangeInclusive<u64>, T);
-    type IntoIter = IntoIter<T>;
+impl<T, K: Key> IntoIterator for MapleTree<T, K> {
+    type Item = (RangeInclusive<K>, T);
+    type IntoIter = IntoIter<T, K>;
 
-    fn into_iter(self) -> IntoIter<T> {
+    fn into_iter(self) -> IntoIter<T, K> {
         IntoIter::new(self)
     }
 }

@@ -12,11 +12,13 @@
 //! | T5 | the entry count equals the number of non-NULL slots | `tree` |
 //! | G1 | allocation trees: each internal slot's gap equals the largest NULL range below that child, within its limits | `gap` (allocation trees) |
 //! | G2 | gaps after a node's end are 0; a tree that is not an allocation tree records no gap | `gap` (allocation trees) |
+//! | K1 | nothing is stored above the key type's `K::MAX` ([`crate::Key`]) | `key` |
 //! | C1 | coalescing maps: no two touching entries hold equal values ([`crate::CoalescingMap::validate`]) | `coalesce` |
 //!
 //! [`MapleTree::validate`] walks every node once (O(n)) and returns the first violation
 //! found, with the node's position and a dump of the node.
 
+use crate::key::{top, Key};
 use crate::node::{slot_range, Fault, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::MapleTree;
 use alloc::string::String;
@@ -74,8 +76,8 @@ impl fmt::Display for At {
     }
 }
 
-struct Checker<'t, T> {
-    tree: &'t MapleTree<T>,
+struct Checker<'t, T, K: Key> {
+    tree: &'t MapleTree<T, K>,
     seen_leaves: Vec<bool>,
     seen_internals: Vec<bool>,
     /// Whether the previous leaf slot (in key order) was NULL.
@@ -92,7 +94,7 @@ fn fail(invariant: &'static str, at: Option<At>, message: fmt::Arguments<'_>) ->
     Violation { invariant, message: text }
 }
 
-impl<T> MapleTree<T> {
+impl<T, K: Key> MapleTree<T, K> {
     /// Checks every structural invariant of the tree (see the [`validate`](crate::validate)
     /// module for the list). O(n); meant for tests, fuzzing and debugging.
     ///
@@ -138,6 +140,18 @@ impl<T> MapleTree<T> {
                 }
             }
         }
+        // K1: the keys past the key space hold nothing (they are at most one NULL range).
+        if let Some(above) = top::<K>().checked_add(1) {
+            if let Some((leaf, off, first, last)) = self.leaf_slot(above) {
+                if self.arena.leaf(leaf).has_value(off) {
+                    return Err(fail(
+                        "K1",
+                        None,
+                        format_args!("{first:#x}..={last:#x} holds a value past the key space's end {:#x}", top::<K>()),
+                    ));
+                }
+            }
+        }
         if checker.entries != self.len {
             return Err(fail(
                 "T5",
@@ -163,7 +177,7 @@ impl<T> MapleTree<T> {
     }
 }
 
-impl<T> Checker<'_, T> {
+impl<T, K: Key> Checker<'_, T, K> {
     /// Checks the subtree at `at`; returns the size of its largest NULL range.
     fn node(&mut self, at: At) -> Result<u64, Violation> {
         let leaf_depth = usize::from(self.tree.height) - 1;

@@ -69,3 +69,23 @@ fn coalescing_maps_round_trip_and_refuse_touching_equal_values() {
     // A plain tree takes the same input: it never merges.
     assert_eq!(serde_json::from_str::<MapleTree<u8>>(touching).unwrap().len(), 2);
 }
+
+/// Trees of other key types share the format (keys as their `u64` value); a range past the
+/// key type's `MAX` is an error.
+#[test]
+fn generic_keys_round_trip_and_stay_in_their_key_space() {
+    let mut tree = MapleTree::<char, u8>::new_keyed();
+    tree.set(0..10, 'a').unwrap();
+    tree.set(250.., 'b').unwrap();
+    let json = serde_json::to_string(&tree).unwrap();
+    assert_eq!(json, r#"[[{"start":0,"end":9},"a"],[{"start":250,"end":255},"b"]]"#);
+    let back: MapleTree<char, u8> = serde_json::from_str(&json).unwrap();
+    back.validate().unwrap();
+    assert_eq!(back, tree);
+    let wide: MapleTree<char, u16> = serde_json::from_str(&json).unwrap();
+    assert_eq!(wide.get_key_value(255), Some((250..=255, &'b')));
+    let err = serde_json::from_str::<MapleTree<char, u8>>(r#"[[{"start":250,"end":256},"b"]]"#).unwrap_err();
+    assert!(err.to_string().contains("past the key type's MAX"), "{err}");
+    let map: CoalescingMap<char, u8> = serde_json::from_str(&json).unwrap();
+    assert_eq!(map.len(), 2);
+}

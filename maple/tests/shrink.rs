@@ -77,3 +77,114 @@ fn erasing_everything_then_shrinking_holds_nothing() {
     tree.store_range(5, 6, 7).unwrap();
     tree.validate().unwrap();
 }
+
+/// The arena gives memory back by itself as the tree shrinks: erasing every one of 100k
+/// ranges, with no `shrink_to_fit`, leaves a small fraction of the peak.
+#[test]
+fn erasing_releases_memory_without_shrink_to_fit() {
+    for alloc in [false, true] {
+        let mut tree = if alloc { MapleTree::new_alloc() } else { MapleTree::new() };
+        for i in 0..100_000u64 {
+            tree.store_range(i * 4, i * 4 + 1, i).unwrap();
+        }
+        let full = tree.memory_bytes();
+        for i in 0..100_000u64 {
+            assert_eq!(tree.erase(i * 4).unwrap(), Some(i));
+            // The release is amortised: the arena never holds more than about four times
+            // what the live ranges need (plus a small floor).
+            if i % 1000 == 999 {
+                let live = 100_000 - i as usize - 1;
+                assert!(tree.memory_bytes() <= full * live / 100_000 * 5 + 64 * 1024, "{i}: {}", tree.memory_bytes());
+            }
+        }
+        assert!(tree.is_empty());
+        assert!(tree.memory_bytes() * 50 < full, "{} of {full}", tree.memory_bytes());
+        tree.validate().unwrap();
+        tree.store_range(5, 6, 7).unwrap();
+        tree.validate().unwrap();
+    }
+}
+
+/// Every tree-level removal releases: `remove`, `remove_range`, `remove_no_split`,
+/// `pop_first`/`pop_last` and `retain`; the content stays what the oracle holds.
+#[test]
+fn every_removal_releases_memory() {
+    type Removal = fn(&mut MapleTree<u64>, &mut RangeMap<u64>);
+    let removals: [(&str, Removal); 6] = [
+        ("remove", |t, o| {
+            for i in 0..20_000u64 {
+                assert_eq!(t.remove(i * 8), o.erase(i * 8));
+            }
+        }),
+        ("remove_range", |t, o| {
+            for i in 0..200u64 {
+                t.remove_range(i * 800, i * 800 + 799).unwrap();
+                o.remove(i * 800, i * 800 + 799);
+            }
+        }),
+        ("remove_no_split", |t, o| {
+            for i in 0..2_000u64 {
+                t.remove_no_split(i * 80..i * 80 + 80).unwrap();
+                o.remove(i * 80, i * 80 + 79);
+            }
+        }),
+        ("pop_first", |t, o| {
+            while let Some((range, _)) = t.pop_first() {
+                o.remove(*range.start(), *range.end());
+            }
+        }),
+        ("pop_last", |t, o| {
+            while let Some((range, _)) = t.pop_last() {
+                o.remove(*range.start(), *range.end());
+            }
+        }),
+        ("retain", |t, o| {
+            t.retain(|range, _| *range.start() % 800 == 0);
+            for i in 0..20_000u64 {
+                if i % 100 != 0 {
+                    o.remove(i * 8, i * 8 + 3);
+                }
+            }
+        }),
+    ];
+    for (name, remove) in removals {
+        let mut tree = MapleTree::new();
+        let mut oracle = RangeMap::new();
+        for i in 0..20_000u64 {
+            tree.store_range(i * 8, i * 8 + 3, i).unwrap();
+            oracle.store(i * 8, i * 8 + 3, i);
+        }
+        let full = tree.memory_bytes();
+        remove(&mut tree, &mut oracle);
+        same(&tree, &oracle);
+        assert!(tree.memory_bytes() * 10 < full, "{name}: {} of {full}", tree.memory_bytes());
+    }
+}
+
+/// Removals made through a reservation or a cursor keep the freed nodes (a reservation's
+/// reserved nodes and a cursor's path must stay valid); the next tree-level removal releases.
+#[test]
+fn reserved_and_cursor_removals_keep_their_nodes() {
+    let mut tree = MapleTree::new();
+    for i in 0..20_000u64 {
+        tree.store_range(i * 8, i * 8 + 3, i).unwrap();
+    }
+    let allocated = tree.allocated_nodes();
+    {
+        let mut reserved = tree.reserve(3).unwrap();
+        reserved.remove_range(0, 8 * 19_000).unwrap();
+        assert_eq!(reserved.erase(8 * 19_500).unwrap(), Some(19_500));
+        assert!(reserved.allocated_nodes().0 >= allocated.0);
+    }
+    {
+        let mut cursor = tree.cursor_mut(8 * 19_600);
+        cursor.walk();
+        assert_eq!(cursor.erase().unwrap(), Some(19_600));
+    }
+    assert!(tree.allocated_nodes().0 >= allocated.0 / 2);
+    tree.validate().unwrap();
+    assert_eq!(tree.erase(8 * 19_700).unwrap(), Some(19_700));
+    assert!(tree.allocated_nodes().0 * 10 < allocated.0);
+    tree.validate().unwrap();
+    assert_eq!(tree.len(), 1_000 - 3);
+}
