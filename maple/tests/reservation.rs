@@ -252,3 +252,49 @@ fn shrink_to_fit_after_writes_that_left_spare_nodes() {
     }
     check(&tree, &oracle).unwrap();
 }
+
+#[test]
+fn repeated_reservations_reuse_their_blank_nodes() {
+    // A reservation dropped unused keeps a few blank nodes for the next one: the node count
+    // and the memory stay as after the first, and the next reservation fails at the same
+    // points.
+    let (mut tree, oracle) = packed(3_000);
+    let before = nodes(&tree);
+    let (mut points, mut memory) = (None, None);
+    for round in 0..4 {
+        let reservation = tree.reserve(3).unwrap();
+        let (leaves, internals) = reservation.reserved_nodes();
+        assert_eq!(nodes(&reservation), before + leaves + internals);
+        drop(reservation);
+        assert_eq!(nodes(&tree), before, "round {round}");
+        assert_eq!(*memory.get_or_insert(tree.memory_bytes()), tree.memory_bytes(), "round {round}");
+        tree.validate().unwrap();
+        // With the n-th allocation failing: the same number of points every round.
+        let mut n = 0;
+        while tree.clone().tap_fail(n) {
+            n += 1;
+        }
+        assert_eq!(*points.get_or_insert(n), n, "round {round}");
+        assert_eq!(n as usize, leaves + internals);
+    }
+    check(&tree, &oracle).unwrap();
+    // A copy and a compaction leave the kept blank nodes out.
+    assert_eq!(nodes(&tree.try_clone().unwrap()), before);
+    tree.shrink_to_fit();
+    tree.validate().unwrap();
+    assert_eq!(nodes(&tree), before);
+}
+
+trait TapFail {
+    /// Whether `reserve(3)` fails with the `n`-th allocation failing.
+    fn tap_fail(self, n: u64) -> bool;
+}
+
+impl TapFail for MapleTree<u64> {
+    fn tap_fail(mut self, n: u64) -> bool {
+        self.fail_nth_alloc(Some(n));
+        let failed = self.reserve(3).is_err();
+        self.fail_nth_alloc(None);
+        failed
+    }
+}

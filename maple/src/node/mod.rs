@@ -44,6 +44,12 @@
 //!   nodes: blank nodes at the end of the vector that a reservation added and no write has
 //!   taken yet. Writes take from the free list first, then the lowest spare node, so the
 //!   unused spares stay at the end, where [`Arena::release_spare`] can drop them.
+//! * N4: past the spare nodes, each vector may end in up to [`IDLE_MAX`] *idle* nodes: blank
+//!   nodes a finished reservation kept (instead of dropping them and building them again
+//!   for the next one). They are not counted as allocated nor as free: the next
+//!   reservation turns the lowest of them into spare nodes before it adds any, and every
+//!   operation that renumbers or moves nodes (compaction, a bulk build, a copy) drops them
+//!   first. They sit in capacity the vector holds anyway, so `memory_bytes` stays exact.
 //! * N2: pivots from `len - 1` on are `u64::MAX`; leaf slots from `len` on are NULL;
 //!   internal children from `len` on are [`NO_NODE`] and their gaps 0.
 //! * N3 (leaves): the presence bitmap has no bit at or after `len`; the leaf stores as many
@@ -287,16 +293,26 @@ fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError
     nodes.try_reserve_exact((nodes.len() / 16).max(4))
 }
 
-/// Drops the last `spare` (blank) nodes of `nodes`; if more than a quarter of the capacity
-/// (and more than 64 nodes) is then unused, shrinks it to the length plus the sixteenth that
-/// [`grow`] would add. Shrinking copies the vector, which only a reservation much larger
-/// than the tree makes worth it; ordinary reservations leave the capacity alone.
-fn release_tail<N>(nodes: &mut Vec<N>, spare: usize) {
-    nodes.truncate(nodes.len() - spare);
-    let len = nodes.len();
+/// Blank nodes a vector keeps idle between reservations (N4): enough for the worst case of
+/// a few writes into a tall tree, so that a VMA operation's reservation finds them ready.
+pub(crate) const IDLE_MAX: usize = 32;
+
+/// Ends a reservation on one vector whose last `tail` nodes are blank (spare and idle):
+/// keeps up to [`IDLE_MAX`] of them idle and drops the rest; returns how many stay idle. If
+/// without the blank nodes more than a quarter of the capacity (and more than 64 nodes)
+/// would be unused, drops them all and shrinks the capacity to the length plus the
+/// sixteenth that [`grow`] would add. Shrinking copies the vector, which only a reservation
+/// much larger than the tree makes worth it; ordinary reservations leave the capacity alone.
+fn release_tail<N>(nodes: &mut Vec<N>, tail: usize) -> usize {
+    let len = nodes.len() - tail;
     if nodes.capacity() - len > (len / 4).max(64) {
+        nodes.truncate(len);
         nodes.shrink_to(len + len / 16);
+        return 0;
     }
+    let idle = tail.min(IDLE_MAX);
+    nodes.truncate(len + idle);
+    idle
 }
 
 /// Where the free list of one vector starts, and how long it is.
@@ -331,8 +347,11 @@ pub(crate) struct Arena<T> {
     internals: Vec<Internal>,
     free_leaves: FreeList,
     free_internals: FreeList,
-    /// Blank nodes at the end of each vector that no free list links (N1).
+    /// Blank nodes at the end of each vector that no free list links (N1), before the idle
+    /// ones.
     spare: NodeBudget,
+    /// Blank nodes at the very end of each vector, kept between reservations (N4).
+    idle: NodeBudget,
     /// Net nodes the running write may still take (debug bookkeeping of the reservation).
     budget: NodeBudget,
     #[cfg(feature = "failure-injection")]
@@ -353,6 +372,7 @@ impl<T> Arena<T> {
             free_leaves: FreeList::EMPTY,
             free_internals: FreeList::EMPTY,
             spare: NodeBudget { leaves: 0, internals: 0 },
+            idle: NodeBudget { leaves: 0, internals: 0 },
             budget: NodeBudget { leaves: 0, internals: 0 },
             #[cfg(feature = "failure-injection")]
             fail_at: None,
@@ -379,9 +399,18 @@ impl<T> Arena<T> {
         &mut self.internals[id as usize]
     }
 
-    /// Nodes allocated from the system (live and free), as (leaves, internals).
+    /// Nodes allocated for the tree (live, free and spare; not the idle ones of N4), as
+    /// (leaves, internals).
     pub(crate) fn allocated(&self) -> (usize, usize) {
-        (self.leaves.len(), self.internals.len())
+        (self.leaves.len() - self.idle.leaves, self.internals.len() - self.idle.internals)
+    }
+
+    /// Drops the idle nodes (N4), before an operation that renumbers or moves nodes.
+    fn drop_idle(&mut self) {
+        let (leaves, internals) = self.allocated();
+        self.leaves.truncate(leaves);
+        self.internals.truncate(internals);
+        self.idle = NodeBudget::default();
     }
 
     /// Blank nodes ready for writes (the free lists and the spare nodes), as (leaves,
@@ -409,6 +438,7 @@ impl<T> Arena<T> {
     /// Gives back each vector's unused capacity if it is more than a `1 / fraction` of its
     /// length (after a bulk build).
     pub(crate) fn fit(&mut self, fraction: usize) {
+        self.drop_idle();
         if self.leaves.capacity() - self.leaves.len() > self.leaves.len() / fraction {
             self.leaves.shrink_to_fit();
         }
@@ -424,6 +454,7 @@ impl<T> Arena<T> {
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
         self.spare = NodeBudget::default();
+        self.idle = NodeBudget::default();
         self.budget = NodeBudget::default();
     }
 
@@ -447,31 +478,49 @@ impl<T> Arena<T> {
     }
 
     /// Makes sure the free lists and the spare nodes hold at least `need` nodes, adding the
-    /// difference as spare nodes one node at a time, and sets the running write's budget to
-    /// `need`. On failure the nodes added so far stay spare, and no live node is touched.
+    /// difference as spare nodes one node at a time (idle ones first, N4), and sets the
+    /// running write's budget to `need`. On failure the nodes added so far stay spare, and
+    /// no live node is touched.
+    ///
+    /// An idle node taken counts as one allocation for failure injection, as a new one does,
+    /// so that a caller sees the same failure points whether or not idle nodes were kept.
     pub(crate) fn reserve(&mut self, need: NodeBudget) -> Result<(), Error> {
         let (free_leaves, free_internals) = self.free_counts();
         // A large reservation (a bulk build) takes its room in one exact step.
-        let missing = need.leaves.saturating_sub(free_leaves);
+        let missing = need.leaves.saturating_sub(free_leaves + self.idle.leaves);
         if missing > 1 && self.leaves.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
-        let missing = need.internals.saturating_sub(free_internals);
+        let missing = need.internals.saturating_sub(free_internals + self.idle.internals);
         if missing > 1 && self.internals.try_reserve_exact(missing).is_err() {
             return Err(Error::NoMemory);
         }
         while self.free_leaves.count + self.spare.leaves < need.leaves {
-            if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
+            if !self.allocation_allowed() {
+                return Err(Error::NoMemory);
+            }
+            if self.idle.leaves > 0 {
+                // The lowest idle node becomes the highest spare one.
+                self.idle.leaves -= 1;
+                self.spare.leaves += 1;
+                continue;
+            }
+            if self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
                 return Err(Error::NoMemory);
             }
             self.leaves.push(Leaf::empty());
             self.spare.leaves += 1;
         }
         while self.free_internals.count + self.spare.internals < need.internals {
-            if !self.allocation_allowed()
-                || self.internals.len() >= NO_NODE as usize
-                || grow(&mut self.internals).is_err()
-            {
+            if !self.allocation_allowed() {
+                return Err(Error::NoMemory);
+            }
+            if self.idle.internals > 0 {
+                self.idle.internals -= 1;
+                self.spare.internals += 1;
+                continue;
+            }
+            if self.internals.len() >= NO_NODE as usize || grow(&mut self.internals).is_err() {
                 return Err(Error::NoMemory);
             }
             self.internals.push(Internal::empty());
@@ -481,12 +530,13 @@ impl<T> Arena<T> {
         Ok(())
     }
 
-    /// Drops the spare nodes (N1) and, when that leaves a vector mostly unused capacity (a
-    /// large reservation on a small tree), gives the capacity back. Ends the running write's
-    /// budget. Nodes on the free lists stay: they sit among live nodes.
+    /// Ends a reservation: turns the spare nodes (N1) idle, up to [`IDLE_MAX`] blank nodes per
+    /// vector, and drops the rest; when that would leave a vector mostly unused capacity (a
+    /// large reservation on a small tree), drops them all and gives the capacity back. Ends
+    /// the running write's budget. Nodes on the free lists stay: they sit among live nodes.
     pub(crate) fn release_spare(&mut self) {
-        release_tail(&mut self.leaves, self.spare.leaves);
-        release_tail(&mut self.internals, self.spare.internals);
+        self.idle.leaves = release_tail(&mut self.leaves, self.spare.leaves + self.idle.leaves);
+        self.idle.internals = release_tail(&mut self.internals, self.spare.internals + self.idle.internals);
         self.spare = NodeBudget::default();
         self.budget = NodeBudget::default();
     }
@@ -509,15 +559,14 @@ impl<T> Arena<T> {
         self.budget.leaves = self.budget.leaves.saturating_sub(1);
         let id = self.free_leaves.head;
         if id == NO_NODE {
-            if self.spare.leaves > 0 {
-                // The lowest spare node, so that the unused ones stay at the end.
-                self.spare.leaves -= 1;
-                return (self.leaves.len() - 1 - self.spare.leaves) as NodeId;
+            if self.spare.leaves == 0 {
+                // Only reachable if the reservation was too small (a bug caught by the debug
+                // assertion above); fall back to an idle node or an infallible allocation.
+                self.take_idle_or_push_leaf();
             }
-            // Only reachable if the reservation was too small (a bug caught by the debug
-            // assertion above); fall back to an infallible allocation.
-            self.leaves.push(Leaf::empty());
-            return (self.leaves.len() - 1) as NodeId;
+            // The lowest spare node, so that the unused ones stay at the end.
+            self.spare.leaves -= 1;
+            return (self.leaves.len() - 1 - self.idle.leaves - self.spare.leaves) as NodeId;
         }
         let leaf = &mut self.leaves[id as usize];
         self.free_leaves = FreeList { head: leaf.free_link() as NodeId, count: self.free_leaves.count - 1 };
@@ -531,17 +580,39 @@ impl<T> Arena<T> {
         self.budget.internals = self.budget.internals.saturating_sub(1);
         let id = self.free_internals.head;
         if id == NO_NODE {
-            if self.spare.internals > 0 {
-                self.spare.internals -= 1;
-                return (self.internals.len() - 1 - self.spare.internals) as NodeId;
+            if self.spare.internals == 0 {
+                self.take_idle_or_push_internal();
             }
-            self.internals.push(Internal::empty());
-            return (self.internals.len() - 1) as NodeId;
+            self.spare.internals -= 1;
+            return (self.internals.len() - 1 - self.idle.internals - self.spare.internals) as NodeId;
         }
         let node = &mut self.internals[id as usize];
         self.free_internals = FreeList { head: node.pivots[0] as NodeId, count: self.free_internals.count - 1 };
         node.pivots[0] = u64::MAX;
         id
+    }
+
+    /// Adds one spare leaf, from the idle ones or a new one (the fallback of
+    /// [`Arena::alloc_leaf`]).
+    #[cold]
+    fn take_idle_or_push_leaf(&mut self) {
+        if self.idle.leaves > 0 {
+            self.idle.leaves -= 1;
+        } else {
+            self.leaves.push(Leaf::empty());
+        }
+        self.spare.leaves += 1;
+    }
+
+    /// Adds one spare internal node, from the idle ones or a new one.
+    #[cold]
+    fn take_idle_or_push_internal(&mut self) {
+        if self.idle.internals > 0 {
+            self.idle.internals -= 1;
+        } else {
+            self.internals.push(Internal::empty());
+        }
+        self.spare.internals += 1;
     }
 
     /// Returns a leaf to the free list, dropping its entries; returns how many entries (non-NULL
@@ -565,7 +636,7 @@ impl<T> Arena<T> {
     /// Adds `leaf`, filled outside the arena (a bulk build), after the others; returns its id.
     /// The arena must have no free or spare leaf, so that ids follow the order of the calls.
     pub(crate) fn push_leaf(&mut self, leaf: Leaf<T>) -> Result<NodeId, Error> {
-        debug_assert!(self.free_leaves.count == 0 && self.spare.leaves == 0);
+        debug_assert!(self.free_leaves.count == 0 && self.spare.leaves == 0 && self.idle.leaves == 0);
         if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
             return Err(Error::NoMemory);
         }
@@ -598,6 +669,7 @@ impl<T> Arena<T> {
     /// truncates the vectors and shrinks their capacity. Returns the root's new id. O(nodes
     /// allocated). Node ids change, so no path into the tree may be kept across it.
     pub(crate) fn compact(&mut self, root: NodeId, height: usize) -> NodeId {
+        self.drop_idle();
         let (free_leaves, free_internals) = self.free_counts();
         let live_leaves = self.leaves.len() - free_leaves;
         let live_internals = self.internals.len() - free_internals;
@@ -671,18 +743,21 @@ impl<T> Arena<T> {
     where
         T: Clone,
     {
+        // The copy leaves out the idle nodes (N4).
+        let (leaf_count, internal_count) = self.allocated();
         let mut leaves = Vec::new();
-        leaves.try_reserve_exact(self.leaves.len()).map_err(|_| Error::NoMemory)?;
-        leaves.extend(self.leaves.iter().cloned());
+        leaves.try_reserve_exact(leaf_count).map_err(|_| Error::NoMemory)?;
+        leaves.extend(self.leaves[..leaf_count].iter().cloned());
         let mut internals = Vec::new();
-        internals.try_reserve_exact(self.internals.len()).map_err(|_| Error::NoMemory)?;
-        internals.extend_from_slice(&self.internals);
+        internals.try_reserve_exact(internal_count).map_err(|_| Error::NoMemory)?;
+        internals.extend_from_slice(&self.internals[..internal_count]);
         Ok(Arena {
             leaves,
             internals,
             free_leaves: self.free_leaves,
             free_internals: self.free_internals,
             spare: self.spare,
+            idle: NodeBudget::default(),
             budget: NodeBudget::default(),
             #[cfg(feature = "failure-injection")]
             fail_at: None,
