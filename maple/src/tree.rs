@@ -385,7 +385,8 @@ impl<T, K: Key> MapleTree<T, K> {
         self.arena.fail_nth_alloc(n);
     }
 
-    /// Nodes allocated from the system, live or free, as `(leaves, internal nodes)`.
+    /// Nodes allocated for the tree, live or free, as `(leaves, internal nodes)`; not the
+    /// few blank nodes kept between reservations (they show in [`MapleTree::memory_bytes`]).
     pub fn allocated_nodes(&self) -> (usize, usize) {
         self.arena.allocated()
     }
