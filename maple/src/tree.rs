@@ -24,7 +24,6 @@ use crate::error::Error;
 use crate::iter::{IntoIter, Iter, Range};
 use crate::key::{key_range, raw_bounds, Key};
 use crate::node::{slot_of, slot_range, Arena, NO_NODE};
-use crate::path::Path;
 use crate::write::{self, Cloning, Dup, NoDup, Plan};
 use core::fmt;
 use core::marker::PhantomData;
@@ -483,16 +482,30 @@ impl<T, K: Key> MapleTree<T, K> {
         if first > last {
             return Err(Error::Invalid);
         }
-        if self.root != NO_NODE {
-            let path = Path::walk(&self.arena, self.root, self.height(), first);
-            let lv = path.leaf();
-            let (_, end) = path.leaf_slot_range(&self.arena);
-            if self.arena.leaf(lv.node).has_value(lv.offset()) || end < last {
-                return Err(Error::Exists);
-            }
+        if self.root == NO_NODE {
+            return self.write_with::<NoDup>(first, last, Some(value)).map(drop);
+        }
+        // One walk: the path that checks the range is vacant is the store's left path (no
+        // exact-fit probe either: a vacant range holds no value to swap).
+        let mut plan = Plan::EMPTY;
+        plan.left.walk_in_place(&self.arena, self.root, self.height(), first);
+        let lv = plan.left.leaf();
+        let (_, end) = plan.left.leaf_slot_range(&self.arena);
+        if self.arena.leaf(lv.node).has_value(lv.offset()) || end < last {
+            return Err(Error::Exists);
         }
         // The range is vacant: the store cuts at most a NULL range, never a value.
-        self.write_with::<NoDup>(first, last, Some(value)).map(drop)
+        self.write_walked(&mut plan, first, last, Some(value)).map(drop)
+    }
+
+    /// Classifies, reserves for and performs a store over `first..=last` whose `plan.left`
+    /// already leads to the leaf slot holding `first` (the caller walked there to check it),
+    /// in a tree that is not empty. The store must cut no value in two ([`NoDup`]).
+    fn write_walked(&mut self, plan: &mut Plan, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
+        K::raw_tree(self, |raw| {
+            write::classify_into(raw, first, last, entry.is_none(), plan, true);
+            raw.write_planned_with::<NoDup>(plan, entry)
+        })
     }
 
     /// Stores `value` at `index` only if it holds nothing; see [`MapleTree::insert_range`].
@@ -547,10 +560,7 @@ impl<T, K: Key> MapleTree<T, K> {
         let (first, last) = plan.left.leaf_slot_range(&self.arena);
         // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
         // cut in two.
-        K::raw_tree(self, |raw| {
-            write::classify_into(raw, first, last, true, &mut plan, true);
-            raw.write_planned_with::<NoDup>(&plan, None)
-        })
+        self.write_walked(&mut plan, first, last, None)
     }
 }
 
