@@ -5,6 +5,7 @@
 //! | N1 | a reachable node is live: `1 <= len <= 16` (a free node has `len == 0`) | `node` (layout) |
 //! | N2 | nothing after a node's end: pivots from `len - 1` on are the sentinel, slots and child links after `len` are empty | `node` (layout) |
 //! | N3 | a leaf's values are stored densely in slot order: as many values as slots marked full, each slot's recorded position its rank among them (NULL's position past the values) | `node::leaf` (layout) |
+//! | N4 | the idle blank nodes a vector keeps between reservations are at most `IDLE_MAX` (32) and blank | `node` (arena) |
 //! | T1 | pivots ascend strictly and lie inside the node's implied limits | `tree` |
 //! | T2 | all leaves at depth `height`; links point at live nodes of the right kind; each node linked once; live + free nodes = allocated nodes | `tree` |
 //! | T3 | occupancy: at least 7 slots unless root or on the right spine | `tree` |
@@ -108,6 +109,9 @@ impl<T, K: Key> MapleTree<T, K> {
     /// ```
     #[doc(alias = "mt_validate")]
     pub fn validate(&self) -> Result<(), Violation> {
+        if let Some((what, n)) = self.arena.idle_fault() {
+            return Err(fail("N4", None, format_args!("{what} ({n})")));
+        }
         let (leaves, internals) = self.arena.allocated();
         let mut checker = Checker {
             tree: self,

@@ -424,6 +424,27 @@ impl<T> Arena<T> {
         self.leaves.get(id as usize).map_or(true, Leaf::is_free)
     }
 
+    /// N4 for the validator: the first way the idle nodes break it, if any (more than
+    /// [`IDLE_MAX`] of them at a vector's end, or one that is not blank), as a message.
+    pub(crate) fn idle_fault(&self) -> Option<(&'static str, usize)> {
+        if self.idle.leaves > IDLE_MAX || self.idle.leaves > self.leaves.len() {
+            return Some(("idle leaves past the limit", self.idle.leaves));
+        }
+        if self.idle.internals > IDLE_MAX || self.idle.internals > self.internals.len() {
+            return Some(("idle internal nodes past the limit", self.idle.internals));
+        }
+        let (leaves, internals) = self.allocated();
+        if let Some(i) = (leaves..self.leaves.len()).find(|&i| {
+            let leaf = &self.leaves[i];
+            !leaf.is_free() || leaf.value_count() != 0
+        }) {
+            return Some(("an idle leaf that is not blank", i));
+        }
+        (internals..self.internals.len())
+            .find(|&i| self.internals[i].len != 0)
+            .map(|i| ("an idle internal node that is not blank", i))
+    }
+
     /// Whether an internal node index is on a free list (a dead node).
     pub(crate) fn is_free_internal(&self, id: NodeId) -> bool {
         self.internals.get(id as usize).map_or(true, |n| n.len == 0)
@@ -768,6 +789,30 @@ impl<T> Arena<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// N4 as the validator checks it: a finished reservation leaves blank idle nodes (no
+    /// fault); an idle node that is not blank, or too many of them, is one.
+    #[test]
+    fn idle_nodes_are_blank_and_bounded() {
+        let mut arena: Arena<u64> = Arena::new();
+        arena.reserve(NodeBudget { leaves: 3, internals: 2 }).unwrap();
+        arena.release_spare();
+        assert_eq!(arena.allocated(), (0, 0));
+        assert_eq!((arena.idle.leaves, arena.idle.internals), (3, 2));
+        assert_eq!(arena.idle_fault(), None);
+
+        let mut dirty = arena.clone();
+        dirty.leaves[1].write([(u64::MAX, Some(7))]);
+        assert_eq!(dirty.idle_fault(), Some(("an idle leaf that is not blank", 1)));
+
+        let mut dirty = arena.clone();
+        dirty.internals[0].len = 1;
+        assert_eq!(dirty.idle_fault(), Some(("an idle internal node that is not blank", 0)));
+
+        let mut many = arena.clone();
+        many.idle.leaves = IDLE_MAX + 1;
+        assert_eq!(many.idle_fault(), Some(("idle leaves past the limit", IDLE_MAX + 1)));
+    }
 
     #[test]
     fn slot_of_counts_the_pivots_below_the_index() {
