@@ -9,7 +9,8 @@
 #   fuzz/speed.sh [seconds per target (60)] [targets (all)]
 #
 # Env: SEED (libFuzzer -seed, default 1: runs of one commit then replay the same mutations, so
-# two commits' rates compare the code, not the luck of the draw); BIN, a directory of already built targets (default: builds them with
+# two commits' rates compare the code, not the luck of the draw); BIN, a directory of already
+# built targets (default: builds them with
 # `cargo +nightly fuzz build --sanitizer none --no-trace-compares` and uses fuzz/target/<triple>/release).
 set -euo pipefail
 
