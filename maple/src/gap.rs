@@ -22,7 +22,9 @@
 //! * The rebuild engine (node stores, splits, rebalancing, spanning stores, new roots) hands
 //!   each new node up with its gap measured, and children it keeps carry the gap their old
 //!   parent recorded. Where it stops in place, [`propagate`] refreshes the ancestors.
-//! * An exact-fit store that changes a slot between NULL and non-NULL calls [`propagate`].
+//! * An exact-fit store that changes a slot between NULL and non-NULL calls [`slot_changed`],
+//!   which derives each ancestor's new record from the one change and the records already
+//!   there (G1 holds before the store), and rescans a node only when its largest gap shrank.
 //! * The bulk build measures every node once; a structural clone copies the gaps.
 //! * Height changes (a new root, a root handed to its only child) need nothing: the root's
 //!   own gap is never recorded.
@@ -48,5 +50,39 @@ pub(crate) fn propagate<T>(arena: &mut Arena<T>, path: &Path, depth: usize) {
             return;
         }
         gap = node.max_gap();
+    }
+}
+
+/// The leaf slot `path` points at changed from a gap of `old` keys to one of `new` keys
+/// (0: a value), and nothing else in the tree changed since G1 last held. Updates the records
+/// above it as [`propagate`] does, without measuring a node whose largest gap can be derived:
+/// the record in a node's parent is that node's largest gap before the change, so a gap that
+/// grew past it is the new largest, a change below it changes nothing, and only a shrinking
+/// largest gap needs the node measured again.
+pub(crate) fn slot_changed<T>(arena: &mut Arena<T>, path: &Path, mut old: u64, mut new: u64) {
+    let leaf_depth = path.leaf_depth();
+    for depth in (1..=leaf_depth).rev() {
+        let parent = path.levels[depth - 1];
+        // The largest gap of the node at `depth` before the change (G1).
+        let recorded = arena.internal(parent.node).gap(parent.offset());
+        let largest = if new >= recorded {
+            new
+        } else if old < recorded {
+            // Neither the old nor the new gap is the largest one: it stays.
+            return;
+        } else {
+            // The largest gap shrank: measure the node again.
+            let lv = path.levels[depth];
+            if depth == leaf_depth {
+                arena.leaf(lv.node).max_gap(lv.min, lv.max)
+            } else {
+                arena.internal(lv.node).max_gap()
+            }
+        };
+        if largest == recorded {
+            return;
+        }
+        arena.internal_mut(parent.node).set_gap(parent.offset(), largest);
+        (old, new) = (recorded, largest);
     }
 }

@@ -15,7 +15,10 @@ pub(super) fn exact_fit<T>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T
     let old = tree.arena.leaf_mut(lv.node).replace(lv.offset(), entry);
     tree.len = tree.len + added - usize::from(old.is_some());
     if tree.alloc && (added == 0) != old.is_none() {
-        crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
+        // The slot's range is the store's: a gap of that size appears or goes.
+        let size = (plan.last - plan.first).saturating_add(1);
+        let (was, now) = if added == 0 { (0, size) } else { (size, 0) };
+        crate::gap::slot_changed(&mut tree.arena, &plan.left, was, now);
     }
     old
 }
