@@ -19,6 +19,12 @@
 //! | `Underflow` | ran below `min` | re-walk: `next` returns the entry under `index` | continue if `min` shrank |
 //! | `Error(e)` | a write failed | nothing | nothing |
 //!
+//! Invariant C1: while a cursor is `Active`, its path leads from the root to a live slot that
+//! holds `index()` (a fit found by `empty_area` lies inside the NULL slot the cursor is on).
+//! A [`CursorMut`] is the only writer while it lives and leaves its path walked after every
+//! write, so its writes start from that path (the lowest node on it that covers the write's
+//! first key) instead of from the root, as the kernel's store reuses the node it walked to.
+//!
 //! `next`/`prev` first check their limit for every status: `last >= max` (resp.
 //! `index <= min`) ends in `Overflow` (resp. `Underflow`) at once. `find` and `find_rev` from
 //! `Active` return `None` without changing status when the limit is already reached.
@@ -26,7 +32,7 @@
 use crate::error::Error;
 use crate::iter::{step_back, step_forward};
 use crate::key::{key, top, Key};
-use crate::node::NO_NODE;
+use crate::node::{slot_of, NO_NODE};
 use crate::path::Path;
 use crate::search::Request;
 use crate::write::{self, Plan, StoreType};
@@ -87,7 +93,7 @@ impl State {
             self.path = Path::EMPTY;
             return false;
         }
-        self.path = Path::walk(&tree.arena, tree.root, tree.height(), self.index);
+        self.path.walk_in_place(&tree.arena, tree.root, tree.height(), self.index);
         self.status = Status::Active;
         self.load_range(tree);
         true
@@ -383,18 +389,25 @@ impl State {
         rev: bool,
     ) -> Result<(), Error> {
         let req = Request::new(min, max, size)?;
-        let Some((first, last)) = tree.find_fit(req, rev) else {
+        let found = if tree.root == NO_NODE {
+            tree.find_fit(req, rev)
+        } else {
+            // The search's descent leaves the path on the NULL slot holding the fit.
+            tree.find_fit_path(req, rev, &mut self.path)
+        };
+        let Some((first, last)) = found else {
             self.status = Status::Error(Error::Busy);
             return Err(Error::Busy);
         };
         let start = if rev { last - (size - 1) } else { first };
-        self.index = start;
-        if tree.root == NO_NODE {
-            self.status = Status::Start;
-        } else {
-            self.walk(tree);
-        }
+        self.status = if tree.root == NO_NODE { Status::Start } else { Status::Active };
         (self.index, self.last) = (start, start + (size - 1));
+        debug_assert!(
+            tree.root == NO_NODE || {
+                let (lo, hi) = self.path.leaf_slot_range(&tree.arena);
+                lo <= start && start + (size - 1) <= hi && !self.full(tree)
+            }
+        );
         Ok(())
     }
 
@@ -402,12 +415,63 @@ impl State {
     fn after_write<T, K: Key>(&mut self, tree: &MapleTree<T, K>, plan: &Plan) {
         if tree.root == NO_NODE {
             (self.index, self.last, self.status) = (0, u64::MAX, Status::Start);
-            self.path = Path::EMPTY;
+            self.path.height = 0;
             return;
         }
         self.index = plan.first;
-        self.walk(tree);
+        match plan.kind {
+            // Written in the leaf itself: the leaf and its ancestors keep their nodes and
+            // limits, so the path down to it is the plan's, and only the slot is found again.
+            StoreType::ExactFit | StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
+                self.path.copy_from(&plan.left);
+                let lv = self.path.leaf_mut();
+                let leaf = tree.arena.leaf(lv.node);
+                lv.len = leaf.len() as u8;
+                lv.offset = slot_of(leaf.pivots(), plan.first) as u8;
+                self.status = Status::Active;
+                self.load_range(tree);
+            }
+            _ => {
+                self.walk(tree);
+            }
+        }
         debug_assert_eq!((self.index, self.last), (plan.first, plan.last));
+    }
+
+    /// Points `path` (a copy of this cursor's path) at the slot holding `index` from the
+    /// lowest level whose node covers it, so that a write from the cursor's position costs no
+    /// descent from the root (as the kernel's store starts from the node it walked to). Only
+    /// while `Active`: then the path leads to a live slot, since every change of the tree is
+    /// made through this cursor (a `CursorMut` borrows the tree) and leaves it walked.
+    /// Returns whether `path` leads to `index`; else it is unchanged.
+    fn reposition<T>(&self, arena: &crate::node::Arena<T>, index: u64, path: &mut Path) -> bool {
+        if self.status != Status::Active || !self.positioned() {
+            return false;
+        }
+        debug_assert!(
+            {
+                let (lo, hi) = self.path.leaf_slot_range(arena);
+                lo <= self.index && self.index <= hi
+            },
+            "C1: an Active cursor's path leads to the slot holding index"
+        );
+        let leaf_depth = self.path.leaf_depth();
+        // The root covers every key, so a level is always found.
+        let depth = (0..=leaf_depth).rev().find(|&d| {
+            let lv = &self.path.levels[d];
+            lv.min <= index && index <= lv.max
+        });
+        let Some(depth) = depth else {
+            return false;
+        };
+        path.copy_from(&self.path);
+        if depth == leaf_depth {
+            let lv = path.leaf_mut();
+            lv.offset = slot_of(arena.leaf(lv.node).pivots(), index) as u8;
+        } else {
+            path.descend_from(arena, depth, index);
+        }
+        true
     }
 }
 
@@ -463,10 +527,18 @@ pub struct Cursor<'a, T, K: Key = u64> {
 /// assert_eq!((cursor.index(), cursor.last()), (16, u64::MAX)); // the merged hole
 /// # Ok::<(), maple_tree::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct CursorMut<'a, T, K: Key = u64> {
     tree: &'a mut MapleTree<T, K>,
     state: State,
+    /// The classified write, built in place (it holds two paths: moving it would cost more
+    /// than most writes). Meaningful from a successful `plan` to the write it describes.
+    plan: Plan,
+}
+
+impl<T, K: Key> fmt::Debug for CursorMut<'_, T, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CursorMut").field("state", &self.state).finish_non_exhaustive()
+    }
 }
 
 /// The read operations, the same for both cursors.
@@ -695,15 +767,16 @@ impl<'a, T, K: Key> Cursor<'a, T, K> {
 
 impl<'a, T, K: Key> CursorMut<'a, T, K> {
     pub(crate) fn new(tree: &'a mut MapleTree<T, K>, index: u64) -> Self {
-        CursorMut { tree, state: State::new(index) }
+        CursorMut { tree, state: State::new(index), plan: Plan::EMPTY }
     }
 
     read_methods!('_);
 }
 
 impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
-    /// Classifies a write of `entry` over `index()..=last()`, or fails with `Invalid`.
-    fn plan(&mut self, is_null: bool) -> Result<Plan, Error> {
+    /// Classifies a write of `entry` over `index()..=last()` into `self.plan`, or fails with
+    /// `Invalid`. From an `Active` cursor the write starts from its position.
+    fn plan(&mut self, is_null: bool) -> Result<(), Error> {
         // K1: a NULL range reported as ending at `K::MAX` is written up to there only.
         self.state.last = self.state.last.min(top::<K>());
         if self.state.index > self.state.last {
@@ -711,7 +784,10 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
             return Err(Error::Invalid);
         }
         let (index, last) = (self.state.index, self.state.last);
-        Ok(K::raw_tree(self.tree, |raw| write::classify(raw, index, last, is_null)))
+        let walked = self.state.reposition(&self.tree.arena, index, &mut self.plan.left);
+        let plan = &mut self.plan;
+        K::raw_tree(self.tree, |raw| write::classify_into(raw, index, last, is_null, plan, walked));
+        Ok(())
     }
 
     /// Writes `entry` (`None` is NULL) over `index()..=last()` and returns the value that
@@ -744,10 +820,10 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
             self.state.status = Status::None;
             return Ok(None);
         }
-        let plan = self.plan(entry.is_none())?;
-        match self.tree.write_planned(&plan, entry) {
+        self.plan(entry.is_none())?;
+        match self.tree.write_planned(&self.plan, entry) {
             Ok(old) => {
-                self.state.after_write(self.tree, &plan);
+                self.state.after_write(self.tree, &self.plan);
                 Ok(old)
             }
             Err(e) => {
@@ -796,12 +872,12 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
     /// ```
     #[doc(alias = "mas_preallocate")]
     pub fn preallocate(&mut self, entry: Option<T>) -> Result<Prealloc<'_, 'a, T, K>, Error> {
-        let plan = self.plan(entry.is_none())?;
-        if let Err(e) = self.tree.arena.reserve(plan.need) {
+        self.plan(entry.is_none())?;
+        if let Err(e) = self.tree.arena.reserve(self.plan.need) {
             self.state.status = Status::Error(e);
             return Err(e);
         }
-        Ok(Prealloc { cursor: self, plan, entry })
+        Ok(Prealloc { cursor: self, entry })
     }
 }
 
@@ -811,20 +887,20 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
 #[derive(Debug)]
 #[must_use = "dropping a reservation without storing discards the write"]
 pub struct Prealloc<'c, 'a, T: Clone, K: Key = u64> {
+    /// The cursor, whose `plan` is the reserved write.
     cursor: &'c mut CursorMut<'a, T, K>,
-    plan: Plan,
     entry: Option<T>,
 }
 
 impl<T: Clone, K: Key> Prealloc<'_, '_, T, K> {
     /// The kind of the reserved write.
     pub fn store_type(&self) -> StoreType {
-        self.plan.kind
+        self.cursor.plan.kind
     }
 
     /// Nodes reserved for the write, as `(leaves, internal nodes)`.
     pub fn reserved_nodes(&self) -> (usize, usize) {
-        (self.plan.need.leaves, self.plan.need.internals)
+        (self.cursor.plan.need.leaves, self.cursor.plan.need.internals)
     }
 
     /// Performs the reserved write and returns the value that held `index()` before
@@ -832,10 +908,10 @@ impl<T: Clone, K: Key> Prealloc<'_, '_, T, K> {
     /// [`CursorMut::store`].
     #[doc(alias = "mas_store_prealloc")]
     pub fn store(self) -> Option<T> {
-        let tree = &mut *self.cursor.tree;
-        let (plan, entry) = (&self.plan, self.entry);
-        let old = K::raw_tree(tree, |raw| write::execute::<T, write::Cloning>(raw, plan, entry));
-        self.cursor.state.after_write(tree, &self.plan);
+        let cursor = self.cursor;
+        let (plan, entry) = (&cursor.plan, self.entry);
+        let old = K::raw_tree(cursor.tree, |raw| write::execute::<T, write::Cloning>(raw, plan, entry));
+        cursor.state.after_write(cursor.tree, &cursor.plan);
         old
     }
 }

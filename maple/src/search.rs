@@ -41,6 +41,7 @@
 use crate::error::Error;
 use crate::key::{top, Key};
 use crate::node::{slot_of, slot_range, NodeId, NO_NODE};
+use crate::path::{Level, Path};
 use crate::write::NoDup;
 use crate::MapleTree;
 
@@ -101,11 +102,31 @@ impl<T, K: Key> MapleTree<T, K> {
         if self.root == NO_NODE {
             return req.fit(0, u64::MAX, rev);
         }
-        self.fit_below(self.root, 0, 0, u64::MAX, req, rev)
+        self.fit_below(self.root, 0, 0, u64::MAX, req, rev, None)
     }
 
-    /// Searches the subtree of `id` (at `depth`, covering `[min, max]`).
-    fn fit_below(&self, id: NodeId, depth: usize, min: u64, max: u64, req: Request, rev: bool) -> Option<(u64, u64)> {
+    /// [`MapleTree::find_fit`] in a tree that is not empty, leaving `path` (on success) on the
+    /// NULL slot that holds the fit, as a walk to the fit's start would: the search's own
+    /// descent, so that a cursor needs no second one.
+    pub(crate) fn find_fit_path(&self, req: Request, rev: bool, path: &mut Path) -> Option<(u64, u64)> {
+        debug_assert!(self.root != NO_NODE);
+        path.height = self.height;
+        self.fit_below(self.root, 0, 0, u64::MAX, req, rev, Some(path))
+    }
+
+    /// Searches the subtree of `id` (at `depth`, covering `[min, max]`); on success records
+    /// in `path`, if given, the slot taken at this depth and below.
+    #[allow(clippy::too_many_arguments)]
+    fn fit_below(
+        &self,
+        id: NodeId,
+        depth: usize,
+        min: u64,
+        max: u64,
+        req: Request,
+        rev: bool,
+        mut path: Option<&mut Path>,
+    ) -> Option<(u64, u64)> {
         let is_leaf = depth + 1 == self.height();
         let (pivots, len) = if is_leaf {
             let leaf = self.arena.leaf(id);
@@ -129,12 +150,17 @@ impl<T, K: Key> MapleTree<T, K> {
             if candidate {
                 let (first, last) = slot_range(pivots, len, i, min, max);
                 if let Some(fit) = req.fit(first, last, rev) {
-                    if is_leaf {
-                        return Some(fit);
-                    }
-                    let child = self.arena.internal(id).child(i);
-                    if let Some(fit) = self.fit_below(child, depth + 1, first, last, req, rev) {
-                        return Some(fit);
+                    let found = if is_leaf {
+                        Some(fit)
+                    } else {
+                        let child = self.arena.internal(id).child(i);
+                        self.fit_below(child, depth + 1, first, last, req, rev, path.as_deref_mut())
+                    };
+                    if found.is_some() {
+                        if let Some(path) = path {
+                            path.levels[depth] = Level { node: id, offset: i as u8, len: len as u8, min, max };
+                        }
+                        return found;
                     }
                 }
             }

@@ -3,7 +3,7 @@
 //! Every store of `entry` over `[first, last]` (NULL being `None`) goes through three steps,
 //! as the kernel's `mas_wr_store_type` → `mas_prealloc_calc` → `mas_wr_store_entry`:
 //!
-//! 1. [`classify`] walks the tree without changing it, widens a NULL store over its NULL
+//! 1. [`classify_into`] walks the tree without changing it, widens a NULL store over its NULL
 //!    neighbours, and names the [`StoreType`] with the nodes the store may need
 //!    ([`Plan::need`]).
 //! 2. The caller reserves those nodes ([`crate::node::Arena::reserve`]); that is the only step
@@ -142,18 +142,12 @@ pub(crate) fn deficient(len: usize, depth: usize, max: u64) -> bool {
     depth > 0 && len < if max == u64::MAX { 2 } else { MIN_SLOTS }
 }
 
-/// Classifies the store of an entry (`is_null`: the entry is NULL) over `[first, last]`.
-/// `first <= last` must hold.
+/// Classifies the store of an entry (`is_null`: the entry is NULL) over `[first, last]`
+/// into an existing plan, so that the two paths it holds are written in place rather than
+/// copied (a write's hot path). `first <= last` must hold. With `walked`, `plan.left`
+/// already leads to the slot holding `first` in a tree that is not empty (an erase found it
+/// so, or a cursor was there).
 #[doc(alias = "mas_wr_store_type")]
-pub(crate) fn classify<T>(tree: &MapleTree<T>, first: u64, last: u64, is_null: bool) -> Plan {
-    let mut plan = Plan::EMPTY;
-    classify_into(tree, first, last, is_null, &mut plan, false);
-    plan
-}
-
-/// [`classify`] into an existing plan, so that the two paths it holds are written in place
-/// rather than copied (a write's hot path). With `walked`, `plan.left` already leads to the
-/// slot holding `first` in a tree that is not empty (an erase found it so).
 pub(crate) fn classify_into<T>(
     tree: &MapleTree<T>,
     first: u64,
