@@ -1,4 +1,18 @@
 //! Double-ended iterators over the entries of a tree.
+//!
+//! The borrowing iterators ([`Iter`], [`Range`], and `Keys`/`Values` on top of [`Iter`]) run
+//! on a [`LeafWalk`]: each end holds the values of its current leaf that it has not yet
+//! yielded (a [`LeafRun`]), so a step reads a presence bit, a value and the slot's pivots and
+//! nothing else; the end's path moves only to open the next leaf, from the parent level when
+//! the leaf has a sibling there. The invariants they add:
+//!
+//! * a run holds only slots inside the iteration's window, so no step compares keys;
+//! * the front's leaf is never after the back's; when one end opens the other's leaf, the
+//!   two runs are intersected into one (the walk is *shared*) and both ends take from it, so
+//!   every entry is yielded exactly once.
+//!
+//! The owning [`IntoIter`] moves values out of the tree's leaves and walks with a
+//! [`Walker`], which re-reads the leaf at each step.
 
 use crate::key::{top, value_range, Key};
 use crate::node::{slot_of, Arena, LeafRun, NodeId, NO_NODE};
@@ -20,7 +34,7 @@ pub(crate) fn step_forward<T>(arena: &Arena<T>, path: &mut Path) -> bool {
         lv.offset += 1;
         return true;
     }
-    path.move_next(arena, depth).is_some()
+    next_leaf(arena, path)
 }
 
 /// Mirror of [`step_forward`].
@@ -31,11 +45,11 @@ pub(crate) fn step_back<T>(arena: &Arena<T>, path: &mut Path) -> bool {
         lv.offset -= 1;
         return true;
     }
-    path.move_prev(arena, depth).is_some()
+    prev_leaf(arena, path)
 }
 
-/// The walking part shared by the borrowing and the owning iterators: two paths that move
-/// towards each other over the non-NULL slots overlapping `[front_index, back_index]`.
+/// The walk of the owning iterator: two paths that move towards each other over the
+/// non-NULL slots overlapping `[front_index, back_index]`.
 ///
 /// Each path is walked down from the root on its first use, so an iteration in one
 /// direction makes one descent. Within a leaf a step reads the next pivot only; the path
