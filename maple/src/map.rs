@@ -533,11 +533,35 @@ impl<T, K: Key> Iterator for Keys<'_, T, K> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
+
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.inner.fold(init, |acc, (r, _)| f(acc, r))
+    }
+
+    fn count(self) -> usize {
+        self.inner.count()
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        self.inner.nth(n).map(|(r, _)| r)
+    }
+
+    fn last(self) -> Option<Self::Item> {
+        self.inner.last().map(|(r, _)| r)
+    }
 }
 
 impl<T, K: Key> DoubleEndedIterator for Keys<'_, T, K> {
     fn next_back(&mut self) -> Option<RangeInclusive<K>> {
         self.inner.next_back().map(|(r, _)| r)
+    }
+
+    fn rfold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.inner.rfold(init, |acc, (r, _)| f(acc, r))
+    }
+
+    fn nth_back(&mut self, n: usize) -> Option<Self::Item> {
+        self.inner.nth_back(n).map(|(r, _)| r)
     }
 }
 
@@ -560,11 +584,35 @@ impl<'a, T, K: Key> Iterator for Values<'a, T, K> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
+
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.inner.fold(init, |acc, (_, v)| f(acc, v))
+    }
+
+    fn count(self) -> usize {
+        self.inner.count()
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        self.inner.nth(n).map(|(_, v)| v)
+    }
+
+    fn last(self) -> Option<Self::Item> {
+        self.inner.last().map(|(_, v)| v)
+    }
 }
 
 impl<T, K: Key> DoubleEndedIterator for Values<'_, T, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.inner.next_back().map(|(_, v)| v)
+    }
+
+    fn rfold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.inner.rfold(init, |acc, (_, v)| f(acc, v))
+    }
+
+    fn nth_back(&mut self, n: usize) -> Option<Self::Item> {
+        self.inner.nth_back(n).map(|(_, v)| v)
     }
 }
 

@@ -319,6 +319,21 @@ impl<T> Leaf<T> {
         (bits, &self.values[start..end])
     }
 
+    /// The values of slots `from..=to` of this leaf covering `[min, max]` with their ranges,
+    /// as a [`LeafRun`] (empty if `from > to`).
+    #[inline]
+    pub(crate) fn run(&self, min: u64, max: u64, from: usize, to: usize) -> LeafRun<'_, T> {
+        if from > to {
+            return LeafRun::EMPTY;
+        }
+        if from == 0 && to + 1 >= self.len() {
+            // The whole leaf (the common case): no ranks to find.
+            return LeafRun { pivots: &self.pivots, values: &self.values, bits: self.present_bits(), min, max };
+        }
+        let (bits, values) = self.values_in(from, to + 1);
+        LeafRun { pivots: &self.pivots, values, bits: bits << from, min, max }
+    }
+
     /// The pivots, the used length and an iterator over the values with their offsets, all
     /// borrowed at once (for the mutable iterators).
     pub(crate) fn values_mut(&mut self) -> (&[u64; PIVOTS], usize, LeafValuesMut<'_, T>) {
@@ -403,6 +418,107 @@ impl<T> Leaf<T> {
             self.pivots[len - 2] = u64::MAX;
             self.len -= 1;
         }
+    }
+}
+
+/// No pivots: those of a [`LeafRun`] of no values.
+static NO_PIVOTS: [u64; PIVOTS] = [u64::MAX; PIVOTS];
+
+/// Some of one leaf's values with their ranges, taken from either end ([`Leaf::run`]): the
+/// borrowing iterators' inner loop. A step pops a presence bit and a value and reads at most
+/// two pivots; it keeps no path and compares no key with the iteration's window (the run
+/// holds only slots inside it).
+///
+/// `bits` marks the slots of the run (a subset of one leaf's present slots, N3) and `values`
+/// holds their values in slot order, so `values.len() == bits.count_ones()`.
+pub(crate) struct LeafRun<'a, T> {
+    pivots: &'a [u64; PIVOTS],
+    values: &'a [T],
+    bits: u32,
+    /// The leaf's implied limits.
+    min: u64,
+    max: u64,
+}
+
+impl<T> Clone for LeafRun<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for LeafRun<'_, T> {}
+
+impl<'a, T> LeafRun<'a, T> {
+    /// A run of no values.
+    pub(crate) const EMPTY: LeafRun<'a, T> = LeafRun { pivots: &NO_PIVOTS, values: &[], bits: 0, min: 0, max: 0 };
+
+    /// Number of values left.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The inclusive range of slot `off`. A slot's last key is its pivot, or the leaf's
+    /// maximum for the last slot (N2 puts `u64::MAX` in the pivots from `len - 1` on, so the
+    /// smaller of the two is the slot's end either way).
+    #[inline]
+    fn range(&self, off: usize) -> (u64, u64) {
+        let start = if off == 0 { self.min } else { self.pivots[off - 1] + 1 };
+        let end = match self.pivots.get(off) {
+            Some(&pivot) => pivot.min(self.max),
+            None => self.max,
+        };
+        (start, end)
+    }
+
+    /// The first value left, with its range.
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<(u64, u64, &'a T)> {
+        let (value, rest) = self.values.split_first()?;
+        self.values = rest;
+        let off = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits.wrapping_sub(1);
+        let (start, end) = self.range(off);
+        Some((start, end, value))
+    }
+
+    /// The last value left, with its range.
+    #[inline]
+    pub(crate) fn pop_back(&mut self) -> Option<(u64, u64, &'a T)> {
+        let (value, rest) = self.values.split_last()?;
+        self.values = rest;
+        let off = 31usize.wrapping_sub(self.bits.leading_zeros() as usize);
+        self.bits &= !(1u32.wrapping_shl(off as u32));
+        let (start, end) = self.range(off);
+        Some((start, end, value))
+    }
+
+    /// Drops the first `n` values left (all of them if there are fewer).
+    pub(crate) fn skip_front(&mut self, n: usize) {
+        let n = n.min(self.values.len());
+        self.values = &self.values[n..];
+        for _ in 0..n {
+            self.bits &= self.bits - 1;
+        }
+    }
+
+    /// Drops the last `n` values left (all of them if there are fewer).
+    pub(crate) fn skip_back(&mut self, n: usize) {
+        let n = n.min(self.values.len());
+        self.values = &self.values[..self.values.len() - n];
+        for _ in 0..n {
+            self.bits &= !(1 << (31 - self.bits.leading_zeros()));
+        }
+    }
+
+    /// Keeps only the values `other`, a run over the same leaf, also holds: where the front
+    /// and the back of an iteration meet in one leaf.
+    pub(crate) fn intersect(&mut self, other: &LeafRun<'a, T>) {
+        let common = self.bits & other.bits;
+        let below = (self.bits & !common & common.wrapping_sub(1)).count_ones() as usize;
+        let kept = common.count_ones() as usize;
+        self.values = &self.values[below..below + kept];
+        self.bits = common;
     }
 }
 

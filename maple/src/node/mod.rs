@@ -205,7 +205,7 @@ macro_rules! pivot_accessors {
 }
 
 mod leaf;
-pub(crate) use leaf::{Leaf, LeafValuesMut};
+pub(crate) use leaf::{Leaf, LeafRun, LeafValuesMut};
 
 impl Internal {
     pivot_accessors!();
