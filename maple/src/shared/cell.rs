@@ -20,8 +20,9 @@
 //! announcement and the writer's publication in one total order. If the writer's fence comes
 //! first, the reader's load of `front` sees the new front and the reader never enters the
 //! old one. If the reader's fence comes first, the writer sees its odd epoch, records it, and
-//! waits for it. The reader's exit is a `Release` store and the writer's check an `Acquire`
-//! load, so everything the reader read happens before anything the writer then writes; and
+//! waits for it. The reader's exit (and its next entry, which the writer may see instead) is
+//! a `Release` store and the writer's check an `Acquire` load, so everything the reader read
+//! happens before anything the writer then writes; and
 //! `front` is stored with `Release` and loaded with `Acquire`, so a reader sees every write
 //! made to the copy before it was published.
 //!
@@ -182,15 +183,18 @@ impl<V, W> Reader<V, W> {
             plant!('R' => return self.enter_loading_first());
             let epoch = self.epoch.0.load(Ordering::Relaxed);
             debug_assert!(epoch % 2 == 0, "L2: a reader outside any read has an even epoch");
-            // Only this reader writes its epoch (L2), so a plain store is enough.
-            self.epoch.0.store(epoch.wrapping_add(1), Ordering::Relaxed);
+            // Only this reader writes its epoch (L2), so a plain store is enough. Release, not
+            // Relaxed: the writer waiting for this reader to leave its previous read may see
+            // this entry's value rather than that exit's, and must still synchronise with
+            // the exit (a later plain store is not part of the exit's release sequence).
+            self.epoch.0.store(epoch.wrapping_add(1), Ordering::Release);
             // L3: the announcement is ordered before the load of `front` in the total order
             // of SeqCst fences (with the writer's fence in `publish`).
             fence(Ordering::SeqCst);
             self.side.set(self.sides.front.load(Ordering::Acquire));
         }
         self.depth.set(depth + 1);
-        Entered { reader: self, ptr: self.sides.copies[self.side.get()].get() }
+        Entered { ptr: self.sides.copies[self.side.get()].get(), _exit: Exit(self) }
     }
 
     /// Planted bug R: loads the front before announcing this reader, so a publication in
@@ -199,10 +203,10 @@ impl<V, W> Reader<V, W> {
     fn enter_loading_first(&self) -> Entered<'_, V, W> {
         self.side.set(self.sides.front.load(Ordering::Acquire));
         let epoch = self.epoch.0.load(Ordering::Relaxed);
-        self.epoch.0.store(epoch.wrapping_add(1), Ordering::Relaxed);
+        self.epoch.0.store(epoch.wrapping_add(1), Ordering::Release);
         fence(Ordering::SeqCst);
         self.depth.set(1);
-        Entered { reader: self, ptr: self.sides.copies[self.side.get()].get() }
+        Entered { ptr: self.sides.copies[self.side.get()].get(), _exit: Exit(self) }
     }
 
     fn exit(&self) {
@@ -227,8 +231,19 @@ impl<V, W> Drop for Reader<V, W> {
 
 /// A read in progress: the copy it entered, which no writer changes while it lives.
 pub(crate) struct Entered<'r, V, W> {
-    reader: &'r Reader<V, W>,
+    /// Declared first, so dropped first: the access to the copy ends before the exit (under
+    /// loom the pointer is the tracked access).
     ptr: ConstPtr<V>,
+    _exit: Exit<'r, V, W>,
+}
+
+/// Leaves the read when dropped (after the [`Entered`] pointer is gone).
+struct Exit<'r, V, W>(&'r Reader<V, W>);
+
+impl<V, W> Drop for Exit<'_, V, W> {
+    fn drop(&mut self) {
+        self.0.exit();
+    }
 }
 
 impl<V, W> Deref for Entered<'_, V, W> {
@@ -239,12 +254,6 @@ impl<V, W> Deref for Entered<'_, V, W> {
         // stays announced while `self` lives (L3); the writer takes `&mut` only to the back
         // (L1) and to a former front only after every reader announced in it has left (L4).
         unsafe { self.ptr.deref() }
-    }
-}
-
-impl<V, W> Drop for Entered<'_, V, W> {
-    fn drop(&mut self) {
-        self.reader.exit();
     }
 }
 
