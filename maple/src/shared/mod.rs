@@ -32,7 +32,8 @@
 //!
 //! * Memory: two trees.
 //! * Each write is applied twice (once, then replayed), and values are cloned into the log
-//!   (`T: Clone`): a write costs about twice a plain tree's write.
+//!   (`T: Clone`): a write costs two to three times a plain tree's write (measured in
+//!   `BENCHMARKS.md`).
 //! * A long-lived [`ReadGuard`] delays the writer's next write after a publication: writers
 //!   may wait for readers (never the other way round). Keep guards short, or take a
 //!   [`ReadGuard::snapshot`] to keep a state for long.
