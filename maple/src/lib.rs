@@ -2,7 +2,8 @@
 //!
 //! A map from non-overlapping inclusive ranges of integer keys (`u64` by default, any
 //! [`Key`]) to values, with the semantics and the layout of the Linux kernel's maple tree
-//! (`lib/maple_tree.c`), in safe Rust.
+//! (`lib/maple_tree.c`), in safe Rust (but for the one small core module of the concurrent
+//! handle, [`SharedMapleTree`]).
 //!
 //! **Differences from `BTreeMap` to know first.** The key of an entry is a *range*, and a
 //! point lookup (`get(k)`) finds the range holding `k`. [`MapleTree::insert`] and
@@ -117,7 +118,8 @@
 //! `get_mut` and the iterators work for any value type.
 //!
 //! ## Features
-//! * `std` (default): implements `std::error::Error`. Without it the crate is `no_std` and
+//! * `std` (default): implements `std::error::Error`, and adds [`SharedMapleTree`] (readers
+//!   on any threads that never wait, beside one writer). Without it the crate is `no_std` and
 //!   needs only `alloc`.
 //! * `failure-injection`: **testing only** (its items are hidden from these docs); lets tests
 //!   make the N-th node allocation fail (`MapleTree::fail_nth_alloc`).
@@ -135,10 +137,14 @@
 //!   kernel's would be `Root`/`None` for that one shape.
 //! * Nodes live in an index-based arena (no `unsafe`), carry no parent links, and a cursor
 //!   keeps its path from the root instead.
-//! * Single-threaded: there is no RCU mode; Rust's borrow rules give readers and the writer
-//!   exclusive access.
+//! * There is no RCU mode inside the tree: a [`MapleTree`] follows Rust's borrow rules
+//!   (readers or one writer). For readers on other threads that never wait beside a writer,
+//!   [`SharedMapleTree`] (feature `std`) keeps two copies (left-right): each reader's guard
+//!   sees one whole published state, a stronger guarantee than RCU's per-entry old-or-new.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere (workspace lints) but in the concurrent handle's one core
+// module, `shared::cell`.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
@@ -187,6 +193,8 @@ mod reserve;
 pub mod search;
 #[cfg(feature = "serde")]
 mod serde_impl;
+#[cfg(feature = "std")]
+pub mod shared;
 mod tree;
 pub mod validate;
 mod write;
@@ -201,6 +209,8 @@ pub use iter_mut::{IterMut, RangeMut, ValuesMut};
 pub use key::Key;
 pub use map::{Keys, Values};
 pub use reserve::Reservation;
+#[cfg(feature = "std")]
+pub use shared::{ReadGuard, ReadHandle, SharedMapleTree, WriteGuard};
 pub use tree::MapleTree;
 pub use validate::Violation;
 pub use write::StoreType;

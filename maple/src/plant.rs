@@ -26,9 +26,15 @@
 //! | `H` | preallocation | a leaf split reserves one internal node too few | `write::split_need` |
 //! | `J` | `u64::MAX` boundary | a store into an empty tree that ends at `u64::MAX` still adds the NULL range after it (`last + 1` wraps) | `write::execute` |
 //!
-//! Class I (publication order, concurrent readers) has no plant: the tree has no concurrent
-//! readers to see a half-published node (there is no RCU mode), so there is nothing such a
-//! bug could break yet.
+//! Class I (publication order, concurrent readers) is planted in the concurrent handle
+//! [`SharedMapleTree`](crate::SharedMapleTree), whose loom models (`maple/tests/loom_shared.rs`,
+//! `scripts/loom-planted.sh`) must find it; these letters are in [`SHARED_BUGS`], not in
+//! [`BUGS`] (the fuzz targets, which are single-threaded, cannot reach them):
+//!
+//! | letter | class | the planted change | site |
+//! |---|---|---|---|
+//! | `I` | I | the writer changes the old copy right after publishing, without waiting for the readers still in it (a node freed or rewritten under a reader) | `shared::cell::WriteLock::wait_for_readers` |
+//! | `R` | I | a reader loads which copy to read before announcing itself, so a publication in between neither redirects it nor makes the writer wait (published before safe) | `shared::cell::Reader::enter` |
 
 use crate::write::Plan;
 use crate::MapleTree;
@@ -39,6 +45,10 @@ static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
 /// Every bug that can be planted in the tree.
 pub const BUGS: [char; 9] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J'];
+
+/// The class-I bugs planted in the concurrent handle (found by its loom models, chosen with
+/// [`choose`] or `MAPLE_PLANT`).
+pub const SHARED_BUGS: [char; 2] = ['I', 'R'];
 
 /// Chooses the planted bug of every crate that has planted bugs (maple-vma's use this choice
 /// too): `letter`, or with `None` nothing, overriding `MAPLE_PLANT`. A letter that no crate
