@@ -248,6 +248,32 @@ impl<T> Leaf<T> {
         self.debug_check();
     }
 
+    /// Drops the slots from `len` on (and their values): the slot `len - 1` becomes the last
+    /// one, ending at the leaf's (new) implied maximum. `len` must be at least 1.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        debug_assert!((1..=self.len()).contains(&len));
+        let kept = if len == SLOTS { self.values.len() } else { ((ranks(self.present) >> (4 * len)) & 0xF) as usize };
+        self.values.truncate(kept);
+        self.pivots[len - 1..].fill(u64::MAX);
+        self.present &= ((1u32 << len) - 1) as u16;
+        self.pos = positions(self.present);
+        self.len = len as u8;
+        self.debug_check();
+    }
+
+    /// Puts a NULL slot ending at `last` before slot 0 (the leaf's minimum moved down to
+    /// the NULL's first key); the other slots keep their ranges. The leaf must not be full.
+    pub(crate) fn push_front_null(&mut self, last: u64) {
+        debug_assert!(self.len() < SLOTS);
+        debug_assert!(self.len() == 1 || last < self.pivots[0]);
+        self.pivots.copy_within(0..PIVOTS - 1, 1);
+        self.pivots[0] = last;
+        self.present <<= 1;
+        self.pos = positions(self.present);
+        self.len += 1;
+        self.debug_check();
+    }
+
     /// Appends a slot ending at `last` to a leaf a bulk build is filling (a blank leaf at
     /// first): N2 and N3 hold again after [`Leaf::finish_build`].
     #[inline]

@@ -256,6 +256,35 @@ impl Internal {
         self.gaps[..self.len()].iter().copied().max().unwrap_or(0)
     }
 
+    /// Moves the boundary between children `offset` and `offset + 1`: child `offset` now
+    /// ends at `last` (a write that hands keys from one child's subtree to the next one's).
+    /// The pivot must stay strictly between its neighbours (T1).
+    #[inline]
+    pub(crate) fn set_pivot(&mut self, offset: usize, last: u64) {
+        debug_assert!(offset + 1 < self.len());
+        debug_assert!(offset == 0 || self.pivots[offset - 1] < last);
+        debug_assert!(offset + 2 == self.len() || last < self.pivots[offset + 1]);
+        self.pivots[offset] = last;
+    }
+
+    /// Cuts child `offset`'s range in two: the child now ends at `last`, and `id` (whose
+    /// largest gap is `gap`) takes the rest in slot `offset + 1`; the slots after move up
+    /// one. The node must not be full. The caller refreshes child `offset`'s gap.
+    #[inline]
+    pub(crate) fn insert_after(&mut self, offset: usize, last: u64, id: NodeId, gap: u64) {
+        let len = self.len();
+        debug_assert!(offset < len && len < SLOTS);
+        // The sentinel at `len - 1` moves to `len`, the new node's bound when it is last.
+        self.pivots.copy_within(offset..PIVOTS - 1, offset + 1);
+        self.pivots[offset] = last;
+        self.children.copy_within(offset + 1..SLOTS - 1, offset + 2);
+        self.children[offset + 1] = id;
+        self.gaps.copy_within(offset + 1..SLOTS - 1, offset + 2);
+        self.gaps[offset + 1] = gap;
+        self.len += 1;
+        debug_assert_eq!(self.fault(), None);
+    }
+
     /// Replaces the whole content by `content` (1 to 16 children).
     pub(crate) fn write(&mut self, content: &[Child]) {
         let len = content.len();

@@ -2,7 +2,7 @@
 //! leaf (or the two leaves) a store touches.
 
 use super::{Dup, LeafBuf, Plan};
-use crate::node::slot_of;
+use crate::node::{slot_of, Leaf};
 use crate::path::Path;
 use crate::MapleTree;
 use arrayvec::ArrayVec;
@@ -30,19 +30,41 @@ pub(super) fn exact_fit<T>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T
 /// surviving tail of the last, and the gaps above are refreshed in an allocation tree.
 /// Returns the entry that held `plan.index` (cloned when part of its range survives).
 pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry: Option<T>) -> Option<T> {
+    let l = *plan.left.leaf();
+    let (lo, ro) = (l.offset(), plan.right.leaf().offset());
+    let leaf = tree.arena.leaf_mut(l.node);
+    let before = leaf.value_count();
+    let (old, pieces) = pieces::<T, D>(leaf, plan, entry);
+    leaf.splice(lo, ro, pieces.into_iter());
+    let after = leaf.value_count();
+    tree.len = tree.len + after - before;
+    if tree.alloc {
+        crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
+    }
+    old
+}
+
+/// What replaces the slots a one-leaf store covers (`plan.left`'s to `plan.right`'s, in
+/// the same leaf): the surviving head of the first, the new entry and the surviving tail of
+/// the last, as `(last key, entry)`; and the entry that held `plan.index` (cloned when part
+/// of its range survives). The entries that move into the pieces are taken out of the leaf;
+/// the others stay in the covered slots until the caller replaces them.
+pub(super) fn pieces<T, D: Dup<T>>(
+    leaf: &mut Leaf<T>,
+    plan: &Plan,
+    entry: Option<T>,
+) -> (Option<T>, ArrayVec<(u64, Option<T>), 3>) {
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     debug_assert_eq!(l.node, r.node);
     let (first, last) = (plan.first, plan.last);
     let (lo, ro) = (l.offset(), r.offset());
-    let leaf = tree.arena.leaf_mut(l.node);
-    let before = leaf.value_count();
     let (start, _) = leaf.slot_range(lo, l.min, l.max);
     let (_, end) = leaf.slot_range(ro, l.min, l.max);
     let (head, tail) = (start < first, last < end);
     // The entry at the caller's index, then the pieces of the covered slots that survive.
     let at = slot_of(leaf.pivots(), plan.index);
     let old = if (at == lo && head) || (at == ro && tail) { D::dup(leaf.get(at)) } else { leaf.take(at) };
-    let mut pieces: ArrayVec<(u64, Option<T>), 3> = ArrayVec::new();
+    let mut pieces = ArrayVec::new();
     if head {
         let head_entry = if lo == ro && tail { D::dup(leaf.get(lo)) } else { leaf.take(lo) };
         pieces.push((first - 1, head_entry));
@@ -51,13 +73,7 @@ pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
     if tail {
         pieces.push((end, leaf.take(ro)));
     }
-    leaf.splice(lo, ro, pieces.into_iter());
-    let after = leaf.value_count();
-    tree.len = tree.len + after - before;
-    if tree.alloc {
-        crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
-    }
-    old
+    (old, pieces)
 }
 
 /// Takes the entry at `index` out of the tree (for a store that replaces the whole tree).

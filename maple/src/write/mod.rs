@@ -27,12 +27,20 @@
 //! level plus a root). A [`crate::Reservation`] budgets several writes from that bound, and every
 //! write checks its own budget against it.
 //!
-//! The in-place kinds rewrite the leaf where it is (`inplace`); the rest go through one
+//! The in-place kinds rewrite the leaf where it is (`inplace`). Two kinds have a fast path
+//! for their most common case, chosen when the store is performed: a spanning NULL store
+//! that only hands a leaf's trailing NULL to the next leaf moves one pivot (`boundary`), and
+//! a split of the last leaf at its last slot (an append that overflows) keeps the leaf and
+//! adds one after it (`split`). Their budgets stay those of the table (the worst case, as a
+//! preallocation must be: the classification does not look at which path will run); the
+//! boundary move takes none of its nodes, the split takes its one leaf. The rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
 //! per level, pulling in a neighbour where a node would be too thin.
 
+mod boundary;
 mod inplace;
 mod rebuild;
+mod split;
 
 use crate::node::{slot_of, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::path::Path;
@@ -93,7 +101,8 @@ pub enum StoreType {
     SplitStore,
     /// The leaf falls below the minimum occupancy and merges with a neighbour.
     Rebalance,
-    /// The write crosses a leaf boundary.
+    /// The write crosses a leaf boundary (a NULL that reaches the end of a leaf other than
+    /// the last one crosses into the next leaf, T4).
     SpanningStore,
 }
 
@@ -311,6 +320,10 @@ pub(crate) fn execute<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, entry:
             old
         }
         StoreType::ExactFit => inplace::exact_fit(tree, plan, entry),
+        StoreType::SpanningStore if entry.is_none() && boundary::fits(tree, plan) => {
+            boundary::move_boundary::<T, D>(tree, plan)
+        }
+        StoreType::SplitStore if split::fits(tree, plan) => split::split_last::<T, D>(tree, plan, entry),
         StoreType::Append | StoreType::SlotStore | StoreType::NodeStore => {
             // The leaf's new content fits it and keeps it above its minimum.
             plant!('A' => return crate::plant::stale_tail(tree, plan, D::dup, |tree| inplace::leaf_store::<T, D>(tree, plan, entry)));

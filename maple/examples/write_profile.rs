@@ -1,0 +1,76 @@
+//! A profile driver for the write paths, for instruction counts under callgrind (not a
+//! timing bench: `cargo bench --bench ops` times).
+//!
+//! `write_profile <op> <n> <count>` builds the bench's VMA-like layout of `n` ranges in
+//! random order, then runs `count` operations of one kind on it:
+//!
+//! * `erase`: erases `count` distinct ranges (shuffled);
+//! * `insert-gap`: inserts a one-page range at the bottom of `count` distinct gaps;
+//! * `append`: inserts `count` one-page ranges past the end, a page apart;
+//! * `build-random`, `build-ascending`: builds a second tree of the first `count` ranges in
+//!   that order (by `store_range`, as the bench's build rows do).
+//!
+//! Instructions per operation: `(callgrind(count) - callgrind(0)) / count`, e.g.
+//!
+//! ```text
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/write_profile erase 100000 5000
+//! ```
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{gen_ranges, Order, PAGE, SEED};
+use maple_tree::MapleTree;
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use std::hint::black_box;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending> <n> <count>";
+    let (op, n, count) = match args.as_slice() {
+        [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
+        _ => panic!("{usage}"),
+    };
+    let ranges = gen_ranges(n, SEED);
+    let mut tree = MapleTree::new();
+    for i in Order::Random.indices(n, SEED) {
+        tree.store_range(ranges[i].0, ranges[i].1, i as u64).unwrap();
+    }
+    let mut rng = SmallRng::seed_from_u64(7);
+    match op {
+        "erase" => {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rng);
+            for &i in order.iter().take(count) {
+                black_box(tree.erase(ranges[i].0).unwrap());
+            }
+        }
+        "insert-gap" => {
+            let mut gaps: Vec<usize> = (0..n - 1).filter(|&i| ranges[i + 1].0 > ranges[i].1 + 1).collect();
+            gaps.shuffle(&mut rng);
+            for &i in gaps.iter().take(count) {
+                let first = ranges[i].1 + 1;
+                black_box(tree.insert_range(first, first + PAGE - 1, i as u64)).unwrap();
+            }
+        }
+        "append" => {
+            let end = ranges[n - 1].1;
+            for k in 0..count as u64 {
+                let first = end + 1 + PAGE + k * 2 * PAGE;
+                black_box(tree.insert_range(first, first + PAGE - 1, k)).unwrap();
+            }
+        }
+        "build-random" | "build-ascending" => {
+            let order = if op == "build-random" { Order::Random } else { Order::Ascending };
+            let mut built = MapleTree::new();
+            for i in order.indices(count, SEED) {
+                built.store_range(ranges[i].0, ranges[i].1, i as u64).unwrap();
+            }
+            black_box(&built);
+        }
+        _ => panic!("{usage}"),
+    }
+    black_box(&tree);
+}
