@@ -98,12 +98,13 @@ fn cut(n: usize, spine: bool, leaf: bool, null_at: impl Fn(usize) -> bool) -> Ar
 /// Adds a pulled neighbour's entries to the content: after it when the neighbour lies to the
 /// right, before it otherwise.
 fn join<E>(buf: &mut ArrayVec<E, BUF>, moved: impl Iterator<Item = E>, to_right: bool) {
-    if to_right {
-        buf.extend(moved);
-    } else {
-        let mut joined: ArrayVec<E, BUF> = moved.collect();
-        joined.extend(buf.drain(..));
-        *buf = joined;
+    let before = buf.len();
+    buf.extend(moved);
+    if !to_right {
+        // In place: the buffer is large, a second one and a copy back cost more than the
+        // rotation of the entries actually held.
+        let added = buf.len() - before;
+        buf.rotate_right(added);
     }
 }
 
@@ -133,8 +134,11 @@ pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<
     engine.left.copy_from(&plan.left);
     engine.right.copy_from(&plan.right);
     engine.free_covered();
-    if let Some(up) = engine.leaf_level(buf) {
-        engine.internal_levels(up);
+    // The new nodes of a level, handed to the level above in place (the buffer is too large
+    // to move by value at every level).
+    let mut up = ChildBuf::new();
+    if engine.leaf_level(buf, &mut up) {
+        engine.internal_levels(&mut up);
     }
     engine.tree.fix_root();
 }
@@ -159,7 +163,7 @@ impl<T> Engine<'_, T> {
                 let rn = self.tree.arena.internal(r.node);
                 ln.children()[l.offset() + 1..].iter().chain(&rn.children()[..r.offset()]).copied().collect()
             };
-            for child in covered {
+            for &child in &covered {
                 dropped += self.arena().free_subtree(child, below);
             }
         }
@@ -239,9 +243,9 @@ impl<T> Engine<'_, T> {
         None
     }
 
-    /// The leaf level. Returns the new leaves for the parent level, or `None` when the store
-    /// ended in place.
-    fn leaf_level(&mut self, buf: &mut LeafBuf<T>) -> Option<ChildBuf> {
+    /// The leaf level. Puts the new leaves for the parent level into `up` and returns `true`,
+    /// or returns `false` when the store ended in place.
+    fn leaf_level(&mut self, buf: &mut LeafBuf<T>, up: &mut ChildBuf) -> bool {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
@@ -260,30 +264,37 @@ impl<T> Engine<'_, T> {
             if self.track_gaps {
                 gap::propagate(&mut self.tree.arena, &self.left, depth);
             }
-            return None;
+            return false;
         }
         for &id in &run {
             self.arena().free_leaf(id);
         }
         let spine = spine || self.right.levels[depth].max == u64::MAX;
         let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
-        let mut up = ChildBuf::new();
+        // Each part's last key, read before the entries move straight into their leaves.
+        let mut end = 0;
+        let lasts: ArrayVec<u64, 3> = sizes
+            .iter()
+            .map(|&size| {
+                end += size;
+                buf[end - 1].0
+            })
+            .collect();
+        debug_assert!(up.is_empty());
         let mut min = self.left.levels[depth].min;
         let mut entries = buf.drain(..);
-        for size in sizes {
+        for (size, last) in sizes.into_iter().zip(lasts) {
             let id = self.arena().alloc_leaf();
-            let part: ArrayVec<(u64, Option<T>), SLOTS> = entries.by_ref().take(size).collect();
-            let last = part[size - 1].0;
-            self.arena().leaf_mut(id).write(part);
+            self.arena().leaf_mut(id).write(entries.by_ref().take(size));
             let gap = if self.track_gaps { self.tree.arena.leaf(id).max_gap(min, last) } else { 0 };
             up.push(Child { last, id, gap });
             min = last.wrapping_add(1);
         }
-        Some(up)
+        true
     }
 
     /// The internal levels, from the leaves' parents up to the root.
-    fn internal_levels(&mut self, mut up: ChildBuf) {
+    fn internal_levels(&mut self, up: &mut ChildBuf) {
         let leaf_depth = self.left.leaf_depth();
         for depth in (0..leaf_depth).rev() {
             let (l, r) = (self.left.levels[depth], self.right.levels[depth]);
@@ -291,7 +302,7 @@ impl<T> Engine<'_, T> {
             {
                 let ln = self.tree.arena.internal(l.node);
                 buf.extend((0..l.offset()).map(|i| ln.content(i, l.min, l.max)));
-                buf.extend(up);
+                buf.extend(up.drain(..));
                 let rn = self.tree.arena.internal(r.node);
                 buf.extend((r.offset() + 1..r.len()).map(|i| rn.content(i, r.min, r.max)));
             }
@@ -315,7 +326,7 @@ impl<T> Engine<'_, T> {
             }
             let spine = self.right.levels[depth].max == u64::MAX;
             let sizes = cut(buf.len(), spine, false, |_| false);
-            up = ChildBuf::new();
+            debug_assert!(up.is_empty());
             let mut start = 0;
             for size in sizes {
                 let id = self.arena().alloc_internal();
@@ -329,9 +340,9 @@ impl<T> Engine<'_, T> {
     }
 
     /// The old root's level split: a new root above the parts.
-    fn new_root(&mut self, up: ChildBuf) {
+    fn new_root(&mut self, up: &ChildBuf) {
         let id = self.arena().alloc_internal();
-        self.arena().internal_mut(id).write(&up);
+        self.arena().internal_mut(id).write(up);
         self.tree.root = id;
         self.tree.height += 1;
         debug_assert!(usize::from(self.tree.height) <= MAX_HEIGHT);
