@@ -35,7 +35,8 @@
 //! preallocation must be: the classification does not look at which path will run); the
 //! boundary move takes none of its nodes, the split takes its one leaf. The rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
-//! per level, pulling in a neighbour where a node would be too thin.
+//! per level, pulling in a neighbour where a node would be too thin (and rewriting a split
+//! leaf and its sibling in place where the parent takes the cut without splitting).
 
 mod boundary;
 mod inplace;

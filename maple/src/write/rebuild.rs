@@ -18,6 +18,13 @@
 //! 5. the parent level's content is the left parent's slots before the run, the new nodes,
 //!    and the right parent's slots after the run.
 //!
+//! A single leaf that overflows and is cut in two, with a pulled sibling or into a parent that
+//! has a free slot, ends at the parent in steps 4-5 with the parent rewritten in place. That
+//! case is done without freeing and allocating: the two parts are written into the leaf and the
+//! sibling (or a new leaf), and the parent's one pivot moves (or it gains one slot in place).
+//! The cut and the parent's content are the general path's, so the tree is the same node for
+//! node (a test builds trees both ways and compares them).
+//!
 //! At the root an overflow adds a level, and a root left with one child hands the root to it
 //! (the height shrinks). Subtrees that a spanning store covers completely are freed before
 //! the engine starts. Every level frees its run before it allocates, which is what bounds the
@@ -48,6 +55,25 @@ pub(crate) type ChildBuf = ArrayVec<Child, BUF>;
 
 /// Nodes of one level whose content the engine has taken.
 type Run = ArrayVec<NodeId, 4>;
+
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    /// Tests only: when set, every overflow takes the general path, so that a test can build
+    /// the same tree both ways and compare the shapes.
+    static GENERAL_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    /// Tests only: in-place splits taken on this thread, without and with a pulled sibling.
+    static IN_PLACE: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
+}
+
+/// Whether an overflow may take [`Engine::split_in_parent`] (always, outside that test).
+#[inline(always)]
+fn in_place_split_allowed() -> bool {
+    #[cfg(all(test, feature = "std"))]
+    if GENERAL_ONLY.with(|g| g.get()) {
+        return false;
+    }
+    true
+}
 
 /// How to cut `n` entries into nodes: the sizes of the parts. Parts other than the last are
 /// never on the right spine; the last is when `spine` holds. `null_at(i)` tells whether entry
@@ -249,7 +275,10 @@ impl<T> Engine<'_, T> {
         let depth = self.left.leaf_depth();
         let mut run = self.run_at(depth);
         let spine = self.right.levels[depth].max == u64::MAX;
-        if let Some((id, to_right)) = self.pull_for(depth, buf.len(), run.len() == 1) {
+        // A single leaf that overflows: any neighbour pulled in is a sibling (the same parent).
+        let overflow = run.len() == 1 && buf.len() > SLOTS;
+        let pulled = self.pull_for(depth, buf.len(), run.len() == 1);
+        if let Some((id, to_right)) = pulled {
             let lv = if to_right { self.right.levels[depth] } else { self.left.levels[depth] };
             // (Pulled in because the content was deficient, not to share an overflow.)
             plant!('D' => if buf.len() <= SLOTS {
@@ -266,11 +295,20 @@ impl<T> Engine<'_, T> {
             }
             return false;
         }
+        let spine = spine || self.right.levels[depth].max == u64::MAX;
+        let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
+        if overflow
+            && depth > 0
+            && sizes.len() == 2
+            && in_place_split_allowed()
+            && (pulled.is_some() || self.left.levels[depth - 1].len() < SLOTS)
+        {
+            self.split_in_parent(depth, run[0], pulled, buf, sizes[0]);
+            return false;
+        }
         for &id in &run {
             self.arena().free_leaf(id);
         }
-        let spine = spine || self.right.levels[depth].max == u64::MAX;
-        let sizes = cut(buf.len(), spine, true, |i| buf[i].1.is_none());
         // Each part's last key, read before the entries move straight into their leaves.
         let mut end = 0;
         let lasts: ArrayVec<u64, 3> = sizes
@@ -291,6 +329,59 @@ impl<T> Engine<'_, T> {
             min = last.wrapping_add(1);
         }
         true
+    }
+
+    /// The cut of an overflowing `leaf` into two parts (the first of `first_len` entries) that
+    /// its parent takes without changing its own slot count or with one slot more, which it
+    /// has: the same tree as the general path (same cut, same parent content, which that path
+    /// also rewrites in place, ending there), without freeing, allocating and copying the
+    /// nodes. With a `pulled` sibling (to the right or not) the two leaves are rewritten and
+    /// the pivot between them moves; without, the leaf keeps the first part and a new leaf
+    /// after it takes the second (the split's one reserved leaf).
+    fn split_in_parent(
+        &mut self,
+        depth: usize,
+        leaf: NodeId,
+        pulled: Option<(NodeId, bool)>,
+        buf: &mut LeafBuf<T>,
+        first_len: usize,
+    ) {
+        #[cfg(all(test, feature = "std"))]
+        IN_PLACE.with(|n| {
+            let mut counts = n.get();
+            counts[usize::from(pulled.is_some())] += 1;
+            n.set(counts);
+        });
+        let (min, max) = (self.left.levels[depth].min, self.right.levels[depth].max);
+        let last = buf[first_len - 1].0;
+        let (a, b) = match pulled {
+            None => (leaf, self.arena().alloc_leaf()),
+            Some((id, true)) => (leaf, id),
+            Some((id, false)) => (id, leaf),
+        };
+        let arena = &mut self.tree.arena;
+        let mut entries = buf.drain(..);
+        arena.leaf_mut(a).write(entries.by_ref().take(first_len));
+        arena.leaf_mut(b).write(entries);
+        let (gap_a, gap_b) = if self.track_gaps {
+            (arena.leaf(a).max_gap(min, last), arena.leaf(b).max_gap(last + 1, max))
+        } else {
+            (0, 0)
+        };
+        // The left path is at the first of the two leaves (it moved to a sibling pulled from
+        // the left), so its parent level's offset is the first leaf's slot.
+        let parent = self.left.levels[depth - 1];
+        let node = arena.internal_mut(parent.node);
+        if pulled.is_some() {
+            node.set_pivot(parent.offset(), last);
+            node.set_gap(parent.offset() + 1, gap_b);
+        } else {
+            node.insert_after(parent.offset(), last, b, gap_b);
+        }
+        node.set_gap(parent.offset(), gap_a);
+        if self.track_gaps {
+            gap::propagate(arena, &self.left, depth - 1);
+        }
     }
 
     /// The internal levels, from the leaves' parents up to the root.
@@ -414,6 +505,78 @@ mod tests {
                 check(n, spine, true, 0);
             }
         }
+    }
+
+    /// A node as [`shape`] lists it: depth, limits, and a `(last key, value or gap)` per slot.
+    #[cfg(feature = "std")]
+    type NodeShape = (usize, u64, u64, Vec<(u64, u64)>);
+
+    /// The tree's nodes in preorder, without their ids: per node its depth, limits, and per
+    /// slot its last key and (leaves) whether it holds a value or (internal nodes) the gap
+    /// recorded for the child.
+    #[cfg(feature = "std")]
+    fn shape<T>(tree: &MapleTree<T>) -> Vec<NodeShape> {
+        fn visit<T>(tree: &MapleTree<T>, id: NodeId, depth: usize, min: u64, max: u64, out: &mut Vec<NodeShape>) {
+            if depth + 1 == usize::from(tree.height) {
+                let leaf = tree.arena.leaf(id);
+                let slots =
+                    (0..leaf.len()).map(|i| (leaf.slot_range(i, min, max).1, u64::from(leaf.has_value(i)))).collect();
+                out.push((depth, min, max, slots));
+                return;
+            }
+            let node = tree.arena.internal(id);
+            let children: Vec<Child> = (0..node.len()).map(|i| node.content(i, min, max)).collect();
+            out.push((depth, min, max, children.iter().map(|c| (c.last, c.gap)).collect()));
+            let mut start = min;
+            for child in children {
+                visit(tree, child.id, depth + 1, start, child.last, out);
+                start = child.last.wrapping_add(1);
+            }
+        }
+        let mut out = Vec::new();
+        if tree.root != crate::node::NO_NODE {
+            visit(tree, tree.root, 0, 0, u64::MAX, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    #[cfg(feature = "std")]
+    fn the_in_place_split_builds_the_trees_the_general_path_builds() {
+        use rand::{rngs::SmallRng, Rng, SeedableRng};
+        for alloc in [false, true] {
+            for seed in 0..4 {
+                let mut ops = SmallRng::seed_from_u64(seed);
+                let mut fast = if alloc { MapleTree::new_alloc() } else { MapleTree::new() };
+                let mut general = fast.clone();
+                for step in 0..1500 {
+                    // VMA-like: page-aligned ranges of 1-16 pages stored, inserted or removed
+                    // at random over a window that fills up; removals are rarer, so leaves
+                    // fill, split and push into siblings at every fill level.
+                    let first = ops.gen_range(0..4096u64) * 0x1000;
+                    let last = first + ops.gen_range(1..=16u64) * 0x1000 - 1;
+                    let kind = ops.gen_range(0..10);
+                    for (tree, general_only) in [(&mut fast, false), (&mut general, true)] {
+                        GENERAL_ONLY.with(|g| g.set(general_only));
+                        let result = match kind {
+                            0 => tree.remove_range(first, last),
+                            1 => tree.erase(first).map(drop),
+                            2..=4 => tree.insert_range(first, last, step),
+                            _ => tree.store_range(first, last, step),
+                        };
+                        GENERAL_ONLY.with(|g| g.set(false));
+                        assert!(matches!(result, Ok(()) | Err(crate::Error::Exists)), "{result:?}");
+                    }
+                    assert_eq!(fast.validate(), Ok(()), "alloc {alloc}, seed {seed}, step {step}");
+                    if step < 300 || step % 20 == 0 || step == 1499 {
+                        assert_eq!(shape(&fast), shape(&general), "alloc {alloc}, seed {seed}, step {step}");
+                        assert!(fast.iter().eq(general.iter()));
+                    }
+                }
+            }
+        }
+        let [alone, pulled] = IN_PLACE.with(|n| n.get());
+        assert!(alone > 100 && pulled > 100, "in-place splits: {alone} into a new leaf, {pulled} with a sibling");
     }
 
     #[test]
