@@ -23,7 +23,9 @@
 //!   with no separate end check.
 //! * Writes are **classified, budgeted, then performed** ([`StoreType`]): every node a store
 //!   may need is reserved before anything changes, so a store either fails with
-//!   [`Error::NoMemory`] and leaves the tree as it was, or completes.
+//!   [`Error::NoMemory`] and leaves the tree as it was, or completes. A store makes its
+//!   `T::clone`s (for a range it cuts in two) before it changes anything, so a clone that
+//!   panics leaves the tree as it was too.
 //! * A **cursor** ([`Cursor`], [`CursorMut`]) follows the kernel's `ma_state`: walk, find,
 //!   next and prev over entries or over every range (NULL ranges included), with the same
 //!   statuses and the same `index`/`last` results; the mutable cursor stores, erases and

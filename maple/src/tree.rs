@@ -651,10 +651,24 @@ impl<T, K: Key> MapleTree<T, K> {
 
     /// Runs `op` on this tree's nodes as a `u64` tree (for the node layer's writes, which
     /// know `u64` trees only): moves the nodes into one and back, O(1). [`Key::raw_tree`]
-    /// calls it for every key type but `u64`, whose trees go through as they are. If `op`
-    /// panics the tree is left empty of nodes (a bug in the write path, which never panics).
+    /// calls it for every key type but `u64`, whose trees go through as they are. The nodes
+    /// move back even if `op` unwinds (a value's `Clone` may panic), so a tree of any key
+    /// type is left as a `u64` tree would be.
     pub(crate) fn through_raw<R>(&mut self, op: impl FnOnce(&mut MapleTree<T>) -> R) -> R {
-        let mut raw = MapleTree {
+        /// Moves the nodes back into the keyed tree when dropped, on return or unwind.
+        struct Restore<'a, T, K: Key> {
+            keyed: &'a mut MapleTree<T, K>,
+            raw: MapleTree<T>,
+        }
+        impl<T, K: Key> Drop for Restore<'_, T, K> {
+            fn drop(&mut self) {
+                let (keyed, raw) = (&mut *self.keyed, &mut self.raw);
+                keyed.arena = core::mem::take(&mut raw.arena);
+                (keyed.root, keyed.height, keyed.len, keyed.cyclic_wrapped) =
+                    (raw.root, raw.height, raw.len, raw.cyclic_wrapped);
+            }
+        }
+        let raw = MapleTree {
             arena: core::mem::take(&mut self.arena),
             root: self.root,
             height: self.height,
@@ -663,10 +677,8 @@ impl<T, K: Key> MapleTree<T, K> {
             cyclic_wrapped: self.cyclic_wrapped,
             key: PhantomData,
         };
-        let result = op(&mut raw);
-        self.arena = raw.arena;
-        (self.root, self.height, self.len, self.cyclic_wrapped) = (raw.root, raw.height, raw.len, raw.cyclic_wrapped);
-        result
+        let mut guard = Restore { keyed: self, raw };
+        op(&mut guard.raw)
     }
 
     /// The same nodes as a tree of another key type, which must hold nothing above

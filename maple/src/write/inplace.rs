@@ -61,12 +61,19 @@ pub(super) fn pieces<T, D: Dup<T>>(
     let (start, _) = leaf.slot_range(lo, l.min, l.max);
     let (_, end) = leaf.slot_range(ro, l.min, l.max);
     let (head, tail) = (start < first, last < end);
-    // The entry at the caller's index, then the pieces of the covered slots that survive.
+    // The clones come first (a value's `Clone` may panic): no slot is taken before both are
+    // made, so an unwinding clone leaves the leaf as it was. A range cut in two keeps its
+    // value in the head (a clone) and the tail.
     let at = slot_of(leaf.pivots(), plan.index);
+    let cut_head = (lo == ro && head && tail).then(|| D::dup(leaf.get(lo)));
+    // The entry at the caller's index, then the pieces of the covered slots that survive.
     let old = if (at == lo && head) || (at == ro && tail) { D::dup(leaf.get(at)) } else { leaf.take(at) };
     let mut pieces = ArrayVec::new();
     if head {
-        let head_entry = if lo == ro && tail { D::dup(leaf.get(lo)) } else { leaf.take(lo) };
+        let head_entry = match cut_head {
+            Some(copy) => copy,
+            None => leaf.take(lo),
+        };
         pieces.push((first - 1, head_entry));
     }
     pieces.push((last, entry));
@@ -103,26 +110,36 @@ pub(super) fn leaf_content<T, D: Dup<T>>(
     let (first, last) = (plan.first, plan.last);
     debug_assert!(buf.is_empty());
     let same = l.node == r.node;
-    let mut old = None;
     let mut entry = Some(entry);
     let leaf = tree.arena.leaf_mut(l.node);
     let mut dropped = leaf.value_count();
     let at = slot_of(leaf.pivots(), plan.index);
+    // The clones come first (a value's `Clone` may panic), before any slot moves out, so an
+    // unwinding clone leaves the tree as it was: the entry at the caller's index when part of
+    // its range survives, and the head of a range a one-leaf store cuts in two.
+    let (at_start, at_end) = leaf.slot_range(at, l.min, l.max);
+    let old_survives = at_start < first || (same && at_end > last);
+    let mut old = if old_survives { D::dup(leaf.get(at)) } else { None };
+    let (lo_start, lo_end) = leaf.slot_range(l.offset(), l.min, l.max);
+    let mut cut_head = (same && lo_start < first && lo_end > last).then(|| D::dup(leaf.get(l.offset())));
     // One pass over the left leaf's slots, moved out: the slots before `first`, the head of
     // a range the store cuts, and in a one-leaf store the new entry and what follows `last`.
     for (i, (start, end, mut value)) in leaf.drain(l.min, l.max).enumerate() {
-        if i == at {
-            // The entry at the caller's index: cloned if part of its range survives, else moved.
-            let survives = start < first || (same && end > last);
-            old = if survives { D::dup(value.as_ref()) } else { value.take() };
+        if i == at && !old_survives {
+            // The entry at the caller's index, moved out: none of its range survives.
+            old = value.take();
         }
         if end < first {
             buf.push((end, value));
             continue;
         }
         if start < first {
-            // The head of a range the store cuts (cloned if the tail survives too).
-            let head = if same && end > last { D::dup(value.as_ref()) } else { value.take() };
+            // The head of a range the store cuts (the clone made above if the tail survives
+            // too; only the slot holding `first` starts before it and reaches it).
+            let head = match cut_head.take() {
+                Some(copy) => copy,
+                None => value.take(),
+            };
             buf.push((first - 1, head));
         }
         if same {
