@@ -8,7 +8,10 @@
 //! * `insert-gap`: inserts a one-page range at the bottom of `count` distinct gaps;
 //! * `append`: inserts `count` one-page ranges past the end, a page apart;
 //! * `build-random`, `build-ascending`: builds a second tree of the first `count` ranges in
-//!   that order (by `store_range`, as the bench's build rows do).
+//!   that order (by `store_range`, as the bench's build rows do);
+//! * `from-sorted`: bulk-builds `count` trees of the `n` ranges (`MapleTree::from_sorted`);
+//! * `iter`, `iter-next`, `iter-rev`: `count` full passes over the tree, as the bench's
+//!   iteration rows make them (`fold`, a `for` loop, `rev().fold`).
 //!
 //! Instructions per operation: `(callgrind(count) - callgrind(0)) / count`, e.g.
 //!
@@ -28,7 +31,7 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending> <n> <count>";
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev> <n> <count>";
     let (op, n, count) = match args.as_slice() {
         [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
         _ => panic!("{usage}"),
@@ -69,6 +72,28 @@ fn main() {
                 built.store_range(ranges[i].0, ranges[i].1, i as u64).unwrap();
             }
             black_box(&built);
+        }
+        "from-sorted" => {
+            for _ in 0..count {
+                let items = ranges.iter().enumerate().map(|(i, &(first, last))| (first..=last, i as u64));
+                black_box(MapleTree::from_sorted(items).unwrap());
+            }
+        }
+        "iter" | "iter-next" | "iter-rev" => {
+            for _ in 0..count {
+                let sum = match op {
+                    "iter" => tree.iter().fold(0u64, |acc, (r, v)| acc.wrapping_add(*r.start() ^ *v)),
+                    "iter-rev" => tree.iter().rev().fold(0u64, |acc, (r, v)| acc.wrapping_add(*r.start() ^ *v)),
+                    _ => {
+                        let mut acc = 0u64;
+                        for (r, v) in tree.iter() {
+                            acc = acc.wrapping_add(*r.start() ^ *v);
+                        }
+                        acc
+                    }
+                };
+                black_box(sum);
+            }
         }
         _ => panic!("{usage}"),
     }

@@ -154,6 +154,7 @@ impl<T> MapleTree<T> {
         // a large vector moves it (the system allocator maps blocks that large afresh, so
         // the next build faults its pages in again), which costs more than the build.
         tree.arena.fit(16);
+        tree.arena.mark_laid_out();
         Ok(tree)
     }
 }
