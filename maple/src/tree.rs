@@ -336,17 +336,18 @@ impl<T, K: Key> MapleTree<T, K> {
         self.root = self.arena.compact(self.root, self.height());
     }
 
-    /// The tree-level stores' amortised relayout: once the leaves have doubled since they
-    /// were last laid out in key order, moves them into key order again
+    /// The tree-level stores' amortised relayout: once the leaves have grown by a quarter
+    /// since they were last laid out in key order, puts them in key order again
     /// (`Arena::relayout_leaves`). Right after a relayout every leaf is in key order; each
     /// split since then keeps its first part in place and puts the rest in a new leaf at
-    /// the vector's end, so at most half of the leaves are out of place. Iterating a tree
+    /// the vector's end, so at most a fifth of the leaves are out of place. Iterating a tree
     /// built by random inserts then reads memory mostly front to back instead of hopping a
-    /// cache miss per leaf, at the cost of one move per leaf per doubling: O(1) amortised per store, paid by the
-    /// stores that allocated the leaves, like a vector's growth. Node ids change, so it is
-    /// never called through a cursor, which holds a path; a [`crate::Reservation`] keeps its
-    /// blank nodes through it. Skipped, changing nothing, if the system has no memory for
-    /// the new vector.
+    /// cache miss per leaf. The cost is O(leaves) per relayout, O(1) amortised per store
+    /// (about five visits per leaf, paid by the stores that allocated the leaves, like a
+    /// vector's growth), and nearly nothing for leaves already in place. Node ids change,
+    /// so it is never called through a cursor, which holds a path; a [`crate::Reservation`]
+    /// keeps its blank nodes through it. Skipped, changing nothing, if the system has no
+    /// memory for the map of new ids.
     #[inline]
     pub(crate) fn relayout_if_due(&mut self) {
         if self.arena.relayout_due() {
