@@ -20,7 +20,7 @@
 //! | `B` | wrong data end | a lookup in a full leaf takes its end one slot short, so the range of the slot before last is reported up to the leaf's maximum | `MapleTree::leaf_slot` (`load_range`) |
 //! | `C` | spanning store | a store across leaves that ends exactly at the right leaf's parent's maximum copies the entry there again | `inplace::leaf_content` |
 //! | `D` | rebalance | a leaf that merges with a neighbour because it fell below the minimum drops the neighbour's last slot | `rebuild::Engine::leaf_level` |
-//! | `E` | NULL canonical form | a NULL store does not widen over the NULL range just before it | `write::extend_null` |
+//! | `E` | NULL canonical form | a NULL store does not widen over the NULL range just before it | `write::extend_null`, and its in-leaf erase `inplace::erase_in_leaf` |
 //! | `F` | gap tracking | a leaf's largest gap is measured one key short, so an allocation tree records gaps one too small | `Leaf::max_gap` |
 //! | `G` | cursor state | `next`/`prev` after `pause` step from the remembered position instead of walking again | `State::next`, `State::prev` |
 //! | `H` | preallocation | a leaf split reserves one internal node too few | `write::split_need` |

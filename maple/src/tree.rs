@@ -191,11 +191,10 @@ impl<T, K: Key> MapleTree<T, K> {
         Some((key_range(first, last), value))
     }
 
-    /// The leaf and slot holding `index`, with the slot's range; `None` for an empty tree.
-    pub(crate) fn leaf_slot(&self, index: u64) -> Option<(u32, usize, u64, u64)> {
-        if self.root == NO_NODE {
-            return None;
-        }
+    /// The leaf covering `index`, with its limits: a lean descent that keeps no path. The
+    /// tree must not be empty.
+    #[inline]
+    pub(crate) fn leaf_at(&self, index: u64) -> (u32, u64, u64) {
         let (mut node, mut min, mut max) = (self.root, 0, u64::MAX);
         for _ in 1..self.height {
             let n = self.arena.internal(node);
@@ -203,6 +202,15 @@ impl<T, K: Key> MapleTree<T, K> {
             (min, max) = n.slot_range(off, min, max);
             node = n.child(off);
         }
+        (node, min, max)
+    }
+
+    /// The leaf and slot holding `index`, with the slot's range; `None` for an empty tree.
+    pub(crate) fn leaf_slot(&self, index: u64) -> Option<(u32, usize, u64, u64)> {
+        if self.root == NO_NODE {
+            return None;
+        }
+        let (node, min, max) = self.leaf_at(index);
         let leaf = self.arena.leaf(node);
         let off = slot_of(leaf.pivots(), index);
         let len = leaf.len();
@@ -518,16 +526,24 @@ impl<T, K: Key> MapleTree<T, K> {
         if self.root == NO_NODE {
             return self.write_with::<NoDup>(first, last, Some(value)).map(drop);
         }
-        // One walk: the path that checks the range is vacant is the store's left path (no
-        // exact-fit probe either: a vacant range holds no value to swap).
-        let mut plan = Plan::EMPTY;
-        plan.left.walk_in_place(&self.arena, self.root, self.height(), first);
-        let lv = plan.left.leaf();
-        let (_, end) = plan.left.leaf_slot_range(&self.arena);
-        if self.arena.leaf(lv.node).has_value(lv.offset()) || end < last {
+        // A lean descent checks that the range is vacant (no exact-fit probe either: a vacant
+        // range holds no value to swap), and most inserts then stay inside that leaf.
+        let (leaf, min, max) = self.leaf_at(first);
+        let node = self.arena.leaf(leaf);
+        let at = slot_of(node.pivots(), first);
+        let (start, end) = node.slot_range(at, min, max);
+        if node.has_value(at) || end < last {
             return Err(Error::Exists);
         }
-        // The range is vacant: the store cuts at most a NULL range, never a value.
+        let value =
+            match K::raw_tree(self, |raw| write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value)) {
+                Ok(()) => return Ok(()),
+                Err(value) => value,
+            };
+        // Otherwise the full store, whose left path is walked again (cache-warm). The range
+        // is vacant: the store cuts at most a NULL range, never a value.
+        let mut plan = Plan::EMPTY;
+        plan.left.walk_in_place(&self.arena, self.root, self.height(), first);
         self.write_walked(&mut plan, first, last, Some(value)).map(drop)
     }
 
@@ -585,13 +601,18 @@ impl<T, K: Key> MapleTree<T, K> {
         if self.root == NO_NODE {
             return Ok(None);
         }
-        // One walk: the path that finds the range is the store's left path.
-        let mut plan = Plan::EMPTY;
-        plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
-        let lv = *plan.left.leaf();
-        if !self.arena.leaf(lv.node).has_value(lv.offset()) {
+        // Most erases stay inside their leaf: a lean descent, and no plan or engine.
+        let (leaf, _, max) = self.leaf_at(index);
+        let at = slot_of(self.arena.leaf(leaf).pivots(), index);
+        if !self.arena.leaf(leaf).has_value(at) {
             return Ok(None);
         }
+        if let Some(value) = K::raw_tree(self, |raw| write::erase_in_leaf(raw, leaf, at, max)) {
+            return Ok(Some(value));
+        }
+        // Otherwise the full store, whose left path is walked again (cache-warm).
+        let mut plan = Plan::EMPTY;
+        plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
         let (first, last) = plan.left.leaf_slot_range(&self.arena);
         // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
         // cut in two.

@@ -150,6 +150,56 @@ impl<T> Leaf<T> {
         Some(value)
     }
 
+    /// Puts `value` in NULL slot `at`, over keys up to `last`, keeping what the slot's range
+    /// has before it (`head`: a NULL slot ending at `first - 1`) and after it (`tail`: a
+    /// NULL slot ending where slot `at` ended): an insert into a gap, in place. The slots
+    /// past `at` move up by one for each of `head` and `tail`; the leaf must have room for
+    /// them.
+    pub(crate) fn insert_into_null(&mut self, at: usize, head: bool, first: u64, last: u64, tail: bool, value: T) {
+        let grow = usize::from(head) + usize::from(tail);
+        debug_assert!(!self.has_value(at) && self.len() + grow <= SLOTS);
+        // Slot `at`'s pivot (or sentinel) moves with the slots after it and ends the last of
+        // the new slots, which is the tail, or the value when there is no tail.
+        self.pivots.copy_within(at..PIVOTS - grow, at + grow);
+        if head {
+            self.pivots[at] = first - 1;
+        }
+        if tail {
+            self.pivots[at + usize::from(head)] = last;
+        }
+        let rank = ((ranks(self.present) >> (4 * at)) & 0xF) as usize;
+        self.values.insert(rank, value);
+        let below = self.present & ((1 << at) - 1);
+        let above = (u32::from(self.present) >> (at + 1) << (at + 1 + grow)) as u16;
+        self.present = below | above | 1 << (at + usize::from(head));
+        self.pos = positions(self.present);
+        self.len += grow as u8;
+        self.debug_check();
+    }
+
+    /// Makes slots `lo..=hi` one NULL slot ending where slot `hi` ends, where slot `at` holds
+    /// the only value among them, and returns that value: an erase that widens over the NULL
+    /// slots beside it, in place (the other slots keep their ranges). The slots past `hi`
+    /// move down by `hi - lo`.
+    pub(crate) fn erase_merging(&mut self, lo: usize, at: usize, hi: usize) -> T {
+        debug_assert!(lo <= at && at <= hi && hi < self.len());
+        debug_assert!((lo..=hi).all(|i| self.has_value(i) == (i == at)));
+        let value = self.values.remove(self.position(at));
+        let gone = hi - lo;
+        // Slot `lo` takes slot `hi`'s pivot, and the pivots after it follow; the sentinels
+        // of N2 shift down with them, and the freed tail gets sentinels too.
+        // (The last of 16 slots has no pivot: then nothing moves and `lo` on are sentinels.)
+        self.pivots.copy_within(hi.min(PIVOTS)..PIVOTS, lo);
+        self.pivots[PIVOTS - gone..].fill(u64::MAX);
+        let below = self.present & ((1 << lo) - 1);
+        let above = (u32::from(self.present) >> (hi + 1) << (lo + 1)) as u16;
+        self.present = below | above;
+        self.pos = positions(self.present);
+        self.len -= gone as u8;
+        self.debug_check();
+        value
+    }
+
     /// Puts `entry` in slot `offset` (keeping its range) and returns what was there.
     #[inline]
     pub(crate) fn replace(&mut self, offset: usize, entry: Option<T>) -> Option<T> {

@@ -2,7 +2,7 @@
 //! leaf (or the two leaves) a store touches.
 
 use super::{Dup, LeafBuf, Plan};
-use crate::node::{slot_of, Leaf};
+use crate::node::{slot_of, Leaf, NodeId, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 use arrayvec::ArrayVec;
@@ -42,6 +42,68 @@ pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
         crate::gap::propagate(&mut tree.arena, &plan.left, plan.left.leaf_depth());
     }
     old
+}
+
+/// The erase of the value in slot `at` of `leaf` (which covers keys up to `max`), when the
+/// NULL store that removes it stays inside the leaf: the value's slot and the NULL slots
+/// beside it become one NULL slot ([`crate::node::Leaf::erase_merging`]), without a plan,
+/// a path or the engine. That is what
+/// the full store does there (`extend_null` widens over the same NULL slots, and the store
+/// is a `NodeStore` or `SlotStore`), so the tree ends up the same either way. Returns the
+/// value, or `None` with nothing changed when the full store is needed: the slot is the
+/// last of its leaf, or the NULL after it is (the widening may reach into the next leaf),
+/// the leaf would fall below its minimum (a rebalance), it is the tree's only value (the
+/// tree empties), or the tree is an allocation tree (whose gaps the full store refreshes).
+/// The widening to the left never leaves the leaf, as in `extend_null`.
+pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize, max: u64) -> Option<T> {
+    let depth = usize::from(tree.height) - 1;
+    let leaf = tree.arena.leaf_mut(leaf);
+    let len = leaf.len();
+    if tree.alloc || at + 1 >= len || tree.len == 1 || !super::rebuild::fast_path_allowed() {
+        return None;
+    }
+    debug_assert!(leaf.has_value(at));
+    let lo = if at > 0 && !leaf.has_value(at - 1) { at - 1 } else { at };
+    plant!('E' => let lo = at);
+    let hi = at + usize::from(!leaf.has_value(at + 1));
+    if (hi + 1 == len && max != u64::MAX) || super::deficient(len - (hi - lo), depth, max) {
+        return None;
+    }
+    let value = leaf.erase_merging(lo, at, hi);
+    tree.len -= 1;
+    #[cfg(all(test, feature = "std"))]
+    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0] + 1, n.get()[1]]));
+    Some(value)
+}
+
+/// The insert of `value` over `first..=last` into NULL slot `at` of `leaf`, whose range
+/// `start..=end` holds the whole new range, when the leaf has room for what the slot
+/// becomes (a NULL head before the value if `start < first`, a NULL tail after it if
+/// `last < end`): done in the leaf ([`crate::node::Leaf::insert_into_null`]), without a
+/// plan, a path or the engine. That is what the full store does there (an `Append`,
+/// `SlotStore` or `NodeStore`), so the tree ends up the same either way. Gives `value`
+/// back, with nothing changed, when the full store is needed: the leaf would overflow (a
+/// split), the store covers every key (a new root), or the tree is an allocation tree
+/// (whose gaps the full store refreshes).
+pub(crate) fn insert_in_leaf<T>(
+    tree: &mut MapleTree<T>,
+    leaf: NodeId,
+    at: usize,
+    (start, end): (u64, u64),
+    (first, last): (u64, u64),
+    value: T,
+) -> Result<(), T> {
+    let (head, tail) = (start < first, last < end);
+    let leaf = tree.arena.leaf_mut(leaf);
+    let fits = leaf.len() + usize::from(head) + usize::from(tail) <= SLOTS;
+    if tree.alloc || !fits || (first == 0 && last == u64::MAX) || !super::rebuild::fast_path_allowed() {
+        return Err(value);
+    }
+    leaf.insert_into_null(at, head, first, last, tail, value);
+    tree.len += 1;
+    #[cfg(all(test, feature = "std"))]
+    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0], n.get()[1] + 1]));
+    Ok(())
 }
 
 /// What replaces the slots a one-leaf store covers (`plan.left`'s to `plan.right`'s, in

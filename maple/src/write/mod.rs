@@ -33,7 +33,11 @@
 //! a split of the last leaf at its last slot (an append that overflows) keeps the leaf and
 //! adds one after it (`split`). Their budgets stay those of the table (the worst case, as a
 //! preallocation must be: the classification does not look at which path will run); the
-//! boundary move takes none of its nodes, the split takes its one leaf. The rest go through one
+//! boundary move takes none of its nodes, the split takes its one leaf. An erase (a NULL
+//! store over exactly one value's range) that stays inside its leaf skips all three steps:
+//! it needs no node, and [`erase_in_leaf`] merges the value's slot with the NULL slots
+//! beside it where they stand, as the `NodeStore` it would be classified as does; an
+//! insert into a gap whose leaf has room for it likewise ([`insert_in_leaf`]). The rest go through one
 //! engine (`rebuild`) that turns the new content of a run of nodes into one to three nodes
 //! per level, pulling in a neighbour where a node would be too thin (and rewriting a split
 //! leaf and its sibling in place where the parent takes the cut without splitting).
@@ -47,6 +51,7 @@ use crate::node::{slot_of, NodeBudget, MIN_SLOTS, NO_NODE, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 
+pub(crate) use inplace::{erase_in_leaf, insert_in_leaf};
 pub(crate) use rebuild::LeafBuf;
 
 /// How a store copies an entry whose range it cuts (`T: Clone` only where that happens).

@@ -58,16 +58,20 @@ type Run = ArrayVec<NodeId, 4>;
 
 #[cfg(all(test, feature = "std"))]
 std::thread_local! {
-    /// Tests only: when set, every overflow takes the general path, so that a test can build
-    /// the same tree both ways and compare the shapes.
+    /// Tests only: when set, every overflow and every erase takes the general path, so that
+    /// a test can build the same tree both ways and compare the shapes.
     static GENERAL_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
     /// Tests only: in-place splits taken on this thread, without and with a pulled sibling.
     static IN_PLACE: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
+    /// Tests only: erases and inserts done inside their leaf ([`super::erase_in_leaf`],
+    /// [`super::insert_in_leaf`]) on this thread.
+    pub(super) static IN_LEAF: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
 }
 
-/// Whether an overflow may take [`Engine::split_in_parent`] (always, outside that test).
+/// Whether a store may take a fast path ([`Engine::split_in_parent`],
+/// [`super::erase_in_leaf`]) instead of the general one (always, outside that test).
 #[inline(always)]
-fn in_place_split_allowed() -> bool {
+pub(super) fn fast_path_allowed() -> bool {
     #[cfg(all(test, feature = "std"))]
     if GENERAL_ONLY.with(|g| g.get()) {
         return false;
@@ -300,7 +304,7 @@ impl<T> Engine<'_, T> {
         if overflow
             && depth > 0
             && sizes.len() == 2
-            && in_place_split_allowed()
+            && fast_path_allowed()
             && (pulled.is_some() || self.left.levels[depth - 1].len() < SLOTS)
         {
             self.split_in_parent(depth, run[0], pulled, buf, sizes[0]);
@@ -542,7 +546,7 @@ mod tests {
 
     #[test]
     #[cfg(feature = "std")]
-    fn the_in_place_split_builds_the_trees_the_general_path_builds() {
+    fn the_fast_paths_build_the_trees_the_general_path_builds() {
         use rand::{rngs::SmallRng, Rng, SeedableRng};
         for alloc in [false, true] {
             for seed in 0..4 {
@@ -577,6 +581,8 @@ mod tests {
         }
         let [alone, pulled] = IN_PLACE.with(|n| n.get());
         assert!(alone > 100 && pulled > 100, "in-place splits: {alone} into a new leaf, {pulled} with a sibling");
+        let [erased, inserted] = IN_LEAF.with(|n| n.get());
+        assert!(erased > 100 && inserted > 100, "inside their leaf: {erased} erases, {inserted} inserts");
     }
 
     #[test]

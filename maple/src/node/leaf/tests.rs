@@ -275,3 +275,63 @@ fn fault_names_stale_pivots_slots_and_positions() {
 fn a_u64_leaf_takes_272_bytes() {
     assert_eq!(core::mem::size_of::<Leaf<u64>>(), 272);
 }
+
+/// `erase_merging` against the vector model, for every leaf length, every value layout of
+/// up to 16 slots (all 2^len of them), every value slot and each widening an erase can make
+/// (over the NULL before it, the NULL after it, both, neither).
+#[test]
+fn erase_merging_matches_a_vector_model_for_every_layout() {
+    let max = 1_000;
+    for len in 1..=SLOTS {
+        for present in 0u32..1 << len {
+            let model = model_with(len, max, |i| present >> i & 1 != 0);
+            for at in (0..len).filter(|&i| model[i].1.is_some()) {
+                let null = |i: usize| model[i].1.is_none();
+                let lo = if at > 0 && null(at - 1) { at - 1 } else { at };
+                let hi = if at + 1 < len && null(at + 1) { at + 1 } else { at };
+                let mut leaf = leaf_of(&model);
+                assert_eq!(leaf.erase_merging(lo, at, hi), at as u32);
+                let mut expected = model.clone();
+                expected.splice(lo..=hi, [(model[hi].0, None)]);
+                check(&leaf, &expected, max);
+            }
+        }
+    }
+}
+
+/// `insert_into_null` against the vector model, for every leaf length, every value layout
+/// (all 2^len), every NULL slot, and each way the new range can lie in it (with or without
+/// a NULL left before and after), wherever the leaf has room.
+#[test]
+fn insert_into_null_matches_a_vector_model_for_every_layout() {
+    let max = 1_000;
+    for len in 1..=SLOTS {
+        for present in 0u32..1 << len {
+            let model = model_with(len, max, |i| present >> i & 1 != 0);
+            for at in (0..len).filter(|&i| model[i].1.is_none()) {
+                let start = if at == 0 { 0 } else { model[at - 1].0 + 1 };
+                let end = model[at].0;
+                for (head, tail) in [(false, false), (true, false), (false, true), (true, true)] {
+                    if len + usize::from(head) + usize::from(tail) > SLOTS || end - start < 2 {
+                        continue;
+                    }
+                    let first = if head { start + 1 } else { start };
+                    let last = if tail { end - 1 } else { end };
+                    let mut leaf = leaf_of(&model);
+                    leaf.insert_into_null(at, head, first, last, tail, 99);
+                    let mut pieces = Vec::new();
+                    if head {
+                        pieces.push((first - 1, None));
+                    }
+                    pieces.push((last, Some(99)));
+                    if tail {
+                        pieces.push((end, None));
+                    }
+                    let mut expected = model.clone();
+                    expected.splice(at..=at, pieces);
+                    check(&leaf, &expected, max);
+                }
+            }
+        }
+    }
+}
