@@ -344,14 +344,14 @@ impl<T, K: Key> MapleTree<T, K> {
         self.root = self.arena.compact(self.root, self.height());
     }
 
-    /// The tree-level stores' amortised relayout: once the leaves have grown by a quarter
+    /// The tree-level stores' amortised relayout: once the leaves have grown by half
     /// since they were last laid out in key order, puts them in key order again
     /// (`Arena::relayout_leaves`). Right after a relayout every leaf is in key order; each
     /// split since then keeps its first part in place and puts the rest in a new leaf at
-    /// the vector's end, so at most a fifth of the leaves are out of place. Iterating a tree
+    /// the vector's end, so at most a third of the leaves are out of place. Iterating a tree
     /// built by random inserts then reads memory mostly front to back instead of hopping a
     /// cache miss per leaf. The cost is O(leaves) per relayout, O(1) amortised per store
-    /// (about five visits per leaf, paid by the stores that allocated the leaves, like a
+    /// (about three visits per leaf, paid by the stores that allocated the leaves, like a
     /// vector's growth), and nearly nothing for leaves already in place. Node ids change,
     /// so it is never called through a cursor, which holds a path; a [`crate::Reservation`]
     /// keeps its blank nodes through it. Skipped, changing nothing, if the system has no
@@ -456,12 +456,30 @@ impl<T, K: Key> MapleTree<T, K> {
         // again; measured, that second walk (cache-warm) costs inserts less than building the
         // full path up front would cost exact-fit stores (callgrind at 1e5: exact fit 272 vs
         // 414 instructions, erase + re-insert 4,300 vs 4,110; criterion agrees).
-        if entry.is_some() {
-            if let Some((leaf, offset)) = self.value_slot_exactly(first, last) {
-                // Replacing one value by another over the same range changes neither the
-                // shape, nor the count, nor any gap: swap it in without planning a write.
-                return Ok(self.arena.leaf_mut(leaf).replace(offset, entry));
-            }
+        let mut entry = entry;
+        if let Some(value) = entry.take() {
+            entry = match self.leaf_slot(first) {
+                Some((leaf, at, start, end)) if self.arena.leaf(leaf).has_value(at) => {
+                    if (start, end) == (first, last) {
+                        // Replacing one value by another over the same range changes neither
+                        // the shape, nor the count, nor any gap: swap it in without planning
+                        // a write.
+                        return Ok(self.arena.leaf_mut(leaf).replace(at, Some(value)));
+                    }
+                    Some(value)
+                }
+                Some((leaf, at, start, end)) if last <= end => {
+                    // A store into one NULL range is an insert: most stay inside the leaf.
+                    let put = |raw: &mut MapleTree<T>| {
+                        write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value)
+                    };
+                    match K::raw_tree(self, put) {
+                        Ok(()) => return Ok(None),
+                        Err(value) => Some(value),
+                    }
+                }
+                _ => Some(value),
+            };
         }
         // Classified and performed on the `u64` tree in one go (one move of the nodes for
         // other key types).
@@ -472,12 +490,6 @@ impl<T, K: Key> MapleTree<T, K> {
         })?;
         self.relayout_if_due();
         Ok(old)
-    }
-
-    /// The leaf and slot holding a value over exactly `first..=last`, if there is one.
-    fn value_slot_exactly(&self, first: u64, last: u64) -> Option<(u32, usize)> {
-        let (leaf, off, start, end) = self.leaf_slot(first)?;
-        ((start, end) == (first, last) && self.arena.leaf(leaf).has_value(off)).then_some((leaf, off))
     }
 
     /// Whether a store over `first..=last` would cut one stored value in two (the only store
