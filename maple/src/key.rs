@@ -15,7 +15,10 @@
 //!   `from_u64(k.to_u64()) == k` for every `k`. The tree calls `from_u64` only with values
 //!   up to `K::MAX.to_u64()`.
 
+use crate::node::Arena;
+use crate::MapleTree;
 use core::fmt::Debug;
+use core::marker::PhantomData;
 use core::ops::{Bound, RangeBounds, RangeInclusive};
 
 /// A key type of a [`MapleTree`](crate::MapleTree): an unsigned integer (`u8`, `u16`, `u32`,
@@ -146,4 +149,70 @@ pub(crate) fn raw_bounds<K: Key, R: RangeBounds<K>>(range: &R) -> Option<(u64, u
         Bound::Unbounded => top::<K>(),
     };
     (first <= last && last <= top::<K>()).then_some((first, last))
+}
+
+/// The plumbing between a keyed tree and the `u64` tree the node layer works on.
+impl<T, K: Key> MapleTree<T, K> {
+    /// Everything but the nodes: a tree with this one's root, height, count and flags over an
+    /// empty arena (for the clones, which fill the arena in).
+    pub(crate) fn shell(&self) -> Self {
+        MapleTree {
+            arena: Arena::new(),
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
+        }
+    }
+
+    /// Runs `op` on this tree's nodes as a `u64` tree (for the node layer's writes, which
+    /// know `u64` trees only): moves the nodes into one and back, O(1). [`Key::raw_tree`]
+    /// calls it for every key type but `u64`, whose trees go through as they are. The nodes
+    /// move back even if `op` unwinds (a value's `Clone` may panic), so a tree of any key
+    /// type is left as a `u64` tree would be.
+    pub(crate) fn through_raw<R>(&mut self, op: impl FnOnce(&mut MapleTree<T>) -> R) -> R {
+        /// Moves the nodes back into the keyed tree when dropped, on return or unwind.
+        struct Restore<'a, T, K: Key> {
+            keyed: &'a mut MapleTree<T, K>,
+            raw: MapleTree<T>,
+        }
+        impl<T, K: Key> Drop for Restore<'_, T, K> {
+            fn drop(&mut self) {
+                let (keyed, raw) = (&mut *self.keyed, &mut self.raw);
+                keyed.arena = core::mem::take(&mut raw.arena);
+                (keyed.root, keyed.height, keyed.len, keyed.cyclic_wrapped) =
+                    (raw.root, raw.height, raw.len, raw.cyclic_wrapped);
+            }
+        }
+        let raw = MapleTree {
+            arena: core::mem::take(&mut self.arena),
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
+        };
+        let mut guard = Restore { keyed: self, raw };
+        op(&mut guard.raw)
+    }
+
+    /// The same nodes as a tree of another key type, which must hold nothing above
+    /// `K2::MAX` (K1; for building a `u64` tree and handing it out as a `K2` one). `alloc`
+    /// is what the tree must be (checked in debug builds).
+    pub(crate) fn into_keyed<K2: Key>(self, alloc: bool) -> MapleTree<T, K2> {
+        debug_assert!(self.last_key_value().map_or(true, |(r, _)| r.end().to_u64() <= crate::key::top::<K2>()));
+        debug_assert_eq!(self.alloc, alloc);
+        MapleTree {
+            arena: self.arena,
+            root: self.root,
+            height: self.height,
+            len: self.len,
+            alloc: self.alloc,
+            cyclic_wrapped: self.cyclic_wrapped,
+            key: PhantomData,
+        }
+    }
 }
