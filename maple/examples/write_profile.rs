@@ -11,7 +11,9 @@
 //!   that order (by `store_range`, as the bench's build rows do);
 //! * `from-sorted`: bulk-builds `count` trees of the `n` ranges (`MapleTree::from_sorted`);
 //! * `iter`, `iter-next`, `iter-rev`: `count` full passes over the tree, as the bench's
-//!   iteration rows make them (`fold`, a `for` loop, `rev().fold`).
+//!   iteration rows make them (`fold`, a `for` loop, `rev().fold`);
+//! * `overlap`: `count` queries of a 1 MiB window at a random address in the layout, as the
+//!   bench's `overlap-1mib` row makes them (`range(..).fold`).
 //!
 //! Instructions per operation: `(callgrind(count) - callgrind(0)) / count`, e.g.
 //!
@@ -31,7 +33,7 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev> <n> <count>";
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|overlap> <n> <count>";
     let (op, n, count) = match args.as_slice() {
         [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
         _ => panic!("{usage}"),
@@ -77,6 +79,14 @@ fn main() {
             for _ in 0..count {
                 let items = ranges.iter().enumerate().map(|(i, &(first, last))| (first..=last, i as u64));
                 black_box(MapleTree::from_sorted(items).unwrap());
+            }
+        }
+        "overlap" => {
+            use rand::Rng;
+            let (low, high) = (ranges[0].0, ranges[n - 1].1);
+            for _ in 0..count {
+                let first = rng.gen_range(low..high);
+                black_box(tree.range(first..=first + (1 << 20) - 1).fold(0u64, |acc, (_, v)| acc.wrapping_add(*v)));
             }
         }
         "iter" | "iter-next" | "iter-rev" => {

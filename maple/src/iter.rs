@@ -398,7 +398,7 @@ impl<'a, T> LeafWalk<'a, T> {
     }
 
     /// Calls `f` on every value left from the front, in order (internal iteration).
-    fn fold<B>(mut self, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
+    fn fold<B>(&mut self, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
         let mut acc = init;
         loop {
             // A local copy of the run stays in registers.
@@ -418,7 +418,7 @@ impl<'a, T> LeafWalk<'a, T> {
     }
 
     /// Mirror of [`LeafWalk::fold`]: every value left from the back, in reverse order.
-    fn rfold<B>(mut self, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
+    fn rfold<B>(&mut self, init: B, mut f: impl FnMut(B, u64, u64, &'a T) -> B) -> B {
         let mut acc = init;
         loop {
             let mut run = core::mem::replace(&mut self.back, LeafRun::EMPTY);
@@ -560,7 +560,7 @@ impl<'a, T, K: Key> Iterator for Range<'a, T, K> {
         (self.walk.buffered(), Some(self.tree_len))
     }
 
-    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
         self.walk.fold(init, |acc, start, end, value| f(acc, item((start, end, value))))
     }
 
@@ -590,7 +590,7 @@ impl<'a, T, K: Key> DoubleEndedIterator for Range<'a, T, K> {
         self.walk.next_back().map(item)
     }
 
-    fn rfold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+    fn rfold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
         self.walk.rfold(init, |acc, start, end, value| f(acc, item((start, end, value))))
     }
 
