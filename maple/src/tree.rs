@@ -435,6 +435,16 @@ pub(crate) fn bounds<R: RangeBounds<u64>>(range: &R) -> Option<(u64, u64)> {
     raw_bounds(range)
 }
 
+/// What [`MapleTree::erase_fast`] found.
+enum Erased<T> {
+    /// No value holds the index.
+    Vacant,
+    /// The value, erased.
+    Done(T),
+    /// The erase needs the full store (nothing changed).
+    General,
+}
+
 /// Free nodes below which removals never compact the arena (see
 /// [`MapleTree::shrink_if_sparse`]): a small tree keeps its few free nodes for the next stores.
 pub(crate) const SHRINK_FLOOR: usize = 64;
@@ -480,6 +490,12 @@ impl<T, K: Key> MapleTree<T, K> {
                 }
                 _ => Some(value),
             };
+        }
+        if entry.is_none() && self.root != NO_NODE {
+            // A NULL store over exactly one value's range is an erase.
+            if let Erased::Done(value) = self.erase_fast(first, Some(last)) {
+                return Ok(Some(value));
+            }
         }
         // Classified and performed on the `u64` tree in one go (one move of the nodes for
         // other key types).
@@ -609,18 +625,33 @@ impl<T, K: Key> MapleTree<T, K> {
 
     /// [`MapleTree::erase`] without the amortised release of free nodes (for a
     /// [`crate::Reservation`], whose reserved nodes must stay).
+    /// The erase of the value holding `index` (only if its range ends at `last`, when given)
+    /// inside its leaf, as most erases are: a lean descent, and no plan or engine
+    /// ([`write::erase_in_leaf`]). The tree must not be empty.
+    fn erase_fast(&mut self, index: u64, last: Option<u64>) -> Erased<T> {
+        let (leaf, min, max) = self.leaf_at(index);
+        let node = self.arena.leaf(leaf);
+        let at = slot_of(node.pivots(), index);
+        if !node.has_value(at) {
+            return Erased::Vacant;
+        }
+        if last.is_some_and(|last| node.slot_range(at, min, max) != (index, last)) {
+            return Erased::General;
+        }
+        match K::raw_tree(self, |raw| write::erase_in_leaf(raw, leaf, at, max)) {
+            Some(value) => Erased::Done(value),
+            None => Erased::General,
+        }
+    }
+
     pub(crate) fn erase_keeping_nodes(&mut self, index: u64) -> Result<Option<T>, Error> {
         if self.root == NO_NODE {
             return Ok(None);
         }
-        // Most erases stay inside their leaf: a lean descent, and no plan or engine.
-        let (leaf, _, max) = self.leaf_at(index);
-        let at = slot_of(self.arena.leaf(leaf).pivots(), index);
-        if !self.arena.leaf(leaf).has_value(at) {
-            return Ok(None);
-        }
-        if let Some(value) = K::raw_tree(self, |raw| write::erase_in_leaf(raw, leaf, at, max)) {
-            return Ok(Some(value));
+        match self.erase_fast(index, None) {
+            Erased::Vacant => return Ok(None),
+            Erased::Done(value) => return Ok(Some(value)),
+            Erased::General => {}
         }
         // Otherwise the full store, whose left path is walked again (cache-warm).
         let mut plan = Plan::EMPTY;
