@@ -478,7 +478,7 @@ impl<T, K: Key> MapleTree<T, K> {
                     }
                     Some(value)
                 }
-                Some((leaf, at, start, end)) if last <= end => {
+                Some((leaf, at, start, end)) if last <= end && !self.alloc => {
                     // A store into one NULL range is an insert: most stay inside the leaf.
                     let put = |raw: &mut MapleTree<T>| {
                         write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value)
@@ -491,8 +491,9 @@ impl<T, K: Key> MapleTree<T, K> {
                 _ => Some(value),
             };
         }
-        if entry.is_none() && self.root != NO_NODE {
-            // A NULL store over exactly one value's range is an erase.
+        if entry.is_none() && !self.alloc && self.root != NO_NODE {
+            // A NULL store over exactly one value's range is an erase (not in an allocation
+            // tree, whose gaps the full store refreshes).
             if let Erased::Done(value) = self.erase_fast(first, Some(last)) {
                 return Ok(Some(value));
             }
@@ -553,6 +554,18 @@ impl<T, K: Key> MapleTree<T, K> {
         }
         if self.root == NO_NODE {
             return self.write_with::<NoDup>(first, last, Some(value)).map(drop);
+        }
+        if self.alloc {
+            // No fast path in an allocation tree (its gaps need the full store): one walk,
+            // whose path checks that the range is vacant and is the store's left path.
+            let mut plan = Plan::EMPTY;
+            plan.left.walk_in_place(&self.arena, self.root, self.height(), first);
+            let lv = plan.left.leaf();
+            let (_, end) = plan.left.leaf_slot_range(&self.arena);
+            if self.arena.leaf(lv.node).has_value(lv.offset()) || end < last {
+                return Err(Error::Exists);
+            }
+            return self.write_walked(&mut plan, first, last, Some(value)).map(drop);
         }
         // A lean descent checks that the range is vacant (no exact-fit probe either: a vacant
         // range holds no value to swap), and most inserts then stay inside that leaf.
@@ -648,14 +661,21 @@ impl<T, K: Key> MapleTree<T, K> {
         if self.root == NO_NODE {
             return Ok(None);
         }
-        match self.erase_fast(index, None) {
-            Erased::Vacant => return Ok(None),
-            Erased::Done(value) => return Ok(Some(value)),
-            Erased::General => {}
+        if !self.alloc {
+            match self.erase_fast(index, None) {
+                Erased::Vacant => return Ok(None),
+                Erased::Done(value) => return Ok(Some(value)),
+                Erased::General => {}
+            }
         }
-        // Otherwise the full store, whose left path is walked again (cache-warm).
+        // Otherwise the full store, whose left path is walked (again, cache-warm, unless
+        // this is an allocation tree, which has no fast path).
         let mut plan = Plan::EMPTY;
         plan.left.walk_in_place(&self.arena, self.root, self.height(), index);
+        let lv = *plan.left.leaf();
+        if !self.arena.leaf(lv.node).has_value(lv.offset()) {
+            return Ok(None);
+        }
         let (first, last) = plan.left.leaf_slot_range(&self.arena);
         // The whole range goes, and a NULL store widens over NULL ranges only: nothing is
         // cut in two.
