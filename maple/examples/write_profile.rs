@@ -12,6 +12,7 @@
 //! * `from-sorted`: bulk-builds `count` trees of the `n` ranges (`MapleTree::from_sorted`);
 //! * `iter`, `iter-next`, `iter-rev`: `count` full passes over the tree, as the bench's
 //!   iteration rows make them (`fold`, a `for` loop, `rev().fold`);
+//! * `lookup`: `count` point lookups (`load`) at random addresses in the layout;
 //! * `overlap`: `count` queries of a 1 MiB window at a random address in the layout, as the
 //!   bench's `overlap-1mib` row makes them (`range(..).fold`).
 //!
@@ -33,7 +34,7 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|overlap> <n> <count>";
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|lookup|overlap> <n> <count>";
     let (op, n, count) = match args.as_slice() {
         [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
         _ => panic!("{usage}"),
@@ -79,6 +80,13 @@ fn main() {
             for _ in 0..count {
                 let items = ranges.iter().enumerate().map(|(i, &(first, last))| (first..=last, i as u64));
                 black_box(MapleTree::from_sorted(items).unwrap());
+            }
+        }
+        "lookup" => {
+            use rand::Rng;
+            let (low, high) = (ranges[0].0, ranges[n - 1].1);
+            for _ in 0..count {
+                black_box(tree.load(rng.gen_range(low..high)));
             }
         }
         "overlap" => {
