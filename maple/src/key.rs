@@ -153,9 +153,10 @@ pub(crate) fn raw_bounds<K: Key, R: RangeBounds<K>>(range: &R) -> Option<(u64, u
 
 /// The plumbing between a keyed tree and the `u64` tree the node layer works on.
 impl<T, K: Key> MapleTree<T, K> {
-    /// Everything but the nodes: a tree with this one's root, height, count and flags over an
-    /// empty arena (for the clones, which fill the arena in).
-    pub(crate) fn shell(&self) -> Self {
+    /// Everything but the nodes: a tree (of any key type) with this one's root, height, count
+    /// and flags over an empty arena (for the clones, which fill the arena in, and for
+    /// [`MapleTree::through_raw`], which moves it in).
+    pub(crate) fn shell<K2: Key>(&self) -> MapleTree<T, K2> {
         MapleTree {
             arena: Arena::new(),
             root: self.root,
@@ -186,15 +187,7 @@ impl<T, K: Key> MapleTree<T, K> {
                     (raw.root, raw.height, raw.len, raw.cyclic_wrapped);
             }
         }
-        let raw = MapleTree {
-            arena: core::mem::take(&mut self.arena),
-            root: self.root,
-            height: self.height,
-            len: self.len,
-            alloc: self.alloc,
-            cyclic_wrapped: self.cyclic_wrapped,
-            key: PhantomData,
-        };
+        let raw = MapleTree { arena: core::mem::take(&mut self.arena), ..self.shell() };
         let mut guard = Restore { keyed: self, raw };
         op(&mut guard.raw)
     }
