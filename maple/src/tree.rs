@@ -636,8 +636,6 @@ impl<T, K: Key> MapleTree<T, K> {
         Ok(old)
     }
 
-    /// [`MapleTree::erase`] without the amortised release of free nodes (for a
-    /// [`crate::Reservation`], whose reserved nodes must stay).
     /// The erase of the value holding `index` (only if its range ends at `last`, when given)
     /// inside its leaf, as most erases are: a lean descent, and no plan or engine
     /// ([`write::erase_in_leaf`]). The tree must not be empty.
@@ -657,6 +655,8 @@ impl<T, K: Key> MapleTree<T, K> {
         }
     }
 
+    /// [`MapleTree::erase`] without the amortised release of free nodes (for a
+    /// [`crate::Reservation`], whose reserved nodes must stay).
     pub(crate) fn erase_keeping_nodes(&mut self, index: u64) -> Result<Option<T>, Error> {
         if self.root == NO_NODE {
             return Ok(None);

@@ -85,6 +85,9 @@ pub(crate) struct Arena<T> {
     budget: NodeBudget,
     /// Live leaves when they were last laid out in key order (a relayout or a bulk build).
     laid_out: usize,
+    /// Tests only: relayouts made.
+    #[cfg(test)]
+    relayouts: usize,
     #[cfg(feature = "failure-injection")]
     fail_at: Option<u64>,
 }
@@ -106,6 +109,8 @@ impl<T> Arena<T> {
             idle: NodeBudget { leaves: 0, internals: 0 },
             budget: NodeBudget { leaves: 0, internals: 0 },
             laid_out: 0,
+            #[cfg(test)]
+            relayouts: 0,
             #[cfg(feature = "failure-injection")]
             fail_at: None,
         }
@@ -556,15 +561,21 @@ impl<T> Arena<T> {
             self.spare.leaves = 0;
         }
         self.laid_out = live;
+        #[cfg(test)]
+        {
+            self.relayouts += 1;
+        }
         Some(root)
     }
 
-    /// Whether the leaves have grown by half since they were last laid out in key order
+    /// Whether the live leaves have grown by half since they were last laid out in key order
     /// ([`Arena::relayout_leaves`]) and number at least [`RELAYOUT_FLOOR`]: the trigger of
-    /// the tree-level stores' amortised relayout. One comparison.
+    /// the tree-level stores' amortised relayout. Blank leaves do not count: a relayout keeps
+    /// them, so counting them would make it due again at once.
     #[inline]
     pub(crate) fn relayout_due(&self) -> bool {
-        self.leaves.len() >= (self.laid_out + self.laid_out / 2).max(RELAYOUT_FLOOR)
+        let live = self.leaves.len() - self.idle.leaves - self.spare.leaves - self.free_leaves.count;
+        live >= (self.laid_out + self.laid_out / 2).max(RELAYOUT_FLOOR)
     }
 
     /// Mutable access to several leaves at once, in the order of `ids`, which must be
@@ -606,6 +617,8 @@ impl<T> Arena<T> {
             idle: NodeBudget::default(),
             budget: NodeBudget::default(),
             laid_out: self.laid_out,
+            #[cfg(test)]
+            relayouts: 0,
             #[cfg(feature = "failure-injection")]
             fail_at: None,
         })
@@ -701,6 +714,24 @@ mod tests {
         let order = leaf_order(&tree);
         assert_eq!(order, (0..order.len() as NodeId).collect::<Vec<_>>());
         assert_eq!(tree.arena.leaves.len(), order.len(), "no blank leaf is left");
+    }
+
+    /// The trigger counts live leaves only: blank leaves (a large reservation's, or those
+    /// erases freed) stay after a relayout, so counting them would make every store after it
+    /// lay the leaves out again.
+    #[test]
+    fn blank_leaves_do_not_trigger_relayouts() {
+        let mut tree = random_build(2_000, true);
+        tree.arena.laid_out = 1; // make the next store lay the leaves out
+        let before = tree.arena.relayouts;
+        let live = tree.allocated_nodes().0;
+        let mut reserved = tree.reserve(2 * live).unwrap();
+        for i in 0..20u64 {
+            reserved.store_range(i * 80 + 1, i * 80 + 2, 99).unwrap();
+        }
+        assert_eq!(reserved.arena.relayouts, before + 1, "one relayout, at the first store");
+        drop(reserved);
+        tree.validate().unwrap();
     }
 
     /// A relayout inside a reservation keeps its blank nodes (R1): the reservation's writes

@@ -47,9 +47,9 @@ pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
 /// The erase of the value in slot `at` of `leaf` (which covers keys up to `max`), when the
 /// NULL store that removes it stays inside the leaf: the value's slot and the NULL slots
 /// beside it become one NULL slot ([`crate::node::Leaf::erase_merging`]), without a plan,
-/// a path or the engine. That is what
-/// the full store does there (`extend_null` widens over the same NULL slots, and the store
-/// is a `NodeStore` or `SlotStore`), so the tree ends up the same either way. Returns the
+/// a path or the engine. That is what the full store does there (`extend_null` widens over
+/// the same NULL slots, and the store is a `NodeStore` or `SlotStore`), so the tree ends
+/// up the same either way. Returns the
 /// value, or `None` with nothing changed when the full store is needed: the slot is the
 /// last of its leaf, or the NULL after it is (the widening may reach into the next leaf),
 /// the leaf would fall below its minimum (a rebalance), it is the tree's only value (the
