@@ -198,14 +198,7 @@ impl<T, K: Key> MapleTree<T, K> {
     pub(crate) fn into_keyed<K2: Key>(self, alloc: bool) -> MapleTree<T, K2> {
         debug_assert!(self.last_key_value().map_or(true, |(r, _)| r.end().to_u64() <= crate::key::top::<K2>()));
         debug_assert_eq!(self.alloc, alloc);
-        MapleTree {
-            arena: self.arena,
-            root: self.root,
-            height: self.height,
-            len: self.len,
-            alloc: self.alloc,
-            cyclic_wrapped: self.cyclic_wrapped,
-            key: PhantomData,
-        }
+        let shell = self.shell();
+        MapleTree { arena: self.arena, ..shell }
     }
 }

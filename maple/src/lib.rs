@@ -197,6 +197,7 @@ pub mod search;
 mod serde_impl;
 #[cfg(feature = "std")]
 pub mod shared;
+mod store;
 mod tree;
 pub mod validate;
 mod write;
