@@ -17,6 +17,13 @@
 //! the guard **publishes**, when it drops or at [`WriteGuard::publish`]: a batch of writes
 //! made under one guard becomes visible at once, all together.
 //!
+//! A guard has the tree's stores, inserts, erases, removals, allocations and `clear`, plus
+//! [`WriteGuard::retain`] and [`WriteGuard::modify`] (a value changed in place, the guard's
+//! `get_mut`). It has no cursors and no `entry`: every write must be logged as an operation
+//! that can be replayed on the other copy, and a `&mut T` handed out for an unknown time
+//! cannot be. What `entry` does is one `modify` or one `try_insert`; a walk that writes as
+//! it goes is a read of [`WriteGuard::with_tree`] followed by the writes.
+//!
 //! # The design: left-right
 //!
 //! The handle keeps **two copies** of the tree. Readers read the copy a shared index
@@ -81,6 +88,10 @@ enum Op<T, K> {
     Insert(K, K, T),
     Erase(K),
     Remove(K, K),
+    /// The removals of one `retain`: the first keys of the removed entries, in key order.
+    RemoveEach(Vec<K>),
+    /// A value changed in place (`modify`): the entry holding the key gets this value.
+    Replace(K, T),
     Clear,
 }
 
@@ -92,6 +103,18 @@ impl<T: Clone, K: Key> Op<T, K> {
             Op::Insert(first, last, value) => tree.insert_range(first, last, value),
             Op::Erase(index) => tree.erase(index).map(drop),
             Op::Remove(first, last) => tree.remove_range(first, last),
+            Op::RemoveEach(starts) => {
+                // The same removals in the same order as on the first copy, so the two
+                // copies keep the same shape (not only the same entries).
+                for start in starts {
+                    tree.remove(start);
+                }
+                Ok(())
+            }
+            Op::Replace(key, value) => {
+                *tree.get_mut(key).ok_or(Error::Invalid)? = value;
+                Ok(())
+            }
             Op::Clear => {
                 tree.clear();
                 Ok(())
@@ -376,6 +399,85 @@ impl<T: Clone, K: Key> WriteGuard<'_, T, K> {
     pub fn cut<R: RangeBounds<K>>(&mut self, range: R) -> Result<(), Error> {
         let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
         self.remove_range(K::from_u64(first), K::from_u64(last))
+    }
+
+    /// [`MapleTree::retain`]: keeps only the entries for which `keep(range, &value)` returns
+    /// `true`, visiting each once in key order, and removes the others (all published
+    /// together, with the guard's other writes).
+    ///
+    /// Unlike the plain tree's, `keep` sees each value by shared reference: a value changed
+    /// here would have to be logged for the other copy, so changes go through
+    /// [`WriteGuard::modify`]. The log holds one key per removed entry.
+    ///
+    /// # Panics
+    /// As [`MapleTree::retain`]. If `keep` panics, nothing has been removed yet; if a removal
+    /// panics (allocation failure), this guard's unpublished writes are lost, as for any write
+    /// that panics halfway ([module docs](self#failure)).
+    ///
+    /// ```
+    /// let tree = maple_tree::SharedMapleTree::new();
+    /// let mut w = tree.write();
+    /// for i in 0..10u64 {
+    ///     w.insert_range(i * 10, i * 10 + 4, i)?;
+    /// }
+    /// w.retain(|range, _| *range.start() < 50);
+    /// drop(w);
+    /// assert_eq!(tree.reader().read().values().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(RangeInclusive<K>, &T) -> bool) {
+        self.lock.with_back(|front, back, log| {
+            catch_up(front, back, log);
+            let doomed: Vec<K> = back
+                .iter()
+                .filter_map(|(range, value)| (!keep(range.clone(), value)).then_some(*range.start()))
+                .collect();
+            if doomed.is_empty() {
+                return;
+            }
+            log.dirty = true;
+            for &start in &doomed {
+                back.remove(start);
+            }
+            log.pending.push(Op::RemoveEach(doomed));
+            log.dirty = false;
+        });
+    }
+
+    /// Runs `change` on the value of the entry whose range holds `key` and returns its result,
+    /// or returns `None` (changing nothing) if no entry holds `key`: the guard's form of
+    /// [`MapleTree::get_mut`]. The range stays as it is. The changed value is cloned into
+    /// the log once `change` returns.
+    ///
+    /// # Panics
+    /// If `change` or the value's `clone` panics, the value may be half-changed: this guard's
+    /// unpublished writes are lost and nothing of them is published, as for any write that
+    /// panics halfway ([module docs](self#failure)).
+    ///
+    /// ```
+    /// let tree = maple_tree::SharedMapleTree::new();
+    /// let reader = tree.reader();
+    /// let mut w = tree.write();
+    /// w.store_range(10, 19, 1)?;
+    /// w.publish();
+    /// assert_eq!(w.modify(15, |v| { *v += 1; *v }), Some(2));
+    /// assert_eq!(w.modify(20, |v| *v), None);
+    /// assert_eq!(reader.get(10), Some(1), "not published yet");
+    /// drop(w);
+    /// assert_eq!(reader.get_key_value(10), Some((10..=19, 2)));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
+    #[doc(alias = "get_mut")]
+    pub fn modify<R>(&mut self, key: K, change: impl FnOnce(&mut T) -> R) -> Option<R> {
+        self.lock.with_back(|front, back, log| {
+            catch_up(front, back, log);
+            let value = back.get_mut(key)?;
+            log.dirty = true;
+            let result = change(value);
+            log.pending.push(Op::Replace(key, value.clone()));
+            log.dirty = false;
+            Some(result)
+        })
     }
 
     /// [`MapleTree::clear`]: removes everything.

@@ -95,12 +95,21 @@ fn copies_stay_equal_over_random_writes() {
         for _ in 0..rng.gen_range(1..8) {
             let a: u16 = rng.gen_range(0..2000);
             let b = a.saturating_add(rng.gen_range(0..50));
-            let _ = match rng.gen_range(0..6) {
+            let _ = match rng.gen_range(0..8) {
                 0 | 1 => w.store_range(a, b, round),
                 2 => w.insert_range(a, b, round),
                 3 => w.erase(a).map(drop),
                 4 => w.remove_range(a, b),
-                _ => w.remove_range(b, a),
+                5 => w.remove_range(b, a),
+                6 => {
+                    w.modify(a, |v| *v = v.wrapping_mul(3).wrapping_add(round));
+                    Ok(())
+                }
+                _ => {
+                    let m = rng.gen_range(2..5);
+                    w.retain(|range, v| (u32::from(*range.start()) + v) % m != 0);
+                    Ok(())
+                }
             };
         }
         if round % 50 == 49 {
@@ -147,6 +156,61 @@ fn a_writer_that_panics_publishes_nothing_and_the_next_one_recovers() {
     w.store_range(300, 309, Fragile(4)).unwrap();
     drop(w);
     assert_eq!(reader.read().keys().collect::<Vec<_>>(), [0..=99, 300..=309]);
+    assert_copies_equal(&tree);
+}
+
+#[test]
+fn retain_and_modify_are_logged_and_published_together() {
+    let tree = SharedMapleTree::new();
+    let reader = tree.reader();
+    let mut w = tree.write();
+    for i in 0..40u64 {
+        w.insert_range(i * 10, i * 10 + 4, i).unwrap();
+    }
+    w.publish();
+    assert_eq!(w.modify(7, |v| std::mem::replace(v, 100)), None, "7 holds nothing");
+    assert_eq!(w.modify(54, |v| std::mem::replace(v, 100)), Some(5));
+    let mut seen = Vec::new();
+    w.retain(|range, &v| {
+        seen.push(*range.start());
+        v % 2 == 0
+    });
+    assert_eq!(seen, (0..40).map(|i| i * 10).collect::<Vec<_>>(), "each entry visited once, in order");
+    w.retain(|_, _| true);
+    assert_eq!(pending(&mut w), 2, "a retain that removes nothing is not logged");
+    assert_eq!(reader.read().len(), 40, "nothing is visible before publication");
+    assert_eq!(reader.get(50), Some(5));
+    drop(w);
+    let state = reader.read();
+    assert_eq!(state.len(), 21);
+    assert_eq!(state.get_key_value(50), Some((50..=54, &100)));
+    assert!(state.values().all(|v| v % 2 == 0));
+    drop(state);
+    // The replay onto the other copy makes the same removals and the same change.
+    tree.write().store_range(1000, 1009, 1).unwrap();
+    assert_copies_equal(&tree);
+}
+
+#[test]
+fn a_panicking_modify_publishes_nothing_of_its_guard() {
+    let tree = SharedMapleTree::new();
+    let reader = tree.reader();
+    tree.write().store_range(0, 9, vec![1]).unwrap();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut w = tree.write();
+        w.store_range(20, 29, vec![2]).unwrap();
+        w.modify(5, |v| {
+            v.push(9);
+            panic!("half-changed");
+        });
+    }));
+    assert!(result.is_err());
+    assert_eq!(reader.read().iter().collect::<Vec<_>>(), [(0..=9, &vec![1])]);
+    let mut w = tree.write();
+    assert_eq!(w.modify(5, |v| v.clone()), Some(vec![1]), "the half-changed copy was rebuilt");
+    w.retain(|range, _| *range.start() != 0);
+    drop(w);
+    assert!(reader.read().is_empty());
     assert_copies_equal(&tree);
 }
 
