@@ -21,7 +21,7 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 use core::ops::{Bound, RangeBounds, RangeInclusive};
 
-/// A key type of a [`MapleTree`](crate::MapleTree): an unsigned integer (`u8`, `u16`, `u32`,
+/// A key type of a [`MapleTree`]: an unsigned integer (`u8`, `u16`, `u32`,
 /// `u64`, `usize`) or a user newtype over one. The key space is `0..=Key::MAX`, mapped onto
 /// `0..=MAX.to_u64()` of the tree's internal `u64` keys.
 ///
