@@ -167,7 +167,7 @@ impl<T: Clone + PartialEq, K: Key> CoalescingMap<T, K> {
         if let Some((_, end)) = equal(last).or_else(|| equal(last.checked_add(1)?)) {
             last = end;
         }
-        self.tree.write(first, last, Some(value)).map(drop)
+        self.tree.write(first, last, Some(value))
     }
 
     /// Removes the values of `range`, trimming or splitting entries that reach outside it

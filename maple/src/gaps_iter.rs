@@ -140,7 +140,7 @@ impl<T: Clone, K: Key> MapleTree<T, K> {
     #[doc(alias = "mtree_store_range")]
     pub fn set<R: RangeBounds<K>>(&mut self, range: R, value: T) -> Result<(), Error> {
         let (first, last) = raw_bounds(&range).ok_or(Error::Invalid)?;
-        self.write(first, last, Some(value)).map(drop)
+        self.write(first, last, Some(value))
     }
 
     /// Removes the values of `range` (any range form), trimming or splitting ranges that reach

@@ -175,7 +175,7 @@ impl<T: Clone, K: Key> Reservation<'_, T, K> {
     /// # Errors
     /// As [`Reservation::store_range`].
     pub fn remove_range(&mut self, first: K, last: K) -> Result<(), Error> {
-        self.write(|tree| tree.write(first.to_u64(), last.to_u64(), None).map(drop))
+        self.write(|tree| tree.write(first.to_u64(), last.to_u64(), None))
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::error::Error;
 use crate::key::Key;
 use crate::node::{slot_of, NO_NODE};
-use crate::write::{self, Cloning, Dup, NoDup, Plan};
+use crate::write::{self, Cloning, CutOnly, Dup, NoDup, Plan};
 use crate::MapleTree;
 
 /// What [`MapleTree::erase_fast`] found.
@@ -197,10 +197,11 @@ impl<T, K: Key> MapleTree<T, K> {
 }
 
 impl<T: Clone, K: Key> MapleTree<T, K> {
-    /// Plans, reserves for and performs a store that may clone a value it cuts in two.
+    /// Plans, reserves for and performs a store that may clone a value it cuts in two. The
+    /// old entry is dropped, so a value the store only trims is never cloned ([`CutOnly`]).
     #[inline]
-    pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<Option<T>, Error> {
-        self.write_with::<Cloning>(first, last, entry)
+    pub(crate) fn write(&mut self, first: u64, last: u64, entry: Option<T>) -> Result<(), Error> {
+        self.write_with::<CutOnly>(first, last, entry).map(drop)
     }
 
     /// Reserves the nodes of a classified store and performs it, cloning what it cuts.

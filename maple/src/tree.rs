@@ -519,7 +519,7 @@ impl<T: Clone, K: Key> MapleTree<T, K> {
     #[doc(alias = "mtree_store_range")]
     #[doc(alias = "insert")]
     pub fn store_range(&mut self, first: K, last: K, value: T) -> Result<(), Error> {
-        self.write(first.to_u64(), last.to_u64(), Some(value)).map(drop)
+        self.write(first.to_u64(), last.to_u64(), Some(value))
     }
 
     /// Stores `value` at the single key `index`; see [`MapleTree::store_range`].

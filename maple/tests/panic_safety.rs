@@ -79,3 +79,41 @@ fn a_panicking_clone_leaves_the_tree_unchanged() {
         probe(n, |k| k as u32);
     }
 }
+
+/// A store drops the old value it would return, so a store or removal that only trims a
+/// value (keeps its head or its tail, never both) never clones it: none of these may reach a
+/// clone.
+#[test]
+fn a_store_that_only_trims_clones_nothing() {
+    let mut tree: MapleTree<Fragile> = MapleTree::new();
+    for i in 0..400 {
+        tree.store_range(i * 10, i * 10 + 9, Fragile(i)).unwrap();
+    }
+    let mut model: Vec<_> = tree.iter().map(|(r, v)| (r, v.0)).collect();
+    ARMED.with(|a| a.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        tree.store_range(0, 4, Fragile(1000)).unwrap();
+        tree.store_range(15, 25, Fragile(1001)).unwrap();
+        tree.set(1007..1013, Fragile(1002)).unwrap();
+        tree.try_extend([(2005..=2012, Fragile(1003))]).unwrap();
+        tree.remove_range(3003, 3016).unwrap();
+        tree.cut(3995..).unwrap();
+    }));
+    ARMED.with(|a| a.set(false));
+    assert!(result.is_ok(), "a trimming store cloned a value");
+    // The removals are stores of a marker value that the model then drops.
+    const GONE: u64 = u64::MAX;
+    for (first, last, value) in [
+        (0, 4, 1000),
+        (15, 25, 1001),
+        (1007, 1012, 1002),
+        (2005, 2012, 1003),
+        (3003, 3016, GONE),
+        (3995, u64::MAX, GONE),
+    ] {
+        model = stored(&model, first, last, value);
+        model.retain(|&(_, v)| v != GONE);
+    }
+    assert!(tree.iter().map(|(r, v)| (r, v.0)).eq(model), "the stores differ from the model");
+    tree.validate().unwrap();
+}

@@ -62,7 +62,7 @@ pub(super) fn move_boundary<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan) 
     let (start, _) = leaf.slot_range(l.offset(), l.min, l.max);
     let head = start < plan.first;
     let at = slot_of(leaf.pivots(), plan.index);
-    let old = if head && at == l.offset() { D::dup(leaf.get(at)) } else { leaf.take(at) };
+    let old = if head && at == l.offset() { D::dup_old(leaf.get(at)) } else { leaf.take(at) };
     // The head of a range cut at `plan.first` stays in its slot, now the last one.
     leaf.truncate(l.offset() + usize::from(head));
     tree.len -= before - leaf.value_count();

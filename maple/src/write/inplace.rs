@@ -129,7 +129,7 @@ pub(super) fn pieces<T, D: Dup<T>>(
     let at = slot_of(leaf.pivots(), plan.index);
     let cut_head = (lo == ro && head && tail).then(|| D::dup(leaf.get(lo)));
     // The entry at the caller's index, then the pieces of the covered slots that survive.
-    let old = if (at == lo && head) || (at == ro && tail) { D::dup(leaf.get(at)) } else { leaf.take(at) };
+    let old = if (at == lo && head) || (at == ro && tail) { D::dup_old(leaf.get(at)) } else { leaf.take(at) };
     let mut pieces = ArrayVec::new();
     if head {
         let head_entry = match cut_head {
@@ -181,7 +181,7 @@ pub(super) fn leaf_content<T, D: Dup<T>>(
     // its range survives, and the head of a range a one-leaf store cuts in two.
     let (at_start, at_end) = leaf.slot_range(at, l.min, l.max);
     let old_survives = at_start < first || (same && at_end > last);
-    let mut old = if old_survives { D::dup(leaf.get(at)) } else { None };
+    let mut old = if old_survives { D::dup_old(leaf.get(at)) } else { None };
     let (lo_start, lo_end) = leaf.slot_range(l.offset(), l.min, l.max);
     let mut cut_head = (same && lo_start < first && lo_end > last).then(|| D::dup(leaf.get(l.offset())));
     // One pass over the left leaf's slots, moved out: the slots before `first`, the head of

@@ -58,17 +58,43 @@ pub(crate) use rebuild::LeafBuf;
 /// How a store copies an entry whose range it cuts (`T: Clone` only where that happens).
 ///
 /// A store duplicates an entry in two cases: it cuts one range in two (the head and the tail
-/// both keep the value), and it returns the value that held `plan.index` while part of that
-/// value's range survives. [`Cloning`] clones; [`NoDup`] yields NULL, which is exact for NULL
-/// slots and for the returned value the non-`Clone` stores never hand out, so a caller that
-/// uses [`NoDup`] must first make sure the store cuts no *value* in two
-/// ([`MapleTree::splits_value`]).
+/// both keep the value: [`Dup::dup`]), and it returns the value that held `plan.index` while
+/// part of that value's range survives ([`Dup::dup_old`]). [`Cloning`] clones for both;
+/// [`CutOnly`] clones only for a cut, for the stores whose caller drops the old value;
+/// [`NoDup`] yields NULL for both, which is exact for NULL slots and for the returned value
+/// the non-`Clone` stores never hand out, so a caller that uses [`NoDup`] must first make sure
+/// the store cuts no *value* in two ([`MapleTree::splits_value`]).
 pub(crate) trait Dup<T> {
+    /// The copy of an entry a store cuts in two.
     fn dup(slot: Option<&T>) -> Option<T>;
+
+    /// The copy of the entry at `plan.index` that the store returns while part of it
+    /// survives.
+    #[inline(always)]
+    fn dup_old(slot: Option<&T>) -> Option<T> {
+        Self::dup(slot)
+    }
 }
 
 /// Duplicates by cloning.
 pub(crate) struct Cloning;
+
+/// Clones an entry a store cuts in two, and returns NULL for the old entry: for the stores
+/// that drop what they return (`store_range`, `remove_range`, ...), which then never clone a
+/// value they only trim.
+pub(crate) struct CutOnly;
+
+impl<T: Clone> Dup<T> for CutOnly {
+    #[inline(always)]
+    fn dup(slot: Option<&T>) -> Option<T> {
+        slot.cloned()
+    }
+
+    #[inline(always)]
+    fn dup_old(_: Option<&T>) -> Option<T> {
+        None
+    }
+}
 
 impl<T: Clone> Dup<T> for Cloning {
     #[inline(always)]
