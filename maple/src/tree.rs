@@ -352,14 +352,17 @@ impl<T, K: Key> MapleTree<T, K> {
     /// cache miss per leaf. The cost is O(leaves) per relayout, O(1) amortised per store
     /// (about three visits per leaf, paid by the stores that allocated the leaves, like a
     /// vector's growth), and nearly nothing for leaves already in place. Node ids change,
-    /// so it is never called through a cursor, which holds a path; a [`crate::Reservation`]
-    /// keeps its blank nodes through it. Skipped, changing nothing, if the system has no
-    /// memory for the map of new ids.
+    /// so a cursor's write that triggers it walks the cursor's path again afterwards; a
+    /// [`crate::Reservation`] keeps its blank nodes through it. Skipped, changing nothing,
+    /// if the system has no memory for the map of new ids. Returns whether node ids may
+    /// have changed.
     #[inline]
-    pub(crate) fn relayout_if_due(&mut self) {
-        if self.arena.relayout_due() {
+    pub(crate) fn relayout_if_due(&mut self) -> bool {
+        let due = self.arena.relayout_due();
+        if due {
             self.relayout_now();
         }
+        due
     }
 
     #[cold]

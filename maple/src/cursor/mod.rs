@@ -375,6 +375,20 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
         Ok(())
     }
 
+    /// Leaves the cursor on the range just written (C1), and lays the leaves out in key
+    /// order when the tree's writes have made that due ([`MapleTree::relayout_if_due`]): a
+    /// tree grown through cursors, as an address space is, iterates as fast as one grown by
+    /// tree-level stores. A relayout renumbers nodes, so the cursor then walks its range
+    /// again from the root (amortised O(1) per write, as the relayout is).
+    fn after_write(&mut self) {
+        self.state.after_write(self.tree, &self.plan);
+        if self.tree.relayout_if_due() && self.state.status == Status::Active {
+            let range = (self.state.index, self.state.last);
+            self.state.walk(self.tree);
+            debug_assert_eq!((self.state.index, self.state.last), range, "the walk found another slot");
+        }
+    }
+
     /// Writes `entry` (`None` is NULL) over `index()..=last()` and returns the value that
     /// held `index()` before (`mas_store_gfp`), cloned when part of its range survives. Only
     /// that one: if `index()` held nothing, the result is `None` even when the store covers
@@ -408,7 +422,7 @@ impl<'a, T: Clone, K: Key> CursorMut<'a, T, K> {
         self.plan(entry.is_none())?;
         match self.tree.write_planned(&self.plan, entry) {
             Ok(old) => {
-                self.state.after_write(self.tree, &self.plan);
+                self.after_write();
                 Ok(old)
             }
             Err(e) => {
@@ -496,7 +510,7 @@ impl<T: Clone, K: Key> Prealloc<'_, '_, T, K> {
         let cursor = self.cursor;
         let (plan, entry) = (&cursor.plan, self.entry);
         let old = K::raw_tree(cursor.tree, |raw| write::execute::<T, write::Cloning>(raw, plan, entry));
-        cursor.state.after_write(cursor.tree, &cursor.plan);
+        cursor.after_write();
         old
     }
 }

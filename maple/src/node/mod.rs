@@ -44,11 +44,11 @@
 //! their splits allocated them cost a cache miss each (a full pass over a tree of 1e6 ranges
 //! built by random inserts took 62 ms scattered, 9 ms in key order). A bulk build pushes
 //! its leaves in key order; [`Arena::relayout_leaves`] moves the leaves of any tree into key
-//! order, which `shrink_to_fit` does, and the tree-level stores do again each time the leaf
-//! count has grown by half (`MapleTree::relayout_if_due`): O(1) amortised, like a
-//! vector's growth, and nearly free when the leaves are in order already. It renumbers
-//! leaves, so it never runs while a cursor holds a path; a reservation keeps its blank
-//! nodes through it.
+//! order, which `shrink_to_fit` does, and the stores (tree-level and cursor writes) do
+//! again each time the leaf count has grown by half (`MapleTree::relayout_if_due`): O(1)
+//! amortised, like a vector's growth, and nearly free when the leaves are in order already.
+//! It renumbers leaves, so a cursor whose write triggered it walks its path again from the
+//! root; a reservation keeps its blank nodes through it.
 //!
 //! # Invariants this module relies on
 //!

@@ -44,14 +44,7 @@ fn leaf_order(tree: &crate::MapleTree<u64>) -> Vec<NodeId> {
 
 /// A tree built by random inserts, `n` ranges of 4 keys 8 apart (seeded shuffle).
 fn random_build(n: u64, relayout: bool) -> crate::MapleTree<u64> {
-    let mut order: Vec<u64> = (0..n).collect();
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    for i in (1..order.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        order.swap(i, (x % (i as u64 + 1)) as usize);
-    }
+    let order = shuffled(n);
     let mut tree = crate::MapleTree::new();
     if !relayout {
         tree.arena.laid_out = usize::MAX / 4; // never due
@@ -60,6 +53,48 @@ fn random_build(n: u64, relayout: bool) -> crate::MapleTree<u64> {
         tree.store_range(i * 8, i * 8 + 3, i).unwrap();
     }
     tree
+}
+
+/// `0..n` in a fixed pseudo-random order.
+fn shuffled(n: u64) -> Vec<u64> {
+    let mut order: Vec<u64> = (0..n).collect();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in (1..order.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        order.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+/// A tree grown by cursor writes alone (as maple-vma's address spaces grow) is laid out in
+/// key order as well, and each cursor that triggered a relayout is left on a live path: its
+/// range is the one written and its next step finds the next entry.
+#[test]
+fn cursor_writes_lay_the_leaves_out_and_keep_the_cursor() {
+    let mut tree = crate::MapleTree::new();
+    let before = tree.arena.relayouts;
+    let mut stored = std::collections::BTreeSet::new();
+    let mut cursor = tree.cursor_mut(0);
+    for (n, i) in shuffled(20_000).into_iter().enumerate() {
+        cursor.set_range(i * 8, i * 8 + 3);
+        if n % 2 == 0 {
+            cursor.store(Some(i)).unwrap();
+        } else {
+            cursor.preallocate(Some(i)).unwrap().store();
+        }
+        stored.insert(i);
+        assert_eq!((cursor.index(), cursor.last(), cursor.current()), (i * 8, i * 8 + 3, Some(&i)));
+        let next = stored.range(i + 1..).next().copied();
+        assert_eq!(cursor.next(u64::MAX).copied(), next, "after storing {i}");
+    }
+    drop(cursor);
+    assert!(tree.arena.relayouts >= before + 4, "{} relayouts", tree.arena.relayouts - before);
+    let order = leaf_order(&tree);
+    let steps = in_order_steps(&order);
+    assert!(steps * 3 >= order.len(), "{steps} of {}", order.len());
+    tree.validate().unwrap();
 }
 
 /// Steps between leaves adjacent in key order that are adjacent in the vector too.
