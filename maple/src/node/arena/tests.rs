@@ -89,7 +89,6 @@ fn cursor_writes_lay_the_leaves_out_and_keep_the_cursor() {
         let next = stored.range(i + 1..).next().copied();
         assert_eq!(cursor.next(u64::MAX).copied(), next, "after storing {i}");
     }
-    drop(cursor);
     assert!(tree.arena.relayouts >= before + 4, "{} relayouts", tree.arena.relayouts - before);
     let order = leaf_order(&tree);
     let steps = in_order_steps(&order);
