@@ -79,6 +79,13 @@ pub(crate) trait Dup<T> {
 /// Duplicates by cloning.
 pub(crate) struct Cloning;
 
+impl<T: Clone> Dup<T> for Cloning {
+    #[inline(always)]
+    fn dup(slot: Option<&T>) -> Option<T> {
+        slot.cloned()
+    }
+}
+
 /// Clones an entry a store cuts in two, and returns NULL for the old entry: for the stores
 /// that drop what they return (`store_range`, `remove_range`, ...), which then never clone a
 /// value they only trim.
@@ -93,13 +100,6 @@ impl<T: Clone> Dup<T> for CutOnly {
     #[inline(always)]
     fn dup_old(_: Option<&T>) -> Option<T> {
         None
-    }
-}
-
-impl<T: Clone> Dup<T> for Cloning {
-    #[inline(always)]
-    fn dup(slot: Option<&T>) -> Option<T> {
-        slot.cloned()
     }
 }
 
