@@ -54,7 +54,7 @@ impl<T, K: Key> MapleTree<T, K> {
                     let put = |raw: &mut MapleTree<T>| {
                         write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value)
                     };
-                    match K::raw_tree(self, put) {
+                    match K::raw_tree(self, put)? {
                         Ok(()) => return Ok(None),
                         Err(value) => Some(value),
                     }
@@ -126,7 +126,7 @@ impl<T, K: Key> MapleTree<T, K> {
             return Err(Error::Exists);
         }
         let value =
-            match K::raw_tree(self, |raw| write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value)) {
+            match K::raw_tree(self, |raw| write::insert_in_leaf(raw, leaf, at, (start, end), (first, last), value))? {
                 Ok(()) => return Ok(()),
                 Err(value) => value,
             };

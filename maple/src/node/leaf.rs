@@ -27,6 +27,9 @@
 use super::{set_pivots, slot_range, Fault, PIVOTS, SLOTS};
 use arrayvec::ArrayVec;
 
+mod spill;
+pub(crate) use spill::Spill;
+
 /// The nibble of a NULL slot in `pos`.
 pub(super) const NULL_POS: u64 = 0xF;
 /// Every nibble at 1.

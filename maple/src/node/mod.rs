@@ -217,7 +217,7 @@ macro_rules! pivot_accessors {
 mod arena;
 mod leaf;
 pub(crate) use arena::{Arena, NodeBudget};
-pub(crate) use leaf::{Leaf, LeafRun, LeafValuesMut};
+pub(crate) use leaf::{Leaf, LeafRun, LeafValuesMut, Spill};
 
 impl Internal {
     pivot_accessors!();

@@ -2,6 +2,7 @@
 //! leaf (or the two leaves) a store touches.
 
 use super::{Dup, LeafBuf, Plan};
+use crate::error::Error;
 use crate::node::{slot_of, Leaf, NodeId, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
@@ -81,10 +82,12 @@ pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize,
 /// becomes (a NULL head before the value if `start < first`, a NULL tail after it if
 /// `last < end`): done in the leaf ([`crate::node::Leaf::insert_into_null`]), without a
 /// plan, a path or the engine. That is what the full store does there (an `Append`,
-/// `SlotStore` or `NodeStore`), so the tree ends up the same either way. Gives `value`
-/// back, with nothing changed, when the full store is needed: the leaf would overflow (a
-/// split), the store covers every key (a new root), or the tree is an allocation tree
-/// (whose gaps the full store refreshes).
+/// `SlotStore` or `NodeStore`), so the tree ends up the same either way. When the leaf
+/// would overflow, the split is done by [`super::split::insert_splitting`] where the
+/// leaf's parent takes it (which may fail with [`Error::NoMemory`], nothing changed). Gives
+/// `value` back, with nothing changed, when the full store is needed: a split the parent
+/// does not take, a store that covers every key (a new root), or an allocation tree (whose
+/// gaps the full store refreshes).
 pub(crate) fn insert_in_leaf<T>(
     tree: &mut MapleTree<T>,
     leaf: NodeId,
@@ -92,18 +95,21 @@ pub(crate) fn insert_in_leaf<T>(
     (start, end): (u64, u64),
     (first, last): (u64, u64),
     value: T,
-) -> Result<(), T> {
+) -> Result<Result<(), T>, Error> {
     let (head, tail) = (start < first, last < end);
     let leaf = tree.arena.leaf_mut(leaf);
     let fits = leaf.len() + usize::from(head) + usize::from(tail) <= SLOTS;
-    if tree.alloc || !fits || (first == 0 && last == u64::MAX) || !super::rebuild::fast_path_allowed() {
-        return Err(value);
+    if tree.alloc || (first == 0 && last == u64::MAX) || !super::rebuild::fast_path_allowed() {
+        return Ok(Err(value));
+    }
+    if !fits {
+        return super::split::insert_splitting(tree, at, (start, end), (first, last), value);
     }
     leaf.insert_into_null(at, head, first, last, tail, value);
     tree.len += 1;
     #[cfg(all(test, feature = "std"))]
     super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0], n.get()[1] + 1]));
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// What replaces the slots a one-leaf store covers (`plan.left`'s to `plan.right`'s, in

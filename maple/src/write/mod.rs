@@ -305,7 +305,7 @@ fn extend_null<T>(tree: &MapleTree<T>, plan: &mut Plan) {
 
 /// Nodes a leaf split needs: one leaf, one internal node for each full ancestor from the
 /// leaf's parent up, and a new root when every ancestor is full.
-fn split_need(path: &Path) -> NodeBudget {
+pub(super) fn split_need(path: &Path) -> NodeBudget {
     let leaf_depth = path.leaf_depth();
     let full = (0..leaf_depth).rev().take_while(|&d| path.levels[d].len() == SLOTS).count();
     let internals = full + usize::from(full == leaf_depth);

@@ -61,8 +61,10 @@ std::thread_local! {
     /// Tests only: when set, every overflow and every erase takes the general path, so that
     /// a test can build the same tree both ways and compare the shapes.
     static GENERAL_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
-    /// Tests only: in-place splits taken on this thread, without and with a pulled sibling.
-    static IN_PLACE: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
+    /// Tests only: in-place splits taken on this thread, without and with a pulled sibling:
+    /// by the engine ([`Engine::split_in_parent`], entries 0 and 1) and by an insert into a
+    /// NULL slot ([`super::split::insert_splitting`], entries 2 and 3).
+    pub(super) static IN_PLACE: core::cell::Cell<[usize; 4]> = const { core::cell::Cell::new([0; 4]) };
     /// Tests only: erases and inserts done inside their leaf ([`super::erase_in_leaf`],
     /// [`super::insert_in_leaf`]) on this thread.
     pub(super) static IN_LEAF: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
@@ -82,7 +84,7 @@ pub(super) fn fast_path_allowed() -> bool {
 /// How to cut `n` entries into nodes: the sizes of the parts. Parts other than the last are
 /// never on the right spine; the last is when `spine` holds. `null_at(i)` tells whether entry
 /// `i` is NULL (leaves only: a part other than the last may not end in NULL).
-fn cut(n: usize, spine: bool, leaf: bool, null_at: impl Fn(usize) -> bool) -> ArrayVec<usize, 3> {
+pub(super) fn cut(n: usize, spine: bool, leaf: bool, null_at: impl Fn(usize) -> bool) -> ArrayVec<usize, 3> {
     let mut sizes = ArrayVec::new();
     if n <= SLOTS {
         sizes.push(n);
@@ -579,8 +581,12 @@ mod tests {
                 }
             }
         }
-        let [alone, pulled] = IN_PLACE.with(|n| n.get());
+        let [alone, pulled, insert_alone, insert_pulled] = IN_PLACE.with(|n| n.get());
         assert!(alone > 100 && pulled > 100, "in-place splits: {alone} into a new leaf, {pulled} with a sibling");
+        assert!(
+            insert_alone > 100 && insert_pulled > 100,
+            "splits by inserts: {insert_alone} into a new leaf, {insert_pulled} with a sibling"
+        );
         let [erased, inserted] = IN_LEAF.with(|n| n.get());
         assert!(erased > 100 && inserted > 100, "inside their leaf: {erased} erases, {inserted} inserts");
     }

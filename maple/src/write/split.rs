@@ -21,8 +21,11 @@
 //! `L` keeps at least 14 slots and `R` has two or three: T3 holds for both.
 
 use super::inplace;
-use super::{Dup, Plan, StoreType};
-use crate::node::SLOTS;
+use super::rebuild::cut;
+use super::{split_need, Dup, Plan, StoreType};
+use crate::error::Error;
+use crate::node::{Leaf, NodeId, Spill, SLOTS};
+use crate::path::Path;
 use crate::MapleTree;
 
 /// Whether the classified [`StoreType::SplitStore`] `plan` splits the last leaf at its last
@@ -31,14 +34,16 @@ pub(super) fn fits<T>(tree: &MapleTree<T>, plan: &Plan) -> bool {
     debug_assert_eq!(plan.kind, StoreType::SplitStore);
     let (l, r) = (*plan.left.leaf(), *plan.right.leaf());
     let depth = plan.left.leaf_depth();
-    let last = l.len() - 1;
     depth > 0
-        && l.max == u64::MAX
-        && l.offset() == last
-        && r.offset() == last
-        && plan.left.levels[depth - 1].len() < SLOTS
-        && last > 0
-        && tree.arena.leaf(l.node).has_value(last - 1)
+        && r.offset() == l.offset()
+        && splits_at_last(tree.arena.leaf(l.node), l.max, l.offset(), plan.left.levels[depth - 1].len())
+}
+
+/// Whether a split of `leaf` (below the root, ending at `max`, its parent holding
+/// `parent_len` children) by a store into slot `at` alone is [`split_last`]'s.
+fn splits_at_last<T>(leaf: &Leaf<T>, max: u64, at: usize, parent_len: usize) -> bool {
+    let last = leaf.len() - 1;
+    max == u64::MAX && at == last && parent_len < SLOTS && last > 0 && leaf.has_value(last - 1)
 }
 
 /// Performs the split [`fits`] accepted; returns the entry that held `plan.index` (cloned
@@ -71,4 +76,103 @@ pub(super) fn split_last<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
         crate::gap::propagate(&mut tree.arena, &plan.left, depth - 1);
     }
     old
+}
+
+/// The split of the leaf that an insert of `value` over `first..=last` into its NULL slot
+/// `at` (whose range is `start..=end`) overflows, where the leaf's parent takes the cut:
+/// the tree the general path builds (the same sibling pulled in, the same cut, the same
+/// parent pivots), without its plan, buffer and engine. The leaf and a sibling, or the leaf
+/// and a new leaf after it, are written straight from their dense content ([`Spill`]).
+///
+/// The general path (`rebuild`'s leaf level) pulls in the right sibling, else the left one,
+/// when it holds at most `30 - n` slots for the `n` slots the leaf would have, and shares
+/// the content between the two; otherwise it cuts the content into the leaf and a new leaf,
+/// which the parent takes in place if it has a free slot. This does the same, and gives
+/// `value` back with nothing changed where the general path would do more: the leaf is the
+/// root (the tree grows a level), the store appends past the last leaf's last value
+/// ([`split_last`]'s case), the parent is full and no sibling has room (the parent
+/// splits too), or the cut is not in two parts. Reserves what the classified split would
+/// (one leaf and the internal nodes of a split of the full ancestors, [`split_need`]), and
+/// fails with [`Error::NoMemory`], nothing changed, when that cannot be done. The caller has checked the rest (not an
+/// allocation tree, the store does not cover every key, the fast paths are allowed).
+pub(crate) fn insert_splitting<T>(
+    tree: &mut MapleTree<T>,
+    at: usize,
+    (start, end): (u64, u64),
+    (first, last): (u64, u64),
+    value: T,
+) -> Result<Result<(), T>, Error> {
+    if tree.height < 2 {
+        return Ok(Err(value));
+    }
+    let arena = &tree.arena;
+    let path = Path::walk(arena, tree.root, tree.height(), first);
+    let depth = path.leaf_depth();
+    let (lv, parent) = (*path.leaf(), path.levels[depth - 1]);
+    debug_assert_eq!(lv.offset(), at);
+    if splits_at_last(arena.leaf(lv.node), lv.max, at, parent.len()) {
+        // The append that overflows: the general path takes `split_last`.
+        return Ok(Err(value));
+    }
+    let (head, tail) = (start < first, last < end);
+    let mut spill = Spill::insert_layout(arena.leaf(lv.node), lv.max, at, (head, tail), (first, last));
+    debug_assert!(spill.len() > SLOTS);
+    // The general path's choice of a sibling to share the content with.
+    let room = (2 * SLOTS - 2).saturating_sub(spill.len());
+    let node = arena.internal(parent.node);
+    let off = parent.offset();
+    let has_room = |id: NodeId| arena.leaf(id).len() <= room;
+    let pulled = match (off + 1 < parent.len()).then(|| node.child(off + 1)).filter(|&id| has_room(id)) {
+        Some(id) => Some((id, true, node.slot_range(off + 1, parent.min, parent.max).1)),
+        None => (off > 0).then(|| node.child(off - 1)).filter(|&id| has_room(id)).map(|id| (id, false, lv.min - 1)),
+    };
+    if let Some((id, to_right, max)) = pulled {
+        spill.add_sibling(arena.leaf(id), max, to_right);
+    } else if parent.len() == SLOTS {
+        return Ok(Err(value));
+    }
+    let spine = lv.max == u64::MAX || matches!(pulled, Some((_, true, u64::MAX)));
+    let sizes = cut(spill.len(), spine, true, |i| spill.is_null(i));
+    if sizes.len() != 2 {
+        return Ok(Err(value));
+    }
+    // The budget of the classified split (the worst case, whichever path runs: see
+    // [`super`]), so that a store fails for want of memory exactly when the general path
+    // would.
+    tree.arena.reserve(split_need(&path))?;
+    #[cfg(all(test, feature = "std"))]
+    super::rebuild::IN_PLACE.with(|n| {
+        let mut counts = n.get();
+        counts[2 + usize::from(pulled.is_some())] += 1;
+        n.set(counts);
+    });
+    let (len, first_len) = (spill.len(), sizes[0]);
+    let bound = spill.end(first_len - 1);
+    let arena = &mut tree.arena;
+    match pulled {
+        None => {
+            let new = arena.alloc_leaf();
+            spill.take_inserting(arena.leaf_mut(lv.node), value);
+            spill.fill(arena.leaf_mut(lv.node), first_len);
+            spill.fill(arena.leaf_mut(new), len - first_len);
+            arena.internal_mut(parent.node).insert_after(off, bound, new, 0);
+        }
+        Some((id, true, _)) => {
+            spill.take_inserting(arena.leaf_mut(lv.node), value);
+            spill.take(arena.leaf_mut(id));
+            spill.fill(arena.leaf_mut(lv.node), first_len);
+            spill.fill(arena.leaf_mut(id), len - first_len);
+            arena.internal_mut(parent.node).set_pivot(off, bound);
+        }
+        Some((id, false, _)) => {
+            spill.take(arena.leaf_mut(id));
+            spill.take_inserting(arena.leaf_mut(lv.node), value);
+            spill.fill(arena.leaf_mut(id), first_len);
+            spill.fill(arena.leaf_mut(lv.node), len - first_len);
+            arena.internal_mut(parent.node).set_pivot(off - 1, bound);
+        }
+    }
+    tree.len += 1;
+    tree.relayout_if_due();
+    Ok(Ok(()))
 }

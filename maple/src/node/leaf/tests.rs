@@ -335,3 +335,105 @@ fn insert_into_null_matches_a_vector_model_for_every_layout() {
         }
     }
 }
+
+/// The model of an insert over `first..=last` into NULL slot `at` of `model` (a leaf whose
+/// keys start at `min`): the head, the value and the tail in place of the slot.
+fn inserted(model: &[(u64, Option<u32>)], min: u64, at: usize, (first, last): (u64, u64)) -> Vec<(u64, Option<u32>)> {
+    let start = if at == 0 { min } else { model[at - 1].0 + 1 };
+    let mut out = model[..at].to_vec();
+    if start < first {
+        out.push((first - 1, None));
+    }
+    out.push((last, Some(99)));
+    if last < model[at].0 {
+        out.push((model[at].0, None));
+    }
+    out.extend_from_slice(&model[at + 1..]);
+    out
+}
+
+/// Checks that `leaf`, covering `[min, max]`, holds `model`'s slots (N2 and N3 included).
+fn check_between(leaf: &Leaf<u32>, model: &[(u64, Option<u32>)], min: u64, max: u64) {
+    assert_eq!(leaf.fault(), None);
+    let got: Vec<_> = (0..leaf.len()).map(|i| (leaf.slot_range(i, min, max).1, leaf.get(i).copied())).collect();
+    assert_eq!(got, model);
+    assert_eq!(leaf.value_count(), model.iter().filter(|(_, v)| v.is_some()).count());
+}
+
+#[test]
+fn a_spill_shares_an_insert_and_a_sibling_between_two_leaves() {
+    // A full leaf over [1000, 1159], a left sibling below it or a right one above it (or
+    // none), every value layout, NULL slot, head/tail choice and cut: the two leaves written
+    // from the spill hold the model's slots in order, with N2 and N3.
+    let shifted = |m: Vec<(u64, Option<u32>)>, by: u64| -> Vec<(u64, Option<u32>)> {
+        m.into_iter().map(|(end, v)| (end + by, v.map(|v| v + 100 * u32::from(by > 1000)))).collect()
+    };
+    for full in patterns() {
+        let base = shifted(model_with(SLOTS, 159, full), 1000);
+        for at in (0..SLOTS).filter(|&i| base[i].1.is_none()) {
+            let start = if at == 0 { 1000 } else { base[at - 1].0 + 1 };
+            for (head, tail) in [(false, false), (true, false), (false, true), (true, true)] {
+                let (first, last) = (start + u64::from(head), base[at].0 - u64::from(tail));
+                let mine = inserted(&base, 1000, at, (first, last));
+                for sibling in [None, Some((true, 3)), Some((false, 5)), Some((true, 12)), Some((false, 13))] {
+                    let mut content = mine.clone();
+                    let (mut lo, mut hi) = (1000, 1159);
+                    let mut other: Leaf<u32> = Leaf::empty();
+                    let layout = |other: &Leaf<u32>| {
+                        let mut spill = Spill::insert_layout(&leaf_of(&base), 1159, at, (head, tail), (first, last));
+                        if let Some((to_right, len)) = sibling {
+                            spill.add_sibling(other, if to_right { 1159 + 10 * len as u64 } else { 999 }, to_right);
+                        }
+                        spill
+                    };
+                    if let Some((to_right, len)) = sibling {
+                        let theirs = if to_right {
+                            shifted(model_with(len, 10 * len as u64 - 1, |i| i % 2 == 1), 1160)
+                        } else {
+                            shifted(model_with(len, 999, |i| i % 2 == 1), 0)
+                        };
+                        other = leaf_of(&theirs);
+                        if to_right {
+                            hi = theirs[len - 1].0;
+                            content.extend(theirs);
+                        } else {
+                            lo = 0;
+                            content.splice(0..0, theirs);
+                        }
+                    }
+                    let spill = layout(&other);
+                    assert_eq!(spill.len(), content.len());
+                    for (i, (end, entry)) in content.iter().enumerate() {
+                        assert_eq!((spill.end(i), spill.is_null(i)), (*end, entry.is_none()), "slot {i}");
+                    }
+                    for cut in content.len().saturating_sub(SLOTS).max(1)..=SLOTS.min(content.len() - 1) {
+                        let mut spill = layout(&other);
+                        let (mut mine_leaf, mut theirs) = (leaf_of(&base), other.clone());
+                        let (left, right) = match sibling {
+                            Some((false, _)) => {
+                                spill.take(&mut theirs);
+                                spill.take_inserting(&mut mine_leaf, 99);
+                                (theirs, mine_leaf)
+                            }
+                            Some((true, _)) => {
+                                spill.take_inserting(&mut mine_leaf, 99);
+                                spill.take(&mut theirs);
+                                (mine_leaf, theirs)
+                            }
+                            None => {
+                                spill.take_inserting(&mut mine_leaf, 99);
+                                (mine_leaf, theirs)
+                            }
+                        };
+                        let (mut left, mut right) = (left, right);
+                        spill.fill(&mut left, cut);
+                        spill.fill(&mut right, content.len() - cut);
+                        let bound = content[cut - 1].0;
+                        check_between(&left, &content[..cut], lo, bound);
+                        check_between(&right, &content[cut..], bound + 1, hi);
+                    }
+                }
+            }
+        }
+    }
+}
