@@ -37,7 +37,10 @@
 //! store over exactly one value's range) that stays inside its leaf skips all three steps:
 //! it needs no node, and [`erase_in_leaf`] merges the value's slot with the NULL slots
 //! beside it where they stand, as the `NodeStore` it would be classified as does; an
-//! insert into a gap whose leaf has room for it likewise ([`insert_in_leaf`]). The rest go
+//! insert into a gap whose leaf has room for it likewise ([`insert_in_leaf`]); one that
+//! overflows the leaf, where the parent takes the split, is split as the engine would split
+//! it, from the leaves' dense content (`split::insert_splitting`, with the split's budget
+//! reserved as in the table). The rest go
 //! through one engine (`rebuild`) that turns the new content of a run of nodes into one to
 //! three nodes per level, pulling in a neighbour where a node would be too thin (and
 //! rewriting a split leaf and its sibling in place where the parent takes the cut without
