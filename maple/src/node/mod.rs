@@ -280,6 +280,26 @@ impl Internal {
         self.pivots[offset] = last;
     }
 
+    /// Merges child `offset + 1` into child `offset`: child `offset` now ends where child
+    /// `offset + 1` ended, and the slots after move down one (the caller has merged the
+    /// two children's content into child `offset` and frees the other). The caller refreshes
+    /// child `offset`'s gap.
+    #[inline]
+    pub(crate) fn remove_after(&mut self, offset: usize) {
+        let len = self.len();
+        debug_assert!(offset + 1 < len && len > 1);
+        // Child `offset + 1`'s bound (a pivot, or the sentinel at `len - 1`) becomes child
+        // `offset`'s; the sentinel at `len - 1` moves to `len - 2`.
+        self.pivots.copy_within(offset + 1..PIVOTS, offset);
+        self.pivots[PIVOTS - 1] = u64::MAX;
+        self.children.copy_within(offset + 2..SLOTS, offset + 1);
+        self.children[SLOTS - 1] = NO_NODE;
+        self.gaps.copy_within(offset + 2..SLOTS, offset + 1);
+        self.gaps[SLOTS - 1] = 0;
+        self.len -= 1;
+        debug_assert_eq!(self.fault(), None);
+    }
+
     /// Cuts child `offset`'s range in two: the child now ends at `last`, and `id` (whose
     /// largest gap is `gap`) takes the rest in slot `offset + 1`; the slots after move up
     /// one. The node must not be full. The caller refreshes child `offset`'s gap.

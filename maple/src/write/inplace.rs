@@ -50,11 +50,13 @@ pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
 /// beside it become one NULL slot ([`crate::node::Leaf::erase_merging`]), without a plan,
 /// a path or the engine. That is what the full store does there (`extend_null` widens over
 /// the same NULL slots, and the store is a `NodeStore` or `SlotStore`), so the tree ends
-/// up the same either way. Returns the
-/// value, or `None` with nothing changed when the full store is needed: the slot is the
-/// last of its leaf, or the NULL after it is (the widening may reach into the next leaf),
-/// the leaf would fall below its minimum (a rebalance), it is the tree's only value (the
-/// tree empties), or the tree is an allocation tree (whose gaps the full store refreshes).
+/// up the same either way. When the leaf would fall below its minimum, the merge or
+/// rebalance with a sibling is done by [`super::rebalance::erase_rebalancing`] where the
+/// parent takes it in place. Returns the value, or `None` with nothing changed when the
+/// full store is needed: the slot is the last of its leaf, or the NULL after it is (the
+/// widening may reach into the next leaf), a rebalance the parent does not take, it is the
+/// tree's only value (the tree empties), or the tree is an allocation tree (whose gaps the
+/// full store refreshes).
 /// The widening to the left never leaves the leaf, as in `extend_null`.
 pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize, max: u64) -> Option<T> {
     let depth = usize::from(tree.height) - 1;
@@ -67,13 +69,18 @@ pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize,
     let lo = if at > 0 && !leaf.has_value(at - 1) { at - 1 } else { at };
     plant!('E' => let lo = at);
     let hi = at + usize::from(!leaf.has_value(at + 1));
-    if (hi + 1 == len && max != u64::MAX) || super::deficient(len - (hi - lo), depth, max) {
+    if hi + 1 == len && max != u64::MAX {
         return None;
+    }
+    if super::deficient(len - (hi - lo), depth, max) {
+        // The slot is not the leaf's last one, so its pivot is a key it holds.
+        let index = leaf.pivots()[at];
+        return super::rebalance::erase_rebalancing(tree, index, (lo, at, hi));
     }
     let value = leaf.erase_merging(lo, at, hi);
     tree.len -= 1;
     #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0] + 1, n.get()[1]]));
+    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0] + 1, n.get()[1], n.get()[2], n.get()[3]]));
     Some(value)
 }
 
@@ -108,7 +115,7 @@ pub(crate) fn insert_in_leaf<T>(
     leaf.insert_into_null(at, head, first, last, tail, value);
     tree.len += 1;
     #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0], n.get()[1] + 1]));
+    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0], n.get()[1] + 1, n.get()[2], n.get()[3]]));
     Ok(Ok(()))
 }
 

@@ -40,7 +40,9 @@
 //! insert into a gap whose leaf has room for it likewise ([`insert_in_leaf`]); one that
 //! overflows the leaf, where the parent takes the split, is split as the engine would split
 //! it, from the leaves' dense content (`split::insert_splitting`, with the split's budget
-//! reserved as in the table). The rest go
+//! reserved as in the table); and an erase that leaves its leaf too thin merges or
+//! rebalances it with a sibling where the parent takes that in place (`rebalance`). The
+//! rest go
 //! through one engine (`rebuild`) that turns the new content of a run of nodes into one to
 //! three nodes per level, pulling in a neighbour where a node would be too thin (and
 //! rewriting a split leaf and its sibling in place where the parent takes the cut without
@@ -48,6 +50,7 @@
 
 mod boundary;
 mod inplace;
+mod rebalance;
 mod rebuild;
 mod split;
 

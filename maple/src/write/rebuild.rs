@@ -67,7 +67,9 @@ std::thread_local! {
     pub(super) static IN_PLACE: core::cell::Cell<[usize; 4]> = const { core::cell::Cell::new([0; 4]) };
     /// Tests only: erases and inserts done inside their leaf ([`super::erase_in_leaf`],
     /// [`super::insert_in_leaf`]) on this thread.
-    pub(super) static IN_LEAF: core::cell::Cell<[usize; 2]> = const { core::cell::Cell::new([0; 2]) };
+    /// Entries 2 and 3: erases that merged their leaf with a sibling and that rebalanced
+    /// the two ([`super::rebalance::erase_rebalancing`]).
+    pub(super) static IN_LEAF: core::cell::Cell<[usize; 4]> = const { core::cell::Cell::new([0; 4]) };
 }
 
 /// Whether a store may take a fast path ([`Engine::split_in_parent`],
@@ -579,6 +581,26 @@ mod tests {
                         assert!(fast.iter().eq(general.iter()));
                     }
                 }
+                // Then the trees are emptied by erases in random order (half through
+                // `remove_range` of exactly one range), so that leaves thin out, merge and
+                // rebalance at every height down to the root's.
+                let mut starts: Vec<u64> = fast.iter().map(|(range, _)| *range.start()).collect();
+                for i in (1..starts.len()).rev() {
+                    starts.swap(i, ops.gen_range(0..=i));
+                }
+                for (step, &start) in starts.iter().enumerate() {
+                    let end = *fast.load_range(start).expect("stored").0.end();
+                    for (tree, general_only) in [(&mut fast, false), (&mut general, true)] {
+                        GENERAL_ONLY.with(|g| g.set(general_only));
+                        let result =
+                            if step % 2 == 0 { tree.erase(start).map(drop) } else { tree.remove_range(start, end) };
+                        GENERAL_ONLY.with(|g| g.set(false));
+                        assert_eq!(result, Ok(()));
+                    }
+                    assert_eq!(fast.validate(), Ok(()), "alloc {alloc}, seed {seed}, erase {step}");
+                    assert_eq!(shape(&fast), shape(&general), "alloc {alloc}, seed {seed}, erase {step}");
+                }
+                assert!(fast.is_empty() && general.is_empty());
             }
         }
         let [alone, pulled, insert_alone, insert_pulled] = IN_PLACE.with(|n| n.get());
@@ -587,8 +609,9 @@ mod tests {
             insert_alone > 100 && insert_pulled > 100,
             "splits by inserts: {insert_alone} into a new leaf, {insert_pulled} with a sibling"
         );
-        let [erased, inserted] = IN_LEAF.with(|n| n.get());
+        let [erased, inserted, merged, rebalanced] = IN_LEAF.with(|n| n.get());
         assert!(erased > 100 && inserted > 100, "inside their leaf: {erased} erases, {inserted} inserts");
+        assert!(merged > 100 && rebalanced > 50, "erases that merged {merged} leaves and rebalanced {rebalanced}");
     }
 
     #[test]

@@ -1,22 +1,24 @@
 //! The content of one or two neighbouring leaves laid end to end outside them, for the
-//! split of a leaf that an insert into one of its NULL slots overflows.
+//! split of a leaf that an insert into one of its NULL slots overflows, and for the merge or
+//! rebalance of a leaf that an erase leaves too thin.
 //!
 //! A [`Spill`] holds what a [`Leaf`] holds, for up to 32 slots: the slots' last keys, one
 //! presence bit per slot, and the values dense in slot order. It is built in two steps, so
 //! that the caller can choose the cut before anything moves:
 //!
-//! 1. the layout ([`Spill::insert_layout`], then [`Spill::add_sibling`] for a neighbour that
-//!    shares the content): last keys and presence bits only, copied from the leaves, which
-//!    stay as they were;
+//! 1. the layout ([`Spill::insert_layout`] or [`Spill::erase_layout`], then
+//!    [`Spill::add_sibling`] for a neighbour that shares the content): last keys and presence
+//!    bits only, copied from the leaves, which stay as they were;
 //! 2. the values move out of the leaves in slot order ([`Spill::take_inserting`] for the
-//!    leaf of the insert, which puts the new value at its rank, [`Spill::take`] for the
+//!    leaf of an insert, which puts the new value at its rank, [`Spill::take_erasing`] for
+//!    the leaf of an erase, which hands the erased value back, [`Spill::take`] for the
 //!    neighbour), and [`Spill::fill`] writes the next run of slots into a leaf, as
 //!    [`Leaf::write`] would, but from dense arrays rather than one `(key, entry)` pair per
 //!    slot.
 //!
 //! Between the two halves of step 2 the leaves hold no values while their slots still say
 //! they do. Nothing runs there that can panic or read them (moves only: an insert into a
-//! NULL slot clones and drops nothing), and [`Spill::fill`] makes each leaf whole again
+//! NULL slot clones and drops nothing, and an erase hands its value to the caller), and [`Spill::fill`] makes each leaf whole again
 //! (N2 and N3, checked in debug builds).
 
 use super::{positions, Leaf, PIVOTS, SLOTS};
@@ -29,7 +31,7 @@ pub(crate) struct Spill<T> {
     ends: [u64; 2 * SLOTS],
     present: u32,
     len: usize,
-    /// The slot of the inserted value.
+    /// The slot of the inserted value (0 in an erase's layout, where it is not used).
     new_at: usize,
     /// The first slot not yet written back by [`Spill::fill`].
     filled: usize,
@@ -78,6 +80,19 @@ impl<T> Spill<T> {
         let above = (old >> (at + 1)) << (at + 1 + grow);
         let present = below | 1 << new_at | above;
         Spill { ends, present, len: len + grow, new_at, filled: 0, values: ArrayVec::new() }
+    }
+
+    /// The layout of `leaf` (covering keys up to `max`) after an erase that makes its slots
+    /// `lo..=hi` one NULL slot ending where slot `hi` ends: the erased value's slot and the
+    /// NULL slots beside it, as [`Leaf::erase_merging`] makes them. The leaf is not changed.
+    pub(crate) fn erase_layout(leaf: &Leaf<T>, max: u64, lo: usize, hi: usize) -> Self {
+        debug_assert!(lo <= hi && hi < leaf.len());
+        let len = leaf.len();
+        let mut ends = ends_of(leaf, max);
+        ends.copy_within(hi..len, lo);
+        let old = u32::from(leaf.present);
+        let present = (old & ((1 << lo) - 1)) | (old >> (hi + 1)) << (lo + 1);
+        Spill { ends, present, len: len - (hi - lo), new_at: 0, filled: 0, values: ArrayVec::new() }
     }
 
     /// Adds the layout of `sibling` (covering keys up to `max`) after the content, or before
@@ -133,6 +148,18 @@ impl<T> Spill<T> {
         self.values.extend(moved.by_ref().take(rank));
         self.values.push(value);
         self.values.extend(moved);
+    }
+
+    /// Moves the values of the leaf of an erase ([`Spill::erase_layout`]) into the content,
+    /// but for the value of its slot `at`, which is returned (`None` if the slot held none).
+    pub(crate) fn take_erasing(&mut self, leaf: &mut Leaf<T>, at: usize) -> Option<T> {
+        let rank = (u32::from(leaf.present) & ((1 << at) - 1)).count_ones() as usize;
+        let held = leaf.has_value(at);
+        let mut moved = leaf.values.drain(..);
+        self.values.extend(moved.by_ref().take(rank));
+        let value = if held { moved.next() } else { None };
+        self.values.extend(moved);
+        value
     }
 
     /// Writes the next `count` slots (1 to 16) into `leaf`, whose values must have been taken:
