@@ -615,6 +615,35 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "std")]
+    fn appends_build_the_tree_the_general_path_builds() {
+        // Ascending inserts, with and without gaps between them, through `insert_range` and
+        // `store_range`: every overflow is an append that splits the last leaf.
+        for gap in [0, 1, 3] {
+            let mut fast = MapleTree::new();
+            let mut general = MapleTree::new();
+            for i in 0..3000u64 {
+                let first = i * (4 + gap);
+                for (tree, general_only) in [(&mut fast, false), (&mut general, true)] {
+                    GENERAL_ONLY.with(|g| g.set(general_only));
+                    let result = if i % 2 == 0 {
+                        tree.insert_range(first, first + 3, i)
+                    } else {
+                        tree.store_range(first, first + 3, i)
+                    };
+                    GENERAL_ONLY.with(|g| g.set(false));
+                    assert_eq!(result, Ok(()));
+                }
+                if i % 7 == 0 || i == 2999 {
+                    assert_eq!(shape(&fast), shape(&general), "gap {gap}, insert {i}");
+                }
+            }
+            assert_eq!(fast.validate(), Ok(()));
+            assert!(fast.height() >= 3, "gap {gap}: height {}", fast.height());
+        }
+    }
+
+    #[test]
     fn cut_on_the_spine_packs_the_left_part_full() {
         // Ascending inserts split the rightmost node: the left part takes 15 of 17 entries.
         assert_eq!(cut(SLOTS + 1, true, true, |_| false).as_slice(), [SLOTS - 1, 2]);

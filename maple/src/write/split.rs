@@ -84,13 +84,14 @@ pub(super) fn split_last<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
 /// parent pivots), without its plan, buffer and engine. The leaf and a sibling, or the leaf
 /// and a new leaf after it, are written straight from their dense content ([`Spill`]).
 ///
-/// The general path (`rebuild`'s leaf level) pulls in the right sibling, else the left one,
+/// An insert into the last slot of the last leaf (an append that overflows) is split as
+/// [`split_last`] splits it. Otherwise the general path (`rebuild`'s leaf level) pulls in
+/// the right sibling, else the left one,
 /// when it holds at most `30 - n` slots for the `n` slots the leaf would have, and shares
 /// the content between the two; otherwise it cuts the content into the leaf and a new leaf,
 /// which the parent takes in place if it has a free slot. This does the same, and gives
 /// `value` back with nothing changed where the general path would do more: the leaf is the
-/// root (the tree grows a level), the store appends past the last leaf's last value
-/// ([`split_last`]'s case), the parent is full and no sibling has room (the parent
+/// root (the tree grows a level), the parent is full and no sibling has room (the parent
 /// splits too), or the cut is not in two parts. Reserves what the classified split would
 /// (one leaf and the internal nodes of a split of the full ancestors, [`split_need`]), and
 /// fails with [`Error::NoMemory`], nothing changed, when that cannot be done. The caller has checked the rest (not an
@@ -110,18 +111,17 @@ pub(crate) fn insert_splitting<T>(
     let depth = path.leaf_depth();
     let (lv, parent) = (*path.leaf(), path.levels[depth - 1]);
     debug_assert_eq!(lv.offset(), at);
-    if splits_at_last(arena.leaf(lv.node), lv.max, at, parent.len()) {
-        // The append that overflows: the general path takes `split_last`.
-        return Ok(Err(value));
-    }
+    // The append that overflows the last leaf is `split_last`'s: no sibling, the leaf keeps
+    // the slots before `at` and a new leaf takes the pieces.
+    let at_last = splits_at_last(arena.leaf(lv.node), lv.max, at, parent.len());
     let (head, tail) = (start < first, last < end);
     let mut spill = Spill::insert_layout(arena.leaf(lv.node), lv.max, at, (head, tail), (first, last));
     debug_assert!(spill.len() > SLOTS);
-    // The general path's choice of a sibling to share the content with.
+    // Otherwise the general path's choice of a sibling to share the content with.
     let room = (2 * SLOTS - 2).saturating_sub(spill.len());
     let node = arena.internal(parent.node);
     let off = parent.offset();
-    let has_room = |id: NodeId| arena.leaf(id).len() <= room;
+    let has_room = |id: NodeId| !at_last && arena.leaf(id).len() <= room;
     let pulled = match (off + 1 < parent.len()).then(|| node.child(off + 1)).filter(|&id| has_room(id)) {
         Some(id) => Some((id, true, node.slot_range(off + 1, parent.min, parent.max).1)),
         None => (off > 0).then(|| node.child(off - 1)).filter(|&id| has_room(id)).map(|id| (id, false, lv.min - 1)),
@@ -131,11 +131,16 @@ pub(crate) fn insert_splitting<T>(
     } else if parent.len() == SLOTS {
         return Ok(Err(value));
     }
-    let spine = lv.max == u64::MAX || matches!(pulled, Some((_, true, u64::MAX)));
-    let sizes = cut(spill.len(), spine, true, |i| spill.is_null(i));
-    if sizes.len() != 2 {
-        return Ok(Err(value));
-    }
+    let first_len = if at_last {
+        at
+    } else {
+        let spine = lv.max == u64::MAX || matches!(pulled, Some((_, true, u64::MAX)));
+        let sizes = cut(spill.len(), spine, true, |i| spill.is_null(i));
+        if sizes.len() != 2 {
+            return Ok(Err(value));
+        }
+        sizes[0]
+    };
     // The budget of the classified split (the worst case, whichever path runs: see
     // [`super`]), so that a store fails for want of memory exactly when the general path
     // would.
@@ -146,7 +151,7 @@ pub(crate) fn insert_splitting<T>(
         counts[2 + usize::from(pulled.is_some())] += 1;
         n.set(counts);
     });
-    let (len, first_len) = (spill.len(), sizes[0]);
+    let len = spill.len();
     let bound = spill.end(first_len - 1);
     let arena = &mut tree.arena;
     match pulled {
