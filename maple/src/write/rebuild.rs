@@ -177,6 +177,24 @@ pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<
     engine.tree.fix_root();
 }
 
+/// Rebuilds the levels above the leaf that `path` leads to, whose leaf level a fast path has
+/// done already: `up` holds the leaves that replace the path's leaf (the content the
+/// engine's leaf level would hand up). The store's nodes must be reserved.
+pub(super) fn commit_above<T>(tree: &mut MapleTree<T>, path: &Path, up: &mut ChildBuf) {
+    let track_gaps = tree.alloc;
+    let mut engine = Engine {
+        tree,
+        left: Path::EMPTY,
+        right: Path::EMPTY,
+        orphans: core::array::from_fn(|_| ArrayVec::new()),
+        track_gaps,
+    };
+    engine.left.copy_from(path);
+    engine.right.copy_from(path);
+    engine.internal_levels(up);
+    engine.tree.fix_root();
+}
+
 impl<T> Engine<'_, T> {
     fn arena(&mut self) -> &mut Arena<T> {
         &mut self.tree.arena

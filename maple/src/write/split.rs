@@ -21,10 +21,10 @@
 //! `L` keeps at least 14 slots and `R` has two or three: T3 holds for both.
 
 use super::inplace;
-use super::rebuild::cut;
+use super::rebuild::{commit_above, cut, ChildBuf};
 use super::{split_need, Dup, Plan, StoreType};
 use crate::error::Error;
-use crate::node::{Leaf, NodeId, Spill, SLOTS};
+use crate::node::{Child, Leaf, NodeId, Spill, SLOTS};
 use crate::path::Path;
 use crate::MapleTree;
 
@@ -91,8 +91,9 @@ pub(super) fn split_last<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
 /// the content between the two; otherwise it cuts the content into the leaf and a new leaf,
 /// which the parent takes in place if it has a free slot. This does the same, and gives
 /// `value` back with nothing changed where the general path would do more: the leaf is the
-/// root (the tree grows a level), the parent is full and no sibling has room (the parent
-/// splits too), or the cut is not in two parts. Reserves what the classified split would
+/// root (the tree grows a level) or the cut is not in two parts. Where the parent is full and
+/// no sibling has room, the levels above are the engine's ([`commit_above`]), from the two
+/// leaves. Reserves what the classified split would
 /// (one leaf and the internal nodes of a split of the full ancestors, [`split_need`]), and
 /// fails with [`Error::NoMemory`], nothing changed, when that cannot be done. The caller has checked the rest (not an
 /// allocation tree, the store does not cover every key, the fast paths are allowed).
@@ -128,8 +129,6 @@ pub(crate) fn insert_splitting<T>(
     };
     if let Some((id, to_right, max)) = pulled {
         spill.add_sibling(arena.leaf(id), max, to_right);
-    } else if parent.len() == SLOTS {
-        return Ok(Err(value));
     }
     let first_len = if at_last {
         at
@@ -160,7 +159,16 @@ pub(crate) fn insert_splitting<T>(
             spill.take_inserting(arena.leaf_mut(lv.node), value);
             spill.fill(arena.leaf_mut(lv.node), first_len);
             spill.fill(arena.leaf_mut(new), len - first_len);
-            arena.internal_mut(parent.node).insert_after(off, bound, new, 0);
+            if parent.len() < SLOTS {
+                arena.internal_mut(parent.node).insert_after(off, bound, new, 0);
+            } else {
+                // The parent splits too: the engine's levels above the leaves, from the two
+                // leaves its leaf level would have made.
+                let mut up = ChildBuf::new();
+                up.push(Child { last: bound, id: lv.node, gap: 0 });
+                up.push(Child { last: lv.max, id: new, gap: 0 });
+                commit_above(tree, &path, &mut up);
+            }
         }
         Some((id, true, _)) => {
             spill.take_inserting(arena.leaf_mut(lv.node), value);
