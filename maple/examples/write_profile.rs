@@ -7,14 +7,16 @@
 //! * `erase`: erases `count` distinct ranges (shuffled);
 //! * `insert-gap`: inserts a one-page range at the bottom of `count` distinct gaps;
 //! * `append`: inserts `count` one-page ranges past the end, a page apart;
-//! * `build-random`, `build-ascending`: builds a second tree of the first `count` ranges in
-//!   that order (by `store_range`, as the bench's build rows do);
+//! * `build-random`, `build-ascending`: builds a tree of the first `count` ranges in that
+//!   order (by `store_range`, as the bench's build rows do; no base tree is built first);
 //! * `from-sorted`: bulk-builds `count` trees of the `n` ranges (`MapleTree::from_sorted`);
 //! * `iter`, `iter-next`, `iter-rev`: `count` full passes over the tree, as the bench's
 //!   iteration rows make them (`fold`, a `for` loop, `rev().fold`);
 //! * `lookup`: `count` point lookups (`load`) at random addresses in the layout;
 //! * `overlap`: `count` queries of a 1 MiB window at a random address in the layout, as the
-//!   bench's `overlap-1mib` row makes them (`range(..).fold`).
+//!   bench's `overlap-1mib` row makes them (`range(..).fold`);
+//! * `btree-erase`, `btree-build-random`, `btree-build-ascending`: the same erases and builds
+//!   on the bench's `BTreeMap` (start -> (end, value)), for the baseline's counts.
 //!
 //! Instructions per operation: `(callgrind(count) - callgrind(0)) / count`, e.g.
 //!
@@ -34,15 +36,20 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|lookup|overlap> <n> <count>";
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|lookup|overlap|btree-erase|btree-build-random|btree-build-ascending> <n> <count>";
     let (op, n, count) = match args.as_slice() {
         [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
         _ => panic!("{usage}"),
     };
     let ranges = gen_ranges(n, SEED);
+    // The layout in a tree built by random inserts, for the operations that run on it (the
+    // builds make their own).
     let mut tree = MapleTree::new();
-    for i in Order::Random.indices(n, SEED) {
-        tree.store_range(ranges[i].0, ranges[i].1, i as u64).unwrap();
+    let builds = op.starts_with("build") || op.starts_with("btree") || op == "from-sorted";
+    if !builds {
+        for i in Order::Random.indices(n, SEED) {
+            tree.store_range(ranges[i].0, ranges[i].1, i as u64).unwrap();
+        }
     }
     let mut rng = SmallRng::seed_from_u64(7);
     match op {
@@ -111,6 +118,29 @@ fn main() {
                     }
                 };
                 black_box(sum);
+            }
+        }
+        "btree-erase" | "btree-build-random" | "btree-build-ascending" => {
+            // The baseline's counts: a `BTreeMap` of start -> (end, value), as the bench's.
+            use std::collections::BTreeMap;
+            let order = if op == "btree-build-ascending" { Order::Ascending } else { Order::Random };
+            let build = |count: usize| {
+                let mut map = BTreeMap::new();
+                for i in order.indices(count, SEED) {
+                    map.insert(ranges[i].0, (ranges[i].1, i as u64));
+                }
+                map
+            };
+            if op == "btree-erase" {
+                let mut map = build(n);
+                let mut order: Vec<usize> = (0..n).collect();
+                order.shuffle(&mut rng);
+                for &i in order.iter().take(count) {
+                    black_box(map.remove(&ranges[i].0));
+                }
+                black_box(&map);
+            } else {
+                black_box(build(count));
             }
         }
         _ => panic!("{usage}"),
