@@ -15,8 +15,9 @@
 //! * `lookup`: `count` point lookups (`load`) at random addresses in the layout;
 //! * `overlap`: `count` queries of a 1 MiB window at a random address in the layout, as the
 //!   bench's `overlap-1mib` row makes them (`range(..).fold`);
-//! * `btree-erase`, `btree-build-random`, `btree-build-ascending`: the same erases and builds
-//!   on the bench's `BTreeMap` (start -> (end, value)), for the baseline's counts.
+//! * `btree-erase`, `btree-build-random`, `btree-build-ascending`, `btree-from-sorted`: the
+//!   same erases and builds on the bench's `BTreeMap` (start -> (end, value)), for the
+//!   baseline's counts.
 //!
 //! Instructions per operation: `(callgrind(count) - callgrind(0)) / count`, e.g.
 //!
@@ -36,7 +37,7 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|lookup|overlap|btree-erase|btree-build-random|btree-build-ascending> <n> <count>";
+    let usage = "usage: write_profile <erase|insert-gap|append|build-random|build-ascending|from-sorted|iter|iter-next|iter-rev|lookup|overlap|btree-erase|btree-build-random|btree-build-ascending|btree-from-sorted> <n> <count>";
     let (op, n, count) = match args.as_slice() {
         [_, op, n, count] => (op.as_str(), n.parse().expect(usage), count.parse::<usize>().expect(usage)),
         _ => panic!("{usage}"),
@@ -118,6 +119,13 @@ fn main() {
                     }
                 };
                 black_box(sum);
+            }
+        }
+        "btree-from-sorted" => {
+            use std::collections::BTreeMap;
+            for _ in 0..count {
+                let items = ranges.iter().enumerate().map(|(i, &(first, last))| (first, (last, i as u64)));
+                black_box(items.collect::<BTreeMap<_, _>>());
             }
         }
         "btree-erase" | "btree-build-random" | "btree-build-ascending" => {

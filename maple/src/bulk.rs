@@ -11,7 +11,7 @@
 
 use crate::error::Error;
 use crate::node::{max_gap, Child};
-use crate::node::{Leaf, NodeBudget, SLOTS};
+use crate::node::{NodeBudget, NodeId, SLOTS};
 use crate::MapleTree;
 use alloc::vec::Vec;
 use arrayvec::ArrayVec;
@@ -95,13 +95,17 @@ impl<T> MapleTree<T> {
         R: RangeBounds<u64>,
         I: IntoIterator<Item = (R, T)>,
     {
-        let ranges = ranges.into_iter();
+        let mut ranges = ranges.into_iter().peekable();
+        // An empty tree has no node.
+        if ranges.peek().is_none() {
+            return Ok(tree);
+        }
         // Two slots per range (a range and the gap before it) and one more, 16 per leaf: the
         // leaves needed if the iterator's lower bound is its length, capped so that a wrong
         // bound costs little.
         let hint = ranges.size_hint().0.min(1 << 24);
         tree.arena.reserve_leaf_capacity(if hint == 0 { 0 } else { (2 * hint + 1) / SLOTS + 1 });
-        let mut leaves = Leaves { children: Vec::new(), cur: Leaf::empty(), min: 0, last: 0 };
+        let mut leaves = Leaves::new(&mut tree)?;
         // The first key not yet covered; `None` once `u64::MAX` is covered.
         let mut next = Some(0u64);
         let mut len = 0;
@@ -118,9 +122,6 @@ impl<T> MapleTree<T> {
             leaves.push(&mut tree, last, Some(value))?;
             len += 1;
             next = last.checked_add(1);
-        }
-        if len == 0 {
-            return Ok(tree);
         }
         if next.is_some() {
             leaves.push(&mut tree, u64::MAX, None)?;
@@ -159,69 +160,89 @@ impl<T> MapleTree<T> {
     }
 }
 
-/// The leaves of a bulk build: the finished ones, in the arena and as children for the first
-/// internal level, and the one being filled, outside the arena.
+/// The leaves of a bulk build: the finished ones, as children for the first internal level,
+/// and the one being filled. All of them are in the arena, in key order, and each is filled
+/// in place (a leaf is never moved once pushed).
 ///
 /// A leaf is finished when a 17th slot arrives for it, with 16 slots, or 15 when the 16th is
 /// NULL (which moves on to the next leaf): [`pack`]'s cut whenever at least 18 entries remain
 /// from the leaf's start. Only the last two leaves can hold fewer, and [`Leaves::finish`]
 /// cuts them again as `pack` does.
-struct Leaves<T> {
+struct Leaves {
     children: Vec<Child>,
-    /// The leaf being filled.
-    cur: Leaf<T>,
+    /// The leaf being filled, the arena's last.
+    cur: NodeId,
     /// Its first key, and the last key of its last slot.
     min: u64,
     last: u64,
 }
 
-impl<T> Leaves<T> {
+impl Leaves {
+    /// Starts the first leaf.
+    fn new<T>(tree: &mut MapleTree<T>) -> Result<Self, Error> {
+        Ok(Leaves { children: Vec::new(), cur: tree.arena.push_blank_leaf()?, min: 0, last: 0 })
+    }
+
     /// Appends the slot ending at `last`.
-    #[inline]
-    fn push(&mut self, tree: &mut MapleTree<T>, last: u64, entry: Option<T>) -> Result<(), Error> {
-        if self.cur.len() == SLOTS {
-            let moved = self.cur.pop_null_slot();
-            let end = if moved { self.cur.pivots()[SLOTS - 2] } else { self.last };
-            self.close(tree, end)?;
-            if moved {
-                self.cur.push_slot(self.last, None);
-            }
+    #[inline(always)]
+    fn push<T>(&mut self, tree: &mut MapleTree<T>, last: u64, entry: Option<T>) -> Result<(), Error> {
+        let leaf = tree.arena.leaf_mut(self.cur);
+        if leaf.len() == SLOTS {
+            return self.push_to_next(tree, last, entry);
         }
-        self.cur.push_slot(last, entry);
+        leaf.push_slot(last, entry);
         self.last = last;
         Ok(())
     }
 
-    /// Moves the leaf being filled, whose last slot ends at `end`, into the arena and hands it
-    /// to the parent level; a blank leaf takes its place.
-    fn close(&mut self, tree: &mut MapleTree<T>, end: u64) -> Result<(), Error> {
+    /// [`Leaves::push`] into a full leaf: finishes it (moving a NULL last slot on) and
+    /// starts the next one.
+    #[inline(never)]
+    fn push_to_next<T>(&mut self, tree: &mut MapleTree<T>, last: u64, entry: Option<T>) -> Result<(), Error> {
+        let leaf = tree.arena.leaf_mut(self.cur);
+        let moved = leaf.pop_null_slot();
+        let end = if moved { leaf.pivots()[SLOTS - 2] } else { self.last };
+        self.close(tree, end)?;
+        self.cur = tree.arena.push_blank_leaf()?;
+        let leaf = tree.arena.leaf_mut(self.cur);
+        if moved {
+            leaf.push_slot(self.last, None);
+        }
+        leaf.push_slot(last, entry);
+        self.last = last;
+        Ok(())
+    }
+
+    /// Finishes the leaf being filled, whose last slot ends at `end`, and hands it to the
+    /// parent level.
+    fn close<T>(&mut self, tree: &mut MapleTree<T>, end: u64) -> Result<(), Error> {
         self.children.try_reserve(1).map_err(|_| Error::NoMemory)?;
-        self.cur.finish_build();
-        let gap = if tree.alloc { self.cur.max_gap(self.min, end) } else { 0 };
-        let id = tree.arena.push_leaf(core::mem::replace(&mut self.cur, Leaf::empty()))?;
-        self.children.push(Child { last: end, id, gap });
+        let leaf = tree.arena.leaf_mut(self.cur);
+        leaf.finish_build();
+        let gap = if tree.alloc { leaf.max_gap(self.min, end) } else { 0 };
+        self.children.push(Child { last: end, id: self.cur, gap });
         self.min = end.wrapping_add(1);
         Ok(())
     }
 
     /// Finishes the last leaf; when it and the one before hold 17 slots or fewer, cuts the two
     /// again as [`pack`] does (into two leaves, or one). Returns the leaves.
-    fn finish(mut self, tree: &mut MapleTree<T>) -> Result<Vec<Child>, Error> {
+    fn finish<T>(mut self, tree: &mut MapleTree<T>) -> Result<Vec<Child>, Error> {
         let Some(&prev) = self.children.last() else {
             self.close(tree, u64::MAX)?;
             return Ok(self.children);
         };
-        let count = tree.arena.leaf(prev.id).len() + self.cur.len();
+        let count = tree.arena.leaf(prev.id).len() + tree.arena.leaf(self.cur).len();
         if count > SLOTS + 1 {
             self.close(tree, u64::MAX)?;
             return Ok(self.children);
         }
         self.children.pop();
         let prev_min = self.children.last().map_or(0, |c| c.last + 1);
-        self.cur.finish_build();
+        tree.arena.leaf_mut(self.cur).finish_build();
         let mut content: ArrayVec<(u64, Option<T>), { SLOTS + 1 }> = ArrayVec::new();
         content.extend(tree.arena.leaf_mut(prev.id).drain(prev_min, prev.last).map(|(_, end, e)| (end, e)));
-        content.extend(self.cur.drain(self.min, u64::MAX).map(|(_, end, e)| (end, e)));
+        content.extend(tree.arena.leaf_mut(self.cur).drain(self.min, u64::MAX).map(|(_, end, e)| (end, e)));
         let sizes: ArrayVec<usize, 2> = pack(count, |i| content[i].1.is_none()).collect();
         let mut entries = content.into_iter();
         let mut end = 0;
@@ -230,11 +251,10 @@ impl<T> Leaves<T> {
         self.children.push(Child { last: end, id: prev.id, gap });
         if sizes.len() == 2 {
             self.min = end + 1;
-            self.cur = Leaf::empty();
-            for (last, entry) in entries {
-                self.cur.push_slot(last, entry);
-            }
+            tree.arena.leaf_mut(self.cur).write(entries);
             self.close(tree, u64::MAX)?;
+        } else {
+            tree.arena.pop_leaf(self.cur);
         }
         Ok(self.children)
     }

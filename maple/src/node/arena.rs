@@ -404,15 +404,23 @@ impl<T> Arena<T> {
         let _ = self.leaves.try_reserve_exact(leaves);
     }
 
-    /// Adds `leaf`, filled outside the arena (a bulk build), after the others; returns its id.
-    /// The arena must have no free or spare leaf, so that ids follow the order of the calls.
-    pub(crate) fn push_leaf(&mut self, leaf: Leaf<T>) -> Result<NodeId, Error> {
+    /// Adds a blank leaf after the others, to be filled in place (a bulk build); returns its
+    /// id. The arena must have no free or spare leaf, so that ids follow the order of the
+    /// calls.
+    pub(crate) fn push_blank_leaf(&mut self) -> Result<NodeId, Error> {
         debug_assert!(self.free_leaves.count == 0 && self.spare.leaves == 0 && self.idle.leaves == 0);
         if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
             return Err(Error::NoMemory);
         }
-        self.leaves.push(leaf);
+        self.leaves.push(Leaf::empty());
         Ok((self.leaves.len() - 1) as NodeId)
+    }
+
+    /// Removes the last leaf, `id`, which a bulk build pushed ([`Arena::push_blank_leaf`])
+    /// and then emptied (its values moved out); no link may point at it.
+    pub(crate) fn pop_leaf(&mut self, id: NodeId) {
+        debug_assert_eq!(id as usize + 1, self.leaves.len());
+        self.leaves.pop();
     }
 
     /// Returns an internal node to the free list.
