@@ -4,6 +4,9 @@ use super::{Internal, Leaf, NodeId, MAX_HEIGHT, NO_NODE};
 use crate::error::Error;
 use alloc::vec::Vec;
 use arrayvec::ArrayVec;
+use chunks::Chunks;
+
+mod chunks;
 
 /// Makes room for one more node in a full arena vector: by a sixteenth of its length (at
 /// least 4 nodes) rather than by doubling, so at most about 6% of the node memory is unused
@@ -12,6 +15,7 @@ use arrayvec::ArrayVec;
 /// (amortized O(1) per node), and large blocks are moved by the allocator's `realloc`, which
 /// usually extends them in place.
 fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError> {
+    // (The leaves are in chunks, which grow by whole chunks: `Chunks::try_grow`.)
     if nodes.len() < nodes.capacity() {
         return Ok(());
     }
@@ -32,7 +36,7 @@ pub(crate) const IDLE_MAX: usize = 32;
 /// would be unused, drops them all and shrinks the capacity to the length plus the
 /// sixteenth that [`grow`] would add. Shrinking copies the vector, which only a reservation
 /// much larger than the tree makes worth it; ordinary reservations leave the capacity alone.
-fn release_tail<N>(nodes: &mut Vec<N>, tail: usize) -> usize {
+fn release_tail<V: NodeVec>(nodes: &mut V, tail: usize) -> usize {
     let len = nodes.len() - tail;
     if nodes.capacity() - len > (len / 4).max(64) {
         nodes.truncate(len);
@@ -42,6 +46,44 @@ fn release_tail<N>(nodes: &mut Vec<N>, tail: usize) -> usize {
     let idle = tail.min(IDLE_MAX);
     nodes.truncate(len + idle);
     idle
+}
+
+/// The two node vectors: a `Vec` for the internal nodes, [`Chunks`] for the leaves.
+trait NodeVec {
+    fn len(&self) -> usize;
+    fn capacity(&self) -> usize;
+    fn truncate(&mut self, len: usize);
+    fn shrink_to(&mut self, min: usize);
+}
+
+impl<N> NodeVec for Vec<N> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn capacity(&self) -> usize {
+        Vec::capacity(self)
+    }
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
+    fn shrink_to(&mut self, min: usize) {
+        Vec::shrink_to(self, min);
+    }
+}
+
+impl<N> NodeVec for Chunks<N> {
+    fn len(&self) -> usize {
+        Chunks::len(self)
+    }
+    fn capacity(&self) -> usize {
+        Chunks::capacity(self)
+    }
+    fn truncate(&mut self, len: usize) {
+        Chunks::truncate(self, len);
+    }
+    fn shrink_to(&mut self, min: usize) {
+        Chunks::shrink_to(self, min);
+    }
 }
 
 /// Where the free list of one vector starts, and how long it is.
@@ -72,7 +114,7 @@ impl NodeBudget {
 /// Owner of every node of one tree.
 #[derive(Clone)]
 pub(crate) struct Arena<T> {
-    leaves: Vec<Leaf<T>>,
+    leaves: Chunks<Leaf<T>>,
     internals: Vec<Internal>,
     free_leaves: FreeList,
     free_internals: FreeList,
@@ -101,7 +143,7 @@ impl<T> Default for Arena<T> {
 impl<T> Arena<T> {
     pub(crate) const fn new() -> Self {
         Arena {
-            leaves: Vec::new(),
+            leaves: Chunks::new(),
             internals: Vec::new(),
             free_leaves: FreeList::EMPTY,
             free_internals: FreeList::EMPTY,
@@ -190,6 +232,7 @@ impl<T> Arena<T> {
     /// Bytes held by the arena's vectors.
     pub(crate) fn memory_bytes(&self) -> usize {
         self.leaves.capacity() * core::mem::size_of::<Leaf<T>>()
+            + self.leaves.table_bytes()
             + self.internals.capacity() * core::mem::size_of::<Internal>()
     }
 
@@ -207,7 +250,7 @@ impl<T> Arena<T> {
 
     /// Drops every node.
     pub(crate) fn clear(&mut self) {
-        self.leaves = Vec::new();
+        self.leaves = Chunks::new();
         self.internals = Vec::new();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
@@ -276,7 +319,7 @@ impl<T> Arena<T> {
                 self.spare.leaves += 1;
                 continue;
             }
-            if self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
+            if self.leaves.len() >= NO_NODE as usize || self.leaves.try_grow().is_err() {
                 return Err(Error::NoMemory);
             }
             self.leaves.push(Leaf::empty());
@@ -409,7 +452,7 @@ impl<T> Arena<T> {
     /// calls.
     pub(crate) fn push_blank_leaf(&mut self) -> Result<NodeId, Error> {
         debug_assert!(self.free_leaves.count == 0 && self.spare.leaves == 0 && self.idle.leaves == 0);
-        if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || grow(&mut self.leaves).is_err() {
+        if !self.allocation_allowed() || self.leaves.len() >= NO_NODE as usize || self.leaves.try_grow().is_err() {
             return Err(Error::NoMemory);
         }
         self.leaves.push(Leaf::empty());
@@ -563,7 +606,7 @@ impl<T> Arena<T> {
             }
         }
         // The blank leaves, free-list links cleared: spare ones, or none.
-        for leaf in &mut self.leaves[live..] {
+        for leaf in self.leaves.iter_mut_from(live) {
             leaf.set_free_link(u64::MAX);
         }
         self.free_leaves = FreeList::EMPTY;
@@ -597,13 +640,9 @@ impl<T> Arena<T> {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_unstable_by_key(|&i| ids[i]);
         let mut placed: Vec<Option<&mut Leaf<T>>> = (0..ids.len()).map(|_| None).collect();
-        let (mut rest, mut base) = (&mut self.leaves[..], 0usize);
-        for i in order {
-            let id = ids[i] as usize;
-            debug_assert!(id >= base, "leaf ids must be distinct");
-            let (leaf, tail) = core::mem::take(&mut rest)[id - base..].split_first_mut().expect("a live leaf id");
+        let leaves = self.leaves.get_sorted_mut(order.iter().map(|&i| ids[i] as usize));
+        for (leaf, &i) in leaves.into_iter().zip(&order) {
             placed[i] = Some(leaf);
-            (rest, base) = (tail, id + 1);
         }
         placed.into_iter().flatten().collect()
     }
@@ -615,9 +654,7 @@ impl<T> Arena<T> {
     {
         // The copy leaves out the idle nodes (N4).
         let (leaf_count, internal_count) = self.allocated();
-        let mut leaves = Vec::new();
-        leaves.try_reserve_exact(leaf_count).map_err(|_| Error::NoMemory)?;
-        leaves.extend(self.leaves[..leaf_count].iter().cloned());
+        let leaves = self.leaves.try_clone_prefix(leaf_count).map_err(|_| Error::NoMemory)?;
         let mut internals = Vec::new();
         internals.try_reserve_exact(internal_count).map_err(|_| Error::NoMemory)?;
         internals.extend_from_slice(&self.internals[..internal_count]);

@@ -37,6 +37,13 @@
 //! most), so splits never rewrite the parent links of moved children. A node's level tells
 //! which vector its index points into: children of level-1 internal nodes are leaves.
 //!
+//! The leaf "vector" is stored in chunks of 64 leaves (`arena::chunks`): growing it never
+//! moves a leaf, and the memory is made of allocations of a few tens of KiB that the system
+//! allocator reuses after a tree is dropped, where one block of a large tree's leaves would
+//! be mapped and faulted in afresh by every build (half the time of a bulk build of 1e6
+//! ranges went to page faults). The internal nodes, a tenth of the memory and read at every
+//! level of a descent, stay in one `Vec`.
+//!
 //! # Leaf order
 //!
 //! Where a leaf sits in its vector decides how fast a full iteration runs: leaves in key
