@@ -157,16 +157,7 @@ struct Engine<'t, T> {
 /// Applies the leaf content `buf` (covering `plan.left`'s leaf to `plan.right`'s leaf) to the
 /// tree, rebuilding the levels above as needed. The store's nodes must be reserved.
 pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<T>) {
-    let track_gaps = tree.alloc;
-    let mut engine = Engine {
-        tree,
-        left: Path::EMPTY,
-        right: Path::EMPTY,
-        orphans: core::array::from_fn(|_| ArrayVec::new()),
-        track_gaps,
-    };
-    engine.left.copy_from(&plan.left);
-    engine.right.copy_from(&plan.right);
+    let mut engine = Engine::new(tree, &plan.left, &plan.right);
     engine.free_covered();
     // The new nodes of a level, handed to the level above in place (the buffer is too large
     // to move by value at every level).
@@ -181,21 +172,27 @@ pub(super) fn commit<T>(tree: &mut MapleTree<T>, plan: &Plan, buf: &mut LeafBuf<
 /// done already: `up` holds the leaves that replace the path's leaf (the content the
 /// engine's leaf level would hand up). The store's nodes must be reserved.
 pub(super) fn commit_above<T>(tree: &mut MapleTree<T>, path: &Path, up: &mut ChildBuf) {
-    let track_gaps = tree.alloc;
-    let mut engine = Engine {
-        tree,
-        left: Path::EMPTY,
-        right: Path::EMPTY,
-        orphans: core::array::from_fn(|_| ArrayVec::new()),
-        track_gaps,
-    };
-    engine.left.copy_from(path);
-    engine.right.copy_from(path);
+    let mut engine = Engine::new(tree, path, path);
     engine.internal_levels(up);
     engine.tree.fix_root();
 }
 
-impl<T> Engine<'_, T> {
+impl<'a, T> Engine<'a, T> {
+    /// An engine for a store between the leaves `left` and `right` lead to.
+    fn new(tree: &'a mut MapleTree<T>, left: &Path, right: &Path) -> Self {
+        let track_gaps = tree.alloc;
+        let mut engine = Engine {
+            tree,
+            left: Path::EMPTY,
+            right: Path::EMPTY,
+            orphans: core::array::from_fn(|_| ArrayVec::new()),
+            track_gaps,
+        };
+        engine.left.copy_from(left);
+        engine.right.copy_from(right);
+        engine
+    }
+
     fn arena(&mut self) -> &mut Arena<T> {
         &mut self.tree.arena
     }
