@@ -34,8 +34,9 @@ pub(crate) const IDLE_MAX: usize = 32;
 /// keeps up to [`IDLE_MAX`] of them idle and drops the rest; returns how many stay idle. If
 /// without the blank nodes more than a quarter of the capacity (and more than 64 nodes)
 /// would be unused, drops them all and shrinks the capacity to the length plus the
-/// sixteenth that [`grow`] would add. Shrinking copies the vector, which only a reservation
-/// much larger than the tree makes worth it; ordinary reservations leave the capacity alone.
+/// sixteenth that [`grow`] would add. Shrinking copies a `Vec` (the internal nodes; the
+/// leaves' chunks are freed whole), which only a reservation much larger than the tree makes
+/// worth it; ordinary reservations leave the capacity alone.
 fn release_tail<V: NodeVec>(nodes: &mut V, tail: usize) -> usize {
     let len = nodes.len() - tail;
     if nodes.capacity() - len > (len / 4).max(64) {
