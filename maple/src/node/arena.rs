@@ -8,14 +8,14 @@ use chunks::Chunks;
 
 mod chunks;
 
-/// Makes room for one more node in a full arena vector: by a sixteenth of its length (at
+/// Makes room for one more node in the full internal-node vector (the leaves' chunks grow
+/// by whole chunks: `Chunks::try_grow`): by a sixteenth of its length (at
 /// least 4 nodes) rather than by doubling, so at most about 6% of the node memory is unused
 /// capacity instead of up to half (an eighth left 9% unused in a random build of 1e5
 /// ranges, and a sixteenth costs that build 1% more instructions). Growth stays geometric
 /// (amortized O(1) per node), and large blocks are moved by the allocator's `realloc`, which
 /// usually extends them in place.
 fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError> {
-    // (The leaves are in chunks, which grow by whole chunks: `Chunks::try_grow`.)
     if nodes.len() < nodes.capacity() {
         return Ok(());
     }

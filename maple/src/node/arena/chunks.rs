@@ -3,7 +3,8 @@
 //! Element `i` lives at `chunks[i / CHUNK][i % CHUNK]`. Every chunk but the last in use is
 //! full; chunks past the last in use may be allocated ahead (empty, with capacity
 //! [`CHUNK`]). The first chunk grows by doubling up to [`CHUNK`], so a small tree holds a
-//! small allocation; the others are allocated at [`CHUNK`] at once.
+//! small allocation; the others are allocated at [`CHUNK`] at once (a shrink or a copy
+//! may leave the last one shorter, and it grows again as the first does).
 //!
 //! Why chunks and not one `Vec`: a tree of many leaves in one block is a block above the
 //! system allocator's threshold for fresh mappings, so it grows by `realloc` copies and
@@ -60,7 +61,8 @@ impl<N> Chunks<N> {
         match self.chunks.get_mut(c) {
             Some(chunk) if chunk.len() < chunk.capacity() => Ok(()),
             Some(chunk) => {
-                // Only the first chunk is ever short of `CHUNK`: it doubles.
+                // A chunk short of `CHUNK`: the first, growing by doubling, or the last after
+                // a shrink or a copy. Every chunk before the one in use stays full.
                 let old = chunk.capacity();
                 chunk.try_reserve_exact(chunk.len().max(4).min(CHUNK - chunk.len()))?;
                 self.cap += chunk.capacity() - old;
@@ -86,12 +88,13 @@ impl<N> Chunks<N> {
         if want <= self.cap {
             return Ok(());
         }
-        // A short first chunk is filled up to `CHUNK` first.
-        if let Some(first) = self.chunks.first_mut() {
-            if first.capacity() < CHUNK {
-                let old = first.capacity();
-                first.try_reserve_exact(CHUNK - first.len())?;
-                self.cap += first.capacity() - old;
+        // A short chunk in use (the first, or the last after a shrink or a copy) is made
+        // whole first: the chunks after it count on it being full.
+        if let Some(chunk) = self.chunks.get_mut(self.len >> SHIFT) {
+            if chunk.capacity() < CHUNK {
+                let old = chunk.capacity();
+                chunk.try_reserve_exact(CHUNK - chunk.len())?;
+                self.cap += chunk.capacity() - old;
             }
         }
         self.chunks.try_reserve_exact(want.div_ceil(CHUNK).saturating_sub(self.chunks.len()))?;
@@ -313,6 +316,24 @@ mod tests {
         assert!(c.iter_from(0).eq(v.iter()));
         assert_eq!(c.capacity(), c.chunks.iter().map(Vec::capacity).sum::<usize>());
         assert!(c.chunks.iter().rev().skip_while(|k| k.is_empty()).skip(1).all(|k| k.len() == CHUNK));
+    }
+
+    /// A reservation made on a copy (whose last chunk is short) is room enough: the pushes
+    /// it covers allocate nothing more.
+    #[test]
+    fn a_reservation_on_a_short_last_chunk_covers_its_pushes() {
+        let mut c: Chunks<u32> = Chunks::new();
+        for i in 0..(CHUNK as u32 + 3) {
+            c.push(i);
+        }
+        let mut copy = c.try_clone_prefix(c.len()).unwrap();
+        copy.try_reserve_exact(2 * CHUNK).unwrap();
+        let reserved = copy.capacity();
+        for i in 0..2 * CHUNK as u32 {
+            copy.push(i);
+        }
+        assert_eq!(copy.capacity(), reserved);
+        assert_eq!(copy.capacity(), copy.chunks.iter().map(Vec::capacity).sum::<usize>());
     }
 
     #[test]
