@@ -137,15 +137,16 @@
 //! * There is no "root pointer" form (a lone entry at index 0 kept without a node): a tree
 //!   holding only `[0, 0]` is a one-leaf tree, so the cursor's status is `Active` where the
 //!   kernel's would be `Root`/`None` for that one shape.
-//! * Nodes live in an index-based arena (no `unsafe`), carry no parent links, and a cursor
-//!   keeps its path from the root instead.
+//! * Nodes live in an index-based arena, carry no parent links, and a cursor keeps its path
+//!   from the root instead. Clones share the arena's nodes copy-on-write, in chunks of 64
+//!   leaves ([`MapleTree::try_clone`]), where the kernel's `__mt_dup` copies every node.
 //! * There is no RCU mode inside the tree: a [`MapleTree`] follows Rust's borrow rules
 //!   (readers or one writer). For readers on other threads that never wait beside a writer,
 //!   [`SharedMapleTree`] (feature `std`) keeps two copies (left-right): each reader's guard
 //!   sees one whole published state, a stronger guarantee than RCU's per-entry old-or-new.
 #![cfg_attr(not(feature = "std"), no_std)]
-// `unsafe` is denied everywhere (workspace lints) but in the concurrent handle's one core
-// module, `shared::cell`.
+// `unsafe` is denied everywhere (workspace lints) but in two small core modules: the
+// concurrent handle's `shared::cell` and the copy-on-write chunk `node::arena::cow`.
 #![deny(unsafe_code)]
 
 extern crate alloc;

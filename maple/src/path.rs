@@ -96,8 +96,9 @@ impl Path {
             let lv = &self.levels[depth];
             (lv.node, lv.min, lv.max)
         };
+        let internals = arena.internals();
         for d in depth..leaf_depth {
-            let n = arena.internal(node);
+            let n = &internals[node as usize];
             let off = slot_of(n.pivots(), index);
             self.levels[d] = Level { node, offset: off as u8, len: n.len() as u8, min, max };
             let (lo, hi) = n.slot_range(off, min, max);

@@ -195,8 +195,9 @@ impl<T, K: Key> MapleTree<T, K> {
     #[inline]
     pub(crate) fn leaf_at(&self, index: u64) -> (u32, u64, u64) {
         let (mut node, mut min, mut max) = (self.root, 0, u64::MAX);
+        let internals = self.arena.internals();
         for _ in 1..self.height {
-            let n = self.arena.internal(node);
+            let n = &internals[node as usize];
             let off = slot_of(n.pivots(), index);
             (min, max) = n.slot_range(off, min, max);
             node = n.child(off);
@@ -552,9 +553,34 @@ impl<T: Clone, K: Key> MapleTree<T, K> {
         Ok(())
     }
 
-    /// A structural copy of the tree (node for node, no re-insertion), or
-    /// [`Error::NoMemory`]. [`Clone::clone`] does the same and aborts on allocation failure.
+    /// A copy of the tree that shares its nodes (copy-on-write), or [`Error::NoMemory`];
+    /// [`Clone::clone`] does the same and aborts on allocation failure.
+    ///
+    /// The copy costs one reference count per 64 leaves plus the leaves of a last,
+    /// partly filled chunk (fewer than 64): O(n / 64), no value is cloned. The two trees
+    /// are independent: whichever writes shared nodes first copies them (a chunk of 64
+    /// leaves, cloning their values, or all the internal nodes, a few percent of the tree's
+    /// bytes), and a tree whose copies are gone writes in place again, at the cost of an
+    /// unshared tree. So a clone is also a cheap **snapshot**: keep it, go on writing the
+    /// original, and the clone still holds the state it was taken in.
+    ///
+    /// Values are shared until a write copies their chunk, so a value with interior
+    /// mutability (`Cell`, `RefCell`, an atomic) changed through a `&T` of one tree shows
+    /// in the other while they share it; values changed through the tree's own writes
+    /// (`get_mut`, `iter_mut`, `retain`, stores) never do. For the same reason a tree is
+    /// `Send` and `Sync` only if `T` is both. A write that copies shared nodes allocates
+    /// them without a reservation, and aborts if the system has no memory for them.
+    ///
+    /// ```
+    /// let mut tree = maple_tree::MapleTree::from_sorted((0..1_000u64).map(|i| (i * 2..=i * 2, i)))?;
+    /// let snapshot = tree.try_clone()?;
+    /// tree.store_range(0, 99, 7)?;
+    /// assert_eq!(snapshot.get(10), Some(&5));
+    /// assert_eq!(tree.get(10), Some(&7));
+    /// # Ok::<(), maple_tree::Error>(())
+    /// ```
     #[doc(alias = "__mt_dup")]
+    #[doc(alias = "snapshot")]
     pub fn try_clone(&self) -> Result<Self, Error> {
         Ok(MapleTree { arena: self.arena.try_clone()?, ..self.shell() })
     }
@@ -568,7 +594,7 @@ impl<T, K: Key> Default for MapleTree<T, K> {
 }
 
 impl<T: Clone, K: Key> Clone for MapleTree<T, K> {
-    /// A structural copy, like the kernel's `__mt_dup`: nodes are copied, not re-inserted.
+    /// A copy-on-write clone, O(n / 64): see [`MapleTree::try_clone`].
     fn clone(&self) -> Self {
         MapleTree { arena: self.arena.clone(), ..self.shell() }
     }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::config::MergePolicy;
 use crate::error::VmaError;
 use crate::flags::VmFlags;
-use crate::space::AddressSpace;
+use crate::space::{AddressSpace, Slot};
 use crate::vma::{Anon, AnonId, Vma};
 use crate::vma_iter;
 
@@ -132,8 +132,11 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     /// restricts its merges, as the kernel's longer `anon_vma_chain` does), `WIPEONFORK`
     /// copies get none, and the child does not inherit `VM_LOCKED`. The parent is unchanged.
     ///
+    /// The child's tree is a copy-on-write clone of the parent's: O(n / 64) plus the
+    /// per-VMA copies, and the two trees share their nodes until either writes them.
+    ///
     /// # Errors
-    /// `OutOfMemory` if the child's tree cannot be built.
+    /// `OutOfMemory` if the child's tree cannot be made (the parent is unchanged).
     ///
     /// ```
     /// use maple_vma::{Advice, AddressSpace, Config, MapFlags, Prot};
@@ -154,10 +157,22 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
     where
         P: Clone,
     {
+        // The child's tree is a copy-on-write clone of the parent's (its nodes are shared
+        // until one of the two writes them), with the same slots: only the `DONTCOPY`
+        // ranges are taken out of it.
+        let mut tree = self.tree.try_clone().map_err(|_| VmaError::OutOfMemory)?;
         let mut vmas: Vec<Option<Vma<D>>> = Vec::new();
+        vmas.try_reserve_exact(self.vmas.len()).map_err(|_| VmaError::OutOfMemory)?;
+        vmas.resize_with(self.vmas.len(), || None);
+        let mut free_slots: Vec<Slot> = Vec::new();
+        free_slots.try_reserve_exact(self.vmas.len()).map_err(|_| VmaError::OutOfMemory)?;
+        free_slots.extend_from_slice(&self.free_slots);
         let mut next_anon = self.next_anon.get();
-        for vma in self.iter() {
+        for (_, &slot) in self.tree.iter() {
+            let vma = self.vmas[slot as usize].as_ref().expect("every slot in the tree holds a VMA");
             if vma.flags.contains(VmFlags::DONTCOPY) {
+                vma_iter::store_one(&mut tree, vma.start, vma.end, None)?;
+                free_slots.push(slot);
                 continue;
             }
             let mut copy = vma.clone();
@@ -171,18 +186,15 @@ impl<D: Clone, P: MergePolicy<D>> AddressSpace<D, P> {
                     Anon { id: AnonId(id), inherited: true }
                 })
             };
-            vmas.try_reserve(1).map_err(|_| VmaError::OutOfMemory)?;
-            vmas.push(Some(copy));
+            vmas[slot as usize] = Some(copy);
         }
-        let ranges = vmas.iter().flatten().map(Vma::range);
-        let tree = vma_iter::build(ranges.zip(0..))?;
         // Identities stay unique across parent and child (as kernel pointers are).
         self.next_anon.set(next_anon);
         Ok(AddressSpace {
             config: self.config.clone(),
             tree,
             vmas,
-            free_slots: Vec::new(),
+            free_slots,
             policy: self.policy.clone(),
             next_anon: core::cell::Cell::new(next_anon),
             next_object: self.next_object,

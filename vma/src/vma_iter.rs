@@ -142,13 +142,3 @@ pub(crate) fn clear(tree: &mut Reservation<'_, Slot>, start: u64, end: u64) -> R
     let (first, last) = inclusive(start, end).ok_or(Error::Invalid)?;
     tree.remove_range(first, last)
 }
-
-/// A new tree of `vmas`, given in address order (`dup_mmap`'s bulk build).
-pub(crate) fn build(vmas: impl IntoIterator<Item = (Range<u64>, Slot)>) -> Result<MapleTree<Slot>, Error> {
-    // An empty range becomes an empty inclusive one, which the build rejects as `Invalid`.
-    MapleTree::from_sorted_alloc(
-        vmas.into_iter().map(|(r, s)| {
-            (inclusive(r.start, r.end).map_or(RangeInclusive::new(1, 0), |(first, last)| first..=last), s)
-        }),
-    )
-}

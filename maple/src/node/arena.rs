@@ -5,22 +5,12 @@ use crate::error::Error;
 use alloc::vec::Vec;
 use arrayvec::ArrayVec;
 use chunks::Chunks;
+use flat::Flat;
 
 mod chunks;
-
-/// Makes room for one more node in the full internal-node vector (the leaves' chunks grow
-/// by whole chunks: `Chunks::try_grow`): by a sixteenth of its length (at
-/// least 4 nodes) rather than by doubling, so at most about 6% of the node memory is unused
-/// capacity instead of up to half (an eighth left 9% unused in a random build of 1e5
-/// ranges, and a sixteenth costs that build 1% more instructions). Growth stays geometric
-/// (amortized O(1) per node), and large blocks are moved by the allocator's `realloc`, which
-/// usually extends them in place.
-fn grow<N>(nodes: &mut Vec<N>) -> Result<(), alloc::collections::TryReserveError> {
-    if nodes.len() < nodes.capacity() {
-        return Ok(());
-    }
-    nodes.try_reserve_exact((nodes.len() / 16).max(4))
-}
+#[allow(unsafe_code)]
+mod cow;
+mod flat;
 
 /// Leaves below which a tree's stores never lay its leaves out again ([`Arena::relayout_due`]):
 /// a small tree's leaves fit in the caches whatever their order.
@@ -34,7 +24,7 @@ pub(crate) const IDLE_MAX: usize = 32;
 /// keeps up to [`IDLE_MAX`] of them idle and drops the rest; returns how many stay idle. If
 /// without the blank nodes more than a quarter of the capacity (and more than 64 nodes)
 /// would be unused, drops them all and shrinks the capacity to the length plus the
-/// sixteenth that [`grow`] would add. Shrinking copies a `Vec` (the internal nodes; the
+/// sixteenth [`Flat::try_grow`] would add. Shrinking copies a `Vec` (the internal nodes; the
 /// leaves' chunks are freed whole), which only a reservation much larger than the tree makes
 /// worth it; ordinary reservations leave the capacity alone.
 fn release_tail<V: NodeVec>(nodes: &mut V, tail: usize) -> usize {
@@ -49,7 +39,7 @@ fn release_tail<V: NodeVec>(nodes: &mut V, tail: usize) -> usize {
     idle
 }
 
-/// The two node vectors: a `Vec` for the internal nodes, [`Chunks`] for the leaves.
+/// The two node vectors: [`Flat`] for the internal nodes, [`Chunks`] for the leaves.
 trait NodeVec {
     fn len(&self) -> usize;
     fn capacity(&self) -> usize;
@@ -57,35 +47,25 @@ trait NodeVec {
     fn shrink_to(&mut self, min: usize);
 }
 
-impl<N> NodeVec for Vec<N> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-    fn capacity(&self) -> usize {
-        Vec::capacity(self)
-    }
-    fn truncate(&mut self, len: usize) {
-        Vec::truncate(self, len);
-    }
-    fn shrink_to(&mut self, min: usize) {
-        Vec::shrink_to(self, min);
-    }
+macro_rules! node_vec {
+    ($($vec:ident),*) => {$(
+        impl<N> NodeVec for $vec<N> {
+            fn len(&self) -> usize {
+                $vec::len(self)
+            }
+            fn capacity(&self) -> usize {
+                $vec::capacity(self)
+            }
+            fn truncate(&mut self, len: usize) {
+                $vec::truncate(self, len);
+            }
+            fn shrink_to(&mut self, min: usize) {
+                $vec::shrink_to(self, min);
+            }
+        }
+    )*};
 }
-
-impl<N> NodeVec for Chunks<N> {
-    fn len(&self) -> usize {
-        Chunks::len(self)
-    }
-    fn capacity(&self) -> usize {
-        Chunks::capacity(self)
-    }
-    fn truncate(&mut self, len: usize) {
-        Chunks::truncate(self, len);
-    }
-    fn shrink_to(&mut self, min: usize) {
-        Chunks::shrink_to(self, min);
-    }
-}
+node_vec!(Flat, Chunks);
 
 /// Where the free list of one vector starts, and how long it is.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +96,7 @@ impl NodeBudget {
 #[derive(Clone)]
 pub(crate) struct Arena<T> {
     leaves: Chunks<Leaf<T>>,
-    internals: Vec<Internal>,
+    internals: Flat<Internal>,
     free_leaves: FreeList,
     free_internals: FreeList,
     /// Blank nodes at the end of each vector that no free list links (N1), before the idle
@@ -145,7 +125,7 @@ impl<T> Arena<T> {
     pub(crate) const fn new() -> Self {
         Arena {
             leaves: Chunks::new(),
-            internals: Vec::new(),
+            internals: Flat::new(),
             free_leaves: FreeList::EMPTY,
             free_internals: FreeList::EMPTY,
             spare: NodeBudget { leaves: 0, internals: 0 },
@@ -172,6 +152,12 @@ impl<T> Arena<T> {
     #[inline]
     pub(crate) fn internal(&self, id: NodeId) -> &Internal {
         &self.internals[id as usize]
+    }
+
+    /// Every internal node, by id: for a descent, which reads one per level.
+    #[inline]
+    pub(crate) fn internals(&self) -> &[Internal] {
+        self.internals.as_slice()
     }
 
     #[inline]
@@ -252,7 +238,7 @@ impl<T> Arena<T> {
     /// Drops every node.
     pub(crate) fn clear(&mut self) {
         self.leaves = Chunks::new();
-        self.internals = Vec::new();
+        self.internals = Flat::new();
         self.free_leaves = FreeList::EMPTY;
         self.free_internals = FreeList::EMPTY;
         self.spare = NodeBudget::default();
@@ -335,7 +321,7 @@ impl<T> Arena<T> {
                 self.spare.internals += 1;
                 continue;
             }
-            if self.internals.len() >= NO_NODE as usize || grow(&mut self.internals).is_err() {
+            if self.internals.len() >= NO_NODE as usize || self.internals.try_grow().is_err() {
                 return Err(Error::NoMemory);
             }
             self.internals.push(Internal::empty());
@@ -656,9 +642,7 @@ impl<T> Arena<T> {
         // The copy leaves out the idle nodes (N4).
         let (leaf_count, internal_count) = self.allocated();
         let leaves = self.leaves.try_clone_prefix(leaf_count).map_err(|_| Error::NoMemory)?;
-        let mut internals = Vec::new();
-        internals.try_reserve_exact(internal_count).map_err(|_| Error::NoMemory)?;
-        internals.extend_from_slice(&self.internals[..internal_count]);
+        let internals = self.internals.try_clone_prefix(internal_count).map_err(|_| Error::NoMemory)?;
         Ok(Arena {
             leaves,
             internals,

@@ -56,7 +56,8 @@ fn clone_is_structural_and_independent() {
 }
 
 /// Cloning an empty tree allocates nothing; a clone of a tree with values that count their
-/// clones holds one clone per entry.
+/// clones shares them (copy-on-write) until it is written, and then holds one clone per
+/// entry of the nodes it copied (here all of them: they share one chunk).
 #[test]
 fn clone_of_empty_and_value_clones() {
     let empty: MapleTree<u64> = MapleTree::new();
@@ -72,10 +73,12 @@ fn clone_of_empty_and_value_clones() {
     }
     tree.validate().unwrap();
     assert_eq!(Rc::strong_count(&v), 101);
-    let copy = tree.clone();
+    let mut copy = tree.clone();
     copy.validate().unwrap();
+    assert_eq!(Rc::strong_count(&v), 101);
+    copy.store_range(1_000, 1_000, Rc::new(1)).unwrap();
     assert_eq!(Rc::strong_count(&v), 201);
     drop(tree);
     assert_eq!(Rc::strong_count(&v), 101);
-    assert_eq!(copy.len(), 100);
+    assert_eq!(copy.len(), 101);
 }

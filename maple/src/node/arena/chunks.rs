@@ -11,8 +11,20 @@
 //! every build faults all its pages in anew (more than half of a bulk build of 1e6 ranges
 //! was page faults); chunks of a few tens of KiB are reused from the allocator's free
 //! memory as small allocations are, and growing never moves a leaf. The price is one more
-//! load per leaf access, from a table (24 bytes a chunk) that stays in the cache.
+//! load per leaf access, from a table (16 bytes a chunk) that stays in the cache.
+//!
+//! # Copy-on-write
+//!
+//! Each chunk is a [`Cow`]: a clone of the vector ([`Chunks::try_clone_prefix`], `Clone`)
+//! shares every whole chunk with the original (one reference count each, so a clone costs
+//! O(n / 64)), and whichever of them writes a shared chunk first copies it, all 64 nodes,
+//! with the function the clone recorded in [`CopyFn`] (the write paths cannot name
+//! `N: Clone`). A vector nobody shares writes its chunks in place with no atomic operation
+//! (`cow`'s owned flag). Every mutable access below goes through [`Chunks::chunk_mut`] or
+//! [`Cow::get_mut`] and so copies first; [`Chunks::truncate`] lets go of the shared chunks
+//! past the new end instead of copying them to empty them.
 
+use super::cow::{CopyFn, Cow};
 use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 use core::ops::{Index, IndexMut};
@@ -23,15 +35,17 @@ const SHIFT: u32 = CHUNK.trailing_zeros();
 
 /// A vector of nodes in chunks of [`CHUNK`] (see the module docs).
 pub(crate) struct Chunks<N> {
-    chunks: Vec<Vec<N>>,
+    chunks: Vec<Cow<N>>,
     len: usize,
     /// The sum of the chunks' capacities.
     cap: usize,
+    /// How a write copies a chunk that a clone shares (set by the first clone).
+    copy: CopyFn<N>,
 }
 
 impl<N> Chunks<N> {
     pub(crate) const fn new() -> Self {
-        Chunks { chunks: Vec::new(), len: 0, cap: 0 }
+        Chunks { chunks: Vec::new(), len: 0, cap: 0, copy: CopyFn::new() }
     }
 
     #[inline]
@@ -44,28 +58,39 @@ impl<N> Chunks<N> {
         self.cap
     }
 
-    /// Bytes of the chunk table (the chunks' own bytes are the capacity's).
+    /// Bytes of the chunk table and of each chunk's shared header (the chunks' own bytes
+    /// are the capacity's).
     pub(crate) fn table_bytes(&self) -> usize {
-        self.chunks.capacity() * core::mem::size_of::<Vec<N>>()
+        // An `Arc`'s header: its two counts and the `Vec` it holds.
+        const HEADER: usize = 2 * core::mem::size_of::<usize>() + core::mem::size_of::<Vec<u8>>();
+        self.chunks.capacity() * core::mem::size_of::<Cow<N>>() + self.chunks.len() * HEADER
     }
 
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&N> {
-        self.chunks.get(i >> SHIFT)?.get(i & (CHUNK - 1))
+        self.chunks.get(i >> SHIFT)?.get().get(i & (CHUNK - 1))
+    }
+
+    /// Chunk `c`, to write (copied first if a clone shares it).
+    #[inline]
+    fn chunk_mut(&mut self, c: usize) -> &mut Vec<N> {
+        self.chunks[c].get_mut(&self.copy)
     }
 
     /// Makes room for one more element (the chunk it goes into), so that the next
     /// [`Chunks::push`] allocates nothing.
     pub(crate) fn try_grow(&mut self) -> Result<(), TryReserveError> {
         let c = self.len >> SHIFT;
-        match self.chunks.get_mut(c) {
+        match self.chunks.get(c).map(Cow::get) {
             Some(chunk) if chunk.len() < chunk.capacity() => Ok(()),
-            Some(chunk) => {
+            Some(_) => {
                 // A chunk short of `CHUNK`: the first, growing by doubling, or the last after
                 // a shrink or a copy. Every chunk before the one in use stays full.
+                let chunk = self.chunk_mut(c);
                 let old = chunk.capacity();
                 chunk.try_reserve_exact(chunk.len().max(4).min(CHUNK - chunk.len()))?;
-                self.cap += chunk.capacity() - old;
+                let new = chunk.capacity();
+                self.cap += new - old;
                 Ok(())
             }
             None => self.add_chunk(if c == 0 { 4 } else { CHUNK }),
@@ -78,7 +103,7 @@ impl<N> Chunks<N> {
         let mut chunk = Vec::new();
         chunk.try_reserve_exact(cap)?;
         self.cap += chunk.capacity();
-        self.chunks.push(chunk);
+        self.chunks.push(Cow::new(chunk));
         Ok(())
     }
 
@@ -90,12 +115,13 @@ impl<N> Chunks<N> {
         }
         // A short chunk in use (the first, or the last after a shrink or a copy) is made
         // whole first: the chunks after it count on it being full.
-        if let Some(chunk) = self.chunks.get_mut(self.len >> SHIFT) {
-            if chunk.capacity() < CHUNK {
-                let old = chunk.capacity();
-                chunk.try_reserve_exact(CHUNK - chunk.len())?;
-                self.cap += chunk.capacity() - old;
-            }
+        let c = self.len >> SHIFT;
+        if self.chunks.get(c).is_some_and(|chunk| chunk.get().capacity() < CHUNK) {
+            let chunk = self.chunk_mut(c);
+            let old = chunk.capacity();
+            chunk.try_reserve_exact(CHUNK - chunk.len())?;
+            let new = chunk.capacity();
+            self.cap += new - old;
         }
         self.chunks.try_reserve_exact(want.div_ceil(CHUNK).saturating_sub(self.chunks.len()))?;
         while self.cap < want {
@@ -107,8 +133,9 @@ impl<N> Chunks<N> {
     /// Appends `value`, allocating (infallibly) if [`Chunks::try_grow`] did not.
     #[inline]
     pub(crate) fn push(&mut self, value: N) {
-        match self.chunks.get_mut(self.len >> SHIFT) {
-            Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(value),
+        let c = self.len >> SHIFT;
+        match self.chunks.get(c).map(Cow::get) {
+            Some(chunk) if chunk.len() < chunk.capacity() => self.chunk_mut(c).push(value),
             _ => self.push_growing(value),
         }
         self.len += 1;
@@ -119,24 +146,36 @@ impl<N> Chunks<N> {
     #[inline(never)]
     fn push_growing(&mut self, value: N) {
         self.try_grow().unwrap_or_else(|_| alloc_failed());
-        self.chunks[self.len >> SHIFT].push(value);
+        self.chunk_mut(self.len >> SHIFT).push(value);
     }
 
     pub(crate) fn pop(&mut self) -> Option<N> {
         let i = self.len.checked_sub(1)?;
         self.len = i;
-        self.chunks[i >> SHIFT].pop()
+        self.chunk_mut(i >> SHIFT).pop()
     }
 
-    /// Drops the elements from `len` on; keeps the capacity.
+    /// Drops the elements from `len` on; keeps the capacity, but for chunks past the new
+    /// end that a clone still shares, which are let go (emptying them would copy them).
     pub(crate) fn truncate(&mut self, len: usize) {
         if len >= self.len {
             return;
         }
         let c = len >> SHIFT;
-        self.chunks[c].truncate(len & (CHUNK - 1));
-        for chunk in &mut self.chunks[c + 1..] {
-            chunk.clear();
+        self.chunk_mut(c).truncate(len & (CHUNK - 1));
+        let mut keep = self.chunks.len();
+        for (k, chunk) in self.chunks.iter_mut().enumerate().skip(c + 1) {
+            match chunk.try_get_mut() {
+                Some(chunk) => chunk.clear(),
+                None => {
+                    keep = k;
+                    break;
+                }
+            }
+        }
+        if keep < self.chunks.len() {
+            self.chunks.truncate(keep);
+            self.cap = self.chunks.iter().map(|chunk| chunk.get().capacity()).sum();
         }
         self.len = len;
     }
@@ -149,10 +188,13 @@ impl<N> Chunks<N> {
         self.chunks.truncate(chunks);
         self.chunks.shrink_to_fit();
         let kept = self.chunks.len();
-        if let Some(last) = self.chunks.last_mut() {
-            last.shrink_to(keep.saturating_sub((kept - 1) * CHUNK));
+        if kept > 0 {
+            let last = keep.saturating_sub((kept - 1) * CHUNK);
+            if self.chunks[kept - 1].get().capacity() > last {
+                self.chunk_mut(kept - 1).shrink_to(last);
+            }
         }
-        self.cap = self.chunks.iter().map(Vec::capacity).sum();
+        self.cap = self.chunks.iter().map(|chunk| chunk.get().capacity()).sum();
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
@@ -164,25 +206,26 @@ impl<N> Chunks<N> {
         let (ci, cj) = (i >> SHIFT, j >> SHIFT);
         let (oi, oj) = (i & (CHUNK - 1), j & (CHUNK - 1));
         if ci == cj {
-            self.chunks[ci].swap(oi, oj);
+            self.chunk_mut(ci).swap(oi, oj);
             return;
         }
         let (lo, hi, olo, ohi) = if ci < cj { (ci, cj, oi, oj) } else { (cj, ci, oj, oi) };
         let (head, tail) = self.chunks.split_at_mut(hi);
-        core::mem::swap(&mut head[lo][olo], &mut tail[0][ohi]);
+        core::mem::swap(&mut head[lo].get_mut(&self.copy)[olo], &mut tail[0].get_mut(&self.copy)[ohi]);
     }
 
     /// The elements from `from` on, in order.
     #[cfg(test)]
     pub(crate) fn iter_from(&self, from: usize) -> impl Iterator<Item = &N> {
-        self.chunks.iter().flatten().skip(from)
+        self.chunks.iter().flat_map(|chunk| chunk.get().iter()).skip(from)
     }
 
     /// The elements from `from` on, in order, mutably.
     pub(crate) fn iter_mut_from(&mut self, from: usize) -> impl Iterator<Item = &mut N> {
         let c = from >> SHIFT;
-        let first = (from & (CHUNK - 1)).min(self.chunks.get(c).map_or(0, Vec::len));
-        let mut chunks = self.chunks.iter_mut().skip(c);
+        let first = (from & (CHUNK - 1)).min(self.chunks.get(c).map_or(0, |chunk| chunk.get().len()));
+        let copy = &self.copy;
+        let mut chunks = self.chunks.iter_mut().skip(c).map(move |chunk| chunk.get_mut(copy));
         let head = chunks.next().map(|chunk| &mut chunk[first..]).into_iter().flatten();
         head.chain(chunks.flatten())
     }
@@ -190,6 +233,7 @@ impl<N> Chunks<N> {
     /// Mutable references to the distinct elements `ids` (sorted ascending), in that order.
     pub(crate) fn get_sorted_mut(&mut self, ids: impl IntoIterator<Item = usize>) -> Vec<&mut N> {
         let mut out = Vec::new();
+        let copy = &self.copy;
         let mut chunks = self.chunks.iter_mut().enumerate();
         // The current chunk's elements not yet handed out, the index of the first, and the
         // chunk's number.
@@ -198,7 +242,7 @@ impl<N> Chunks<N> {
             let c = id >> SHIFT;
             if cur != Some(c) {
                 let (_, chunk) = chunks.find(|(k, _)| *k == c).expect("live elements, sorted");
-                (rest, base, cur) = (&mut chunk[..], c << SHIFT, Some(c));
+                (rest, base, cur) = (&mut chunk.get_mut(copy)[..], c << SHIFT, Some(c));
             }
             assert!(id >= base, "ids must be sorted and distinct");
             let (node, tail) = core::mem::take(&mut rest)[id - base..].split_first_mut().expect("a live element");
@@ -209,18 +253,28 @@ impl<N> Chunks<N> {
     }
 
     /// A copy of the first `count` elements, or `Err` if the system has no memory for it.
+    /// The chunks wholly inside them are shared with `self` (copy-on-write: whichever
+    /// writes a shared chunk first copies it); the part of a last, partly taken chunk is
+    /// copied, so the cost is the chunk table plus fewer than [`CHUNK`] elements.
     pub(crate) fn try_clone_prefix(&self, count: usize) -> Result<Self, TryReserveError>
     where
         N: Clone,
     {
         let mut copy = Chunks::new();
         copy.chunks.try_reserve_exact(count.div_ceil(CHUNK))?;
+        self.copy.set();
+        copy.copy.set();
         for chunk in self.chunks.iter().take(count.div_ceil(CHUNK)) {
-            let take = chunk.len().min(count - copy.len);
-            let mut part = Vec::new();
-            part.try_reserve_exact(take)?;
-            part.extend_from_slice(&chunk[..take]);
-            copy.cap += part.capacity();
+            let take = chunk.get().len().min(count - copy.len);
+            let part = if take == chunk.get().len() {
+                chunk.share()
+            } else {
+                let mut part = Vec::new();
+                part.try_reserve_exact(take)?;
+                part.extend_from_slice(&chunk.get()[..take]);
+                Cow::new(part)
+            };
+            copy.cap += part.get().capacity();
             copy.len += take;
             copy.chunks.push(part);
         }
@@ -245,14 +299,14 @@ impl<N> Index<usize> for Chunks<N> {
 
     #[inline]
     fn index(&self, i: usize) -> &N {
-        &self.chunks[i >> SHIFT][i & (CHUNK - 1)]
+        &self.chunks[i >> SHIFT].get()[i & (CHUNK - 1)]
     }
 }
 
 impl<N> IndexMut<usize> for Chunks<N> {
     #[inline]
     fn index_mut(&mut self, i: usize) -> &mut N {
-        &mut self.chunks[i >> SHIFT][i & (CHUNK - 1)]
+        &mut self.chunk_mut(i >> SHIFT)[i & (CHUNK - 1)]
     }
 }
 
@@ -314,8 +368,8 @@ mod tests {
             v.push(i);
         }
         assert!(c.iter_from(0).eq(v.iter()));
-        assert_eq!(c.capacity(), c.chunks.iter().map(Vec::capacity).sum::<usize>());
-        assert!(c.chunks.iter().rev().skip_while(|k| k.is_empty()).skip(1).all(|k| k.len() == CHUNK));
+        assert_eq!(c.capacity(), c.chunks.iter().map(|k| k.get().capacity()).sum::<usize>());
+        assert!(c.chunks.iter().rev().skip_while(|k| k.get().is_empty()).skip(1).all(|k| k.get().len() == CHUNK));
     }
 
     /// A reservation made on a copy (whose last chunk is short) is room enough: the pushes
@@ -333,7 +387,7 @@ mod tests {
             copy.push(i);
         }
         assert_eq!(copy.capacity(), reserved);
-        assert_eq!(copy.capacity(), copy.chunks.iter().map(Vec::capacity).sum::<usize>());
+        assert_eq!(copy.capacity(), copy.chunks.iter().map(|k| k.get().capacity()).sum::<usize>());
     }
 
     #[test]
