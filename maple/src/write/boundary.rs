@@ -20,7 +20,10 @@
 //! [`StoreType::SpanningStore`] and keeps that kind's reservation, unused). [`fits`] decides when the invariants allow
 //! it: `L` keeps at least [`MIN_SLOTS`](crate::node::MIN_SLOTS) slots (T3), `R` has a slot
 //! free if it needs one, and the store covers nothing of `R` but its leading NULL. Anything
-//! else is a spanning store for the rebuild engine.
+//! else is a spanning store for the rebuild engine. An erase whose NULL would end its leaf
+//! makes the same move from one walk, without classifying the store or reserving its budget
+//! ([`erase_moving_boundary`], called by `erase_in_leaf`; it accepts exactly what [`fits`]
+//! accepts for that store, so the tree ends up the same either way).
 
 use super::{deficient, Dup, Plan, StoreType};
 use crate::node::{slot_of, SLOTS};
@@ -88,4 +91,50 @@ pub(super) fn move_boundary<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan) 
         crate::gap::propagate(&mut tree.arena, &path, depth);
     }
     old
+}
+
+/// The erase of the value in slot `at` of the leaf holding `index`, whose NULL (slots
+/// `lo..=` the leaf's last, the value's slot and the NULL slots beside it) would end the
+/// leaf, which is not the last one: the boundary move the full store makes for it, done from
+/// one walk, without a plan or a reservation (it takes no node). Returns the value, or `None`
+/// with nothing changed where [`fits`] would refuse (`L` would keep fewer slots than its
+/// minimum, or `R` has no room for a leading NULL) and the general path must run. The
+/// caller has checked the rest (not an allocation tree, the fast paths allowed).
+pub(crate) fn erase_moving_boundary<T>(tree: &mut MapleTree<T>, index: u64, lo: usize, at: usize) -> Option<T> {
+    let arena = &tree.arena;
+    let mut path = Path::walk(arena, tree.root, tree.height(), index);
+    let depth = path.leaf_depth();
+    let l = *path.leaf();
+    debug_assert_eq!(l.offset(), at);
+    // What `fits` asks of the full store's plan, whose left end is slot `lo` (the widening
+    // takes the NULL before the value) and which covers nothing of `R` but its leading NULL
+    // (the widening stops there): `L` keeps its `lo` slots before the NULL, and its new
+    // maximum is the last of them.
+    if lo == 0 {
+        return None;
+    }
+    let boundary = arena.leaf(l.node).pivots()[lo - 1];
+    if deficient(lo, depth, boundary) {
+        return None;
+    }
+    let keep = path.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
+    let r = *path.leaf();
+    let right_has_value = arena.leaf(r.node).has_value(0);
+    if right_has_value && r.len() == SLOTS {
+        return None;
+    }
+    let arena = &mut tree.arena;
+    let leaf = arena.leaf_mut(l.node);
+    let value = leaf.take(at);
+    leaf.truncate(lo);
+    if right_has_value {
+        arena.leaf_mut(r.node).push_front_null(l.max);
+    }
+    // `move_next` stepped the ancestor's offset to `R`'s side: the pivot is the one before.
+    let ancestor = path.levels[keep];
+    arena.internal_mut(ancestor.node).set_pivot(ancestor.offset() - 1, boundary);
+    debug_assert!(value.is_some());
+    tree.len -= 1;
+    count_fast_path!(IN_LEAF, 4);
+    value
 }

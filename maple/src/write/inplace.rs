@@ -53,24 +53,33 @@ pub(super) fn leaf_store<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan, ent
 /// up the same either way. When the leaf would fall below its minimum, the merge or
 /// rebalance with a sibling is done by [`super::rebalance::erase_rebalancing`] where the
 /// parent takes it in place. Returns the value, or `None` with nothing changed when the
-/// full store is needed: the slot is the last of its leaf, or the NULL after it is (the
-/// widening may reach into the next leaf), a rebalance the parent does not take, it is the
-/// tree's only value (the tree empties), or the tree is an allocation tree (whose gaps the
-/// full store refreshes).
+/// full store is needed: a boundary move [`super::boundary::erase_moving_boundary`] does
+/// not take (when the NULL would end a leaf other than the last), the last slot of the last
+/// leaf, a rebalance the parent does not take, it is the tree's only value (the tree
+/// empties), or the tree is an allocation tree (whose gaps the full store refreshes).
 /// The widening to the left never leaves the leaf, as in `extend_null`.
 pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize, max: u64) -> Option<T> {
     let depth = usize::from(tree.height) - 1;
     let leaf = tree.arena.leaf_mut(leaf);
     let len = leaf.len();
-    if tree.alloc || at + 1 >= len || tree.len == 1 || !super::rebuild::fast_path_allowed() {
+    if tree.alloc || tree.len == 1 || !super::rebuild::fast_path_allowed() {
         return None;
     }
     debug_assert!(leaf.has_value(at));
     let lo = if at > 0 && !leaf.has_value(at - 1) { at - 1 } else { at };
     plant!('E' => let lo = at);
-    let hi = at + usize::from(!leaf.has_value(at + 1));
-    if hi + 1 == len && max != u64::MAX {
-        return None;
+    let hi = if at + 1 < len { at + usize::from(!leaf.has_value(at + 1)) } else { at };
+    if hi + 1 == len {
+        if max != u64::MAX {
+            // The NULL would end the leaf: it goes to the next leaf, by a boundary move. A key
+            // of the slot (its pivot, or the leaf's maximum for the last slot) finds the path.
+            let index = if at + 1 < len { leaf.pivots()[at] } else { max };
+            return super::boundary::erase_moving_boundary(tree, index, lo, at);
+        }
+        if at + 1 == len {
+            // The last value of the tree's last leaf: the full store.
+            return None;
+        }
     }
     if super::deficient(len - (hi - lo), depth, max) {
         // The slot is not the leaf's last one, so its pivot is a key it holds.
@@ -79,8 +88,7 @@ pub(crate) fn erase_in_leaf<T>(tree: &mut MapleTree<T>, leaf: NodeId, at: usize,
     }
     let value = leaf.erase_merging(lo, at, hi);
     tree.len -= 1;
-    #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0] + 1, n.get()[1], n.get()[2], n.get()[3]]));
+    count_fast_path!(IN_LEAF, 0);
     Some(value)
 }
 
@@ -114,8 +122,7 @@ pub(crate) fn insert_in_leaf<T>(
     }
     leaf.insert_into_null(at, head, first, last, tail, value);
     tree.len += 1;
-    #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_LEAF.with(|n| n.set([n.get()[0], n.get()[1] + 1, n.get()[2], n.get()[3]]));
+    count_fast_path!(IN_LEAF, 1);
     Ok(Ok(()))
 }
 

@@ -41,12 +41,26 @@
 //! overflows the leaf, where the parent takes the split, is split as the engine would split
 //! it, from the leaves' dense content (`split::insert_splitting`, with the split's budget
 //! reserved as in the table); and an erase that leaves its leaf too thin merges or
-//! rebalances it with a sibling where the parent takes that in place (`rebalance`). The
-//! rest go
+//! rebalances it with a sibling where the parent takes that in place (`rebalance`), or
+//! whose NULL would end its leaf hands that NULL to the next leaf by the boundary move
+//! (`boundary::erase_moving_boundary`). The rest go
 //! through one engine (`rebuild`) that turns the new content of a run of nodes into one to
 //! three nodes per level, pulling in a neighbour where a node would be too thin (and
 //! rewriting a split leaf and its sibling in place where the parent takes the cut without
 //! splitting).
+
+/// Tests only: counts one more store that took fast path number `$i` in the counter
+/// `rebuild::$counter` (`IN_PLACE`, `IN_LEAF`); expands to nothing outside the tests.
+macro_rules! count_fast_path {
+    ($counter:ident, $i:expr) => {
+        #[cfg(all(test, feature = "std"))]
+        $crate::write::rebuild::$counter.with(|n| {
+            let mut counts = n.get();
+            counts[$i] += 1;
+            n.set(counts);
+        });
+    };
+}
 
 mod boundary;
 mod inplace;

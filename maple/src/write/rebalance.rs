@@ -59,12 +59,7 @@ pub(crate) fn erase_rebalancing<T>(
         }
     }
     debug_assert!(sizes.len() <= 2);
-    #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_LEAF.with(|n| {
-        let mut counts = n.get();
-        counts[2 + usize::from(!merged)] += 1;
-        n.set(counts);
-    });
+    count_fast_path!(IN_LEAF, 2 + usize::from(!merged));
     let arena = &mut tree.arena;
     let value = if to_right {
         let value = spill.take_erasing(arena.leaf_mut(lv.node), at);

@@ -68,8 +68,9 @@ std::thread_local! {
     /// Tests only: erases and inserts done inside their leaf ([`super::erase_in_leaf`],
     /// [`super::insert_in_leaf`]) on this thread.
     /// Entries 2 and 3: erases that merged their leaf with a sibling and that rebalanced
-    /// the two ([`super::rebalance::erase_rebalancing`]).
-    pub(super) static IN_LEAF: core::cell::Cell<[usize; 4]> = const { core::cell::Cell::new([0; 4]) };
+    /// the two ([`super::rebalance::erase_rebalancing`]). Entry 4: erases that moved a leaf
+    /// boundary ([`super::boundary::erase_moving_boundary`]).
+    pub(super) static IN_LEAF: core::cell::Cell<[usize; 5]> = const { core::cell::Cell::new([0; 5]) };
 }
 
 /// Whether a store may take a fast path ([`Engine::split_in_parent`],
@@ -369,12 +370,7 @@ impl<'a, T> Engine<'a, T> {
         buf: &mut LeafBuf<T>,
         first_len: usize,
     ) {
-        #[cfg(all(test, feature = "std"))]
-        IN_PLACE.with(|n| {
-            let mut counts = n.get();
-            counts[usize::from(pulled.is_some())] += 1;
-            n.set(counts);
-        });
+        count_fast_path!(IN_PLACE, usize::from(pulled.is_some()));
         let (min, max) = (self.left.levels[depth].min, self.right.levels[depth].max);
         let last = buf[first_len - 1].0;
         let (a, b) = match pulled {
@@ -624,9 +620,10 @@ mod tests {
             insert_alone > 100 && insert_pulled > 100,
             "splits by inserts: {insert_alone} into a new leaf, {insert_pulled} with a sibling"
         );
-        let [erased, inserted, merged, rebalanced] = IN_LEAF.with(|n| n.get());
+        let [erased, inserted, merged, rebalanced, moved] = IN_LEAF.with(|n| n.get());
         assert!(erased > 100 && inserted > 100, "inside their leaf: {erased} erases, {inserted} inserts");
         assert!(merged > 100 && rebalanced > 50, "erases that merged {merged} leaves and rebalanced {rebalanced}");
+        assert!(moved > 100, "erases that moved a leaf boundary: {moved}");
     }
 
     #[test]

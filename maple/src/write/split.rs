@@ -144,12 +144,7 @@ pub(crate) fn insert_splitting<T>(
     // [`super`]), so that a store fails for want of memory exactly when the general path
     // would.
     tree.arena.reserve(split_need(&path))?;
-    #[cfg(all(test, feature = "std"))]
-    super::rebuild::IN_PLACE.with(|n| {
-        let mut counts = n.get();
-        counts[2 + usize::from(pulled.is_some())] += 1;
-        n.set(counts);
-    });
+    count_fast_path!(IN_PLACE, 2 + usize::from(pulled.is_some()));
     let len = spill.len();
     let bound = spill.end(first_len - 1);
     let arena = &mut tree.arena;
