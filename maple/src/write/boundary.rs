@@ -97,8 +97,11 @@ pub(super) fn move_boundary<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan) 
 /// `lo..=` the leaf's last, the value's slot and the NULL slots beside it) would end the
 /// leaf, which is not the last one: the boundary move the full store makes for it, done from
 /// one walk, without a plan or a reservation (it takes no node). Returns the value, or `None`
-/// with nothing changed where [`fits`] would refuse (`L` would keep fewer slots than its
-/// minimum, or `R` has no room for a leading NULL) and the general path must run. The
+/// with nothing changed where [`fits`] would refuse and the general path must run: `R` has
+/// no room for a leading NULL, or `L` would keep fewer slots than its minimum and `R` is
+/// not its sibling (when it is, the spanning store that rebuilds the two is the merge or
+/// rebalance [`super::rebalance::erase_rebalancing`] makes in place, where the parent takes
+/// it). The
 /// caller has checked the rest (not an allocation tree, the fast paths allowed).
 pub(crate) fn erase_moving_boundary<T>(tree: &mut MapleTree<T>, index: u64, lo: usize, at: usize) -> Option<T> {
     let arena = &tree.arena;
@@ -115,7 +118,13 @@ pub(crate) fn erase_moving_boundary<T>(tree: &mut MapleTree<T>, index: u64, lo: 
     }
     let boundary = arena.leaf(l.node).pivots()[lo - 1];
     if deficient(lo, depth, boundary) {
-        return None;
+        // `L` would be too thin: the spanning store rebuilds `L` and `R` as one leaf or two,
+        // which is the erase's merge or rebalance with `R` when `R` is `L`'s right sibling.
+        let parent = path.levels[depth - 1];
+        if parent.offset() + 1 == parent.len() {
+            return None;
+        }
+        return super::rebalance::erase_rebalancing(tree, index, (lo, at, l.len() - 1));
     }
     let keep = path.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
     let r = *path.leaf();

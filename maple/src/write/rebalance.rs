@@ -22,8 +22,9 @@ use crate::MapleTree;
 /// a sibling as the general path would, when the leaf's parent takes the change in place.
 /// Returns the value, or `None` with nothing changed when the general path must run: the
 /// merge would leave the parent deficient, or a root parent with one child. The caller has
-/// checked the rest (not an allocation tree, the fast paths allowed, the NULL does not end
-/// the leaf, the leaf is below the root).
+/// checked the rest (not an allocation tree, the fast paths allowed, the leaf is below the
+/// root, and if the NULL ends the leaf, the leaf has a right sibling in its parent: the
+/// next leaf, which the spanning store the general path makes of that erase pulls in).
 pub(crate) fn erase_rebalancing<T>(
     tree: &mut MapleTree<T>,
     index: u64,
@@ -46,6 +47,12 @@ pub(crate) fn erase_rebalancing<T>(
         (node.child(off - 1), false, lv.min - 1)
     };
     spill.add_sibling(arena.leaf(sibling), sibling_max, to_right);
+    if to_right && hi + 1 == lv.len() && !arena.leaf(sibling).has_value(0) {
+        // The NULL ends the leaf and meets the sibling's leading NULL (the boundary-move
+        // case, `boundary::erase_moving_boundary`): one NULL, as the spanning store's
+        // widening makes it.
+        spill.join_nulls(lo);
+    }
     let spine = lv.max == u64::MAX || (to_right && sibling_max == u64::MAX);
     let sizes = cut(spill.len(), spine, true, |i| spill.is_null(i));
     // The left leaf of the two, its slot in the parent, and the right one.

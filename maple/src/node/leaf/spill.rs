@@ -114,6 +114,17 @@ impl<T> Spill<T> {
         self.len += add;
     }
 
+    /// Makes NULL slots `i` and `i + 1` one NULL slot ending where `i + 1` ends (a NULL
+    /// that ends one leaf's content meeting the NULL that starts its right sibling's, T4).
+    /// Layout only: no value may have been taken yet.
+    pub(crate) fn join_nulls(&mut self, i: usize) {
+        debug_assert!(self.values.is_empty() && i + 1 < self.len);
+        debug_assert!(self.is_null(i) && self.is_null(i + 1));
+        self.ends.copy_within(i + 1..self.len, i);
+        self.present = (self.present & ((1 << i) - 1)) | (self.present >> (i + 2)) << (i + 1);
+        self.len -= 1;
+    }
+
     /// Number of slots.
     #[inline]
     pub(crate) fn len(&self) -> usize {
