@@ -5,7 +5,8 @@
 //! short version (N up to 1e5, short measurements); `MAPLE_BENCH_SIZES=100000,1000000` picks
 //! the sizes; a criterion filter after `--` picks workloads (`-- lookup`). Every bench id is
 //! `workload/structure/N` and every estimate is the time of one operation (a full pass for
-//! the iteration and clone workloads). `cargo test --benches` runs each once, at N = 1e3.
+//! the iteration workloads, one clone for `clone`, a clone and one write to it for
+//! `clone-write`). `cargo test --benches` runs each once, at N = 1e3.
 //!
 //! Mutating workloads time a chunk of at most N/10 operations (and at most 4096), then undo
 //! them untimed, so the structure stays within 10% of its size.
@@ -222,6 +223,22 @@ fn iterate_rev<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
 
 fn clone<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
     g.bench_function(id::<S>(d), |b| b.iter_with_large_drop(|| s.clone()));
+}
+
+/// A snapshot that then diverges: a clone, and one exact-fit overwrite of a random range in
+/// it (for our copy-on-write clone, the first write copies the shared nodes it touches; the
+/// others copy everything in the clone). Dropped untimed.
+fn clone_write<S: RangeStore>(g: &mut Group, s: &S, d: &Data) {
+    let mut k = 0;
+    g.bench_function(id::<S>(d), |b| {
+        b.iter_with_large_drop(|| {
+            let mut copy = s.clone();
+            let (first, last) = d.ranges[d.shuffled[k % d.shuffled.len()]];
+            k += 1;
+            black_box(copy.overwrite_exact(first, last, FRESH));
+            copy
+        })
+    });
 }
 
 fn overwrite<S: RangeStore>(g: &mut Group, s: &mut S, d: &Data) {
@@ -548,6 +565,7 @@ fn run_size(c: &mut Criterion, n: usize, build_max: usize) {
     each!(c, "iter-next", iterate_next, &d, &maple, &btree, &rmap);
     each!(c, "iter-rev", iterate_rev, &d, &maple, &btree, &rmap);
     each!(c, "clone", clone, &d, &maple, &btree, &rmap);
+    each!(c, "clone-write", clone_write, &d, &maple, &btree, &rmap);
     gap_search(c, &d, &btree);
     each!(c, "overwrite", overwrite, &d, &mut maple, &mut btree, &mut rmap);
     each!(c, "insert-gap", insert_gap, &d, &mut maple, &mut btree, &mut rmap);

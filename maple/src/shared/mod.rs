@@ -281,8 +281,10 @@ impl<T, K: Key> Deref for ReadGuard<'_, T, K> {
 }
 
 impl<T: Clone, K: Key> ReadGuard<'_, T, K> {
-    /// This state as an owned tree (a `clone`), to keep after the guard is dropped without
-    /// holding up the writer.
+    /// This state as an owned tree, to keep after the guard is dropped without holding up
+    /// the writer: a copy-on-write [`MapleTree::clone`], O(n / 64), that copies nodes only
+    /// when it or the copy it came from is written (the handle's copies are written by the
+    /// writer, so the snapshot's nodes are copied as the writer reaches them).
     pub fn snapshot(&self) -> MapleTree<T, K> {
         (**self).clone()
     }
