@@ -101,8 +101,7 @@ pub(super) fn move_boundary<T, D: Dup<T>>(tree: &mut MapleTree<T>, plan: &Plan) 
 /// no room for a leading NULL, or `L` would keep fewer slots than its minimum and `R` is
 /// not its sibling (when it is, the spanning store that rebuilds the two is the merge or
 /// rebalance [`super::rebalance::erase_rebalancing`] makes in place, where the parent takes
-/// it). The
-/// caller has checked the rest (not an allocation tree, the fast paths allowed).
+/// it). The caller has checked the rest (not an allocation tree, the fast paths allowed).
 pub(crate) fn erase_moving_boundary<T>(tree: &mut MapleTree<T>, index: u64, lo: usize, at: usize) -> Option<T> {
     let arena = &tree.arena;
     let mut path = Path::walk(arena, tree.root, tree.height(), index);
@@ -124,7 +123,7 @@ pub(crate) fn erase_moving_boundary<T>(tree: &mut MapleTree<T>, index: u64, lo: 
         if parent.offset() + 1 == parent.len() {
             return None;
         }
-        return super::rebalance::erase_rebalancing(tree, index, (lo, at, l.len() - 1));
+        return super::rebalance::erase_rebalancing_on(tree, &path, (lo, at, l.len() - 1));
     }
     let keep = path.move_next(arena, depth).expect("a leaf below u64::MAX has a successor");
     let r = *path.leaf();

@@ -25,13 +25,18 @@ use crate::MapleTree;
 /// checked the rest (not an allocation tree, the fast paths allowed, the leaf is below the
 /// root, and if the NULL ends the leaf, the leaf has a right sibling in its parent: the
 /// next leaf, which the spanning store the general path makes of that erase pulls in).
-pub(crate) fn erase_rebalancing<T>(
+pub(crate) fn erase_rebalancing<T>(tree: &mut MapleTree<T>, index: u64, slots: (usize, usize, usize)) -> Option<T> {
+    let path = Path::walk(&tree.arena, tree.root, tree.height(), index);
+    erase_rebalancing_on(tree, &path, slots)
+}
+
+/// [`erase_rebalancing`] with the path to the erased slot already walked.
+pub(super) fn erase_rebalancing_on<T>(
     tree: &mut MapleTree<T>,
-    index: u64,
+    path: &Path,
     (lo, at, hi): (usize, usize, usize),
 ) -> Option<T> {
     let arena = &tree.arena;
-    let path = Path::walk(arena, tree.root, tree.height(), index);
     let depth = path.leaf_depth();
     debug_assert!(depth > 0);
     let (lv, parent) = (*path.leaf(), path.levels[depth - 1]);
